@@ -1,0 +1,3 @@
+from pijplijn.cli import main
+
+main()

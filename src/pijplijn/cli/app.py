@@ -1,0 +1,112 @@
+"""The Typer application, its shared options, and the one place CLI errors are printed."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from pijplijn import __version__
+from pijplijn.content.loader import ContentPack, load_pack
+from pijplijn.errors import PijplijnError
+from pijplijn.settings import Settings
+from pijplijn.store.db import open_engine, require_schema
+
+app = typer.Typer(
+    name="pijplijn",
+    help="pijplijn: open monitor van de technische onderwijspijplijn van een Techniekpact.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        metavar="URL",
+        show_default=False,
+        help="Database-URL (anders PIJPLIJN_DATABASE_URL, anders een SQLite-bestand "
+        "in de gebruikersmap).",
+    ),
+]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Uitvoer: table, csv of json.")
+]
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def command(name: str | None = None, **kwargs: Any) -> Callable[[_Command], _Command]:
+    """Register a CLI command whose PijplijnErrors become one line on stderr and exit 2."""
+
+    def register(function: _Command) -> _Command:
+        @functools.wraps(function)
+        def guarded(*args: Any, **inner: Any) -> Any:
+            try:
+                return function(*args, **inner)
+            except PijplijnError as exc:
+                fail(str(exc), exc.exit_code)
+
+        app.command(name, **kwargs)(guarded)
+        return function
+
+    return register
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print ``fout: message`` on stderr and stop with ``code``."""
+    err.print(f"[bold red]fout:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def engine_for(database: str | None, *, need_schema: bool = True) -> Engine:
+    """Return the engine for --database, the setting or the default, checked for a schema."""
+    engine = open_engine(settings().resolved_database_url(database))
+    if need_schema:
+        require_schema(engine)
+    return engine
+
+
+def content_pack() -> ContentPack:
+    """Return the configured content pack."""
+    return load_pack(settings().content_pack)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"pijplijn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Toon de versie en stop."
+        ),
+    ] = False,
+) -> None:
+    """pijplijn laadt onderwijs- en arbeidsmarktdata, toont de technische pijplijn
+    (vmbo → mbo → hbo/wo → werk), volgt de doelen van het Techniekpact en publiceert ze."""

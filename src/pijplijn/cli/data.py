@@ -1,0 +1,184 @@
+"""Commands that set up the store and read the cube: init, datasets, regions, query."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from pijplijn.cli.app import (
+    DatabaseOption,
+    FormatOption,
+    OutputFormat,
+    command,
+    content_pack,
+    engine_for,
+    out,
+)
+from pijplijn.engine.cube import CubeQuery, query
+from pijplijn.engine.datasets import list_datasets
+from pijplijn.errors import QueryError
+from pijplijn.store.db import session_scope
+from pijplijn.store.models import Region
+from pijplijn.store.setup import initialise
+
+
+@command()
+def init(
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Laad ook de Twentse cijfers uit de brondocumenten (demodata)."
+        ),
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Maak of werk het databaseschema bij; met --demo ook de demodata. Twee keer draaien
+    verandert niets."""
+    engine = engine_for(database, need_schema=False)
+    result = initialise(engine, content_pack(), demo=demo)
+    if result.revision_before == result.revision_after:
+        out.print(f"Schema is actueel (revisie {result.revision_after}).")
+    else:
+        out.print(
+            f"Schema bijgewerkt: {result.revision_before or 'leeg'} → {result.revision_after}."
+        )
+    for file, load in result.demo:
+        verb = "geladen" if load.status == "loaded" else "al geladen, niets veranderd"
+        out.print(f"Demodata {file}: {load.rows} waarnemingen {verb} (dataset {load.dataset_id}).")
+
+
+@command()
+def datasets(
+    format: FormatOption = OutputFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Toon de geladen datasets met hun herkomst (bron, sha256, lader, rijen)."""
+    with session_scope(engine_for(database)) as session:
+        summaries = list_datasets(session)
+    records = [s.model_dump(mode="json") for s in summaries]
+    if format is OutputFormat.table:
+        table = Table(
+            "id",
+            "bron",
+            "titel",
+            "uitgever",
+            "perioden",
+            "rijen",
+            "actief",
+            "status",
+            "lader",
+            "geladen",
+        )
+        for s in summaries:
+            table.add_row(
+                str(s.id),
+                s.source_key,
+                s.title,
+                s.publisher,
+                _span(s.periods),
+                str(s.rows),
+                str(s.active_rows),
+                s.status,
+                s.loader,
+                s.loaded_at.strftime("%Y-%m-%d %H:%M"),
+            )
+        out.print(table)
+        return
+    _emit(records, format)
+
+
+@command()
+def regions(
+    format: FormatOption = OutputFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Toon de bekende regio's en regiosets (codes voor --region)."""
+    with session_scope(engine_for(database)) as session:
+        records = [
+            {"code": r.code, "name": r.name, "kind": r.kind, "parent": r.parent_code}
+            for r in session.scalars(select(Region).order_by(Region.kind, Region.code))
+        ]
+    if format is OutputFormat.table:
+        table = Table("code", "naam", "soort", "ligt in")
+        for r in records:
+            table.add_row(r["code"], r["name"], r["kind"], r["parent"] or "")
+        out.print(table)
+        return
+    _emit(records, format)
+
+
+@command("query")
+def query_command(
+    measure: Annotated[
+        str,
+        typer.Option(
+            "--measure", "-m", help="Maat, bijv. enrolled, graduates, first_year, published_share."
+        ),
+    ],
+    region: Annotated[
+        str | None, typer.Option(help="Regio of regioset, bijv. twente, PV23, GM0153.")
+    ] = None,
+    institution: Annotated[str | None, typer.Option(help="BRIN, bijv. 27YU.")] = None,
+    stage: Annotated[str | None, typer.Option(help="Fase, bijv. mbo, vmbo-tl, hbo.")] = None,
+    period: Annotated[
+        list[str] | None,
+        typer.Option(help="Periode (herhaalbaar), bijv. 2011, 2019-2020, 2011KW01."),
+    ] = None,
+    by: Annotated[
+        str, typer.Option(help="Uitsplitsen naar dimensies, komma-gescheiden, bijv. period,sector.")
+    ] = "",
+    format: FormatOption = OutputFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Filter, tel op en draai de kubus. Sommen over ontbrekende of onderdrukte cellen
+    dragen die vlag."""
+    dimensions = tuple(d.strip() for d in by.split(",") if d.strip())
+    cube_query = CubeQuery(
+        measure=measure,
+        region=region,
+        institution=institution,
+        stage=stage,
+        periods=tuple(period or ()),
+        by=dimensions,
+    )
+    with session_scope(engine_for(database)) as session:
+        rows = query(session, cube_query)
+    records = [row.to_record() for row in rows]
+    if format is OutputFormat.table:
+        if not records:
+            raise QueryError("geen waarnemingen voor deze selectie")
+        table = Table(*records[0].keys())
+        for record in records:
+            table.add_row(*("" if v is None else _number(v) for v in record.values()))
+        out.print(table)
+        return
+    _emit(records, format)
+
+
+def _emit(records: list[dict[str, Any]], format: OutputFormat) -> None:
+    if format is OutputFormat.json:
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    if not records:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _span(periods: list[str]) -> str:
+    if len(periods) <= 2:
+        return ", ".join(periods)
+    return f"{periods[0]} … {periods[-1]} ({len(periods)})"

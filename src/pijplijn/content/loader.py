@@ -1,0 +1,166 @@
+"""Read a content pack: its regions, institutions and seed datasets, validated at load time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pijplijn.errors import ContentError
+
+PACKS_ROOT = Path(__file__).parent
+
+RegionKind = Literal["land", "provincie", "gemeente", "arbeidsmarktregio", "regioset"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegionDef(_Strict):
+    code: str
+    name: str
+    kind: RegionKind
+    parent: str | None = None
+
+
+class RegionSetDef(_Strict):
+    code: str
+    name: str
+    parent: str | None = None
+    members: list[str]
+
+
+class InstitutionDef(_Strict):
+    brin: str
+    name: str
+    kind: str
+    place: str
+    gemeente: str
+    region_basis: Literal["reported", "establishment", "head-office"]
+
+
+class SeedDatasetDef(_Strict):
+    file: str
+    source_key: str
+    publisher: str
+    title: str
+    source: str
+    licence: str
+    published: str | None = None
+
+
+class PackDef(_Strict):
+    name: str
+    title: str
+    default_region: str
+
+
+class RegionsFile(_Strict):
+    regions: list[RegionDef]
+    region_sets: list[RegionSetDef]
+
+
+class InstitutionsFile(_Strict):
+    institutions: list[InstitutionDef]
+
+
+class SeedFile(_Strict):
+    datasets: list[SeedDatasetDef]
+
+
+@dataclass(frozen=True)
+class ContentPack:
+    """A region's content: reference data and seed figures, validated."""
+
+    root: Path
+    pack: PackDef
+    regions: list[RegionDef]
+    region_sets: list[RegionSetDef]
+    institutions: list[InstitutionDef]
+    seed_datasets: list[SeedDatasetDef]
+
+    @property
+    def name(self) -> str:
+        return self.pack.name
+
+    def region_codes(self) -> set[str]:
+        """Return every region and region-set code the pack defines."""
+        return {r.code for r in self.regions} | {s.code for s in self.region_sets}
+
+    def seed_path(self, seed: SeedDatasetDef) -> Path:
+        """Return the path of a seed dataset's CSV file."""
+        return self.root / "seed" / seed.file
+
+
+def available_packs() -> list[str]:
+    """Return the names of the packs shipped in the package."""
+    return sorted(p.name for p in PACKS_ROOT.iterdir() if (p / "pack.yaml").is_file())
+
+
+def load_pack(name: str) -> ContentPack:
+    """Return the validated pack ``name``; raise ContentError naming the file and key."""
+    if name not in available_packs():
+        raise ContentError(
+            f"onbekend contentpakket '{name}'; beschikbaar: {', '.join(available_packs())}"
+        )
+    root = PACKS_ROOT / name
+    regions = _read(root / "regions.yaml", RegionsFile)
+    pack = ContentPack(
+        root=root,
+        pack=_read(root / "pack.yaml", PackDef),
+        regions=regions.regions,
+        region_sets=regions.region_sets,
+        institutions=_read(root / "institutions.yaml", InstitutionsFile).institutions,
+        seed_datasets=_read(root / "seed" / "datasets.yaml", SeedFile).datasets,
+    )
+    _check_references(pack)
+    return pack
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _read(path: Path, model: type[_Model]) -> _Model:
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(f"{path}: niet te lezen als YAML ({exc})") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        raise ContentError(f"{path}: sleutel '{key}': {first['msg']}") from None
+
+
+def _check_references(pack: ContentPack) -> None:
+    codes = pack.region_codes()
+    for region in pack.regions:
+        if region.parent and region.parent not in codes:
+            raise ContentError(
+                f"{pack.root / 'regions.yaml'}: regio {region.code} heeft "
+                f"onbekende ouder '{region.parent}'"
+            )
+    for region_set in pack.region_sets:
+        unknown = [m for m in region_set.members if m not in codes]
+        if unknown:
+            raise ContentError(
+                f"{pack.root / 'regions.yaml'}: regioset {region_set.code} "
+                f"noemt onbekende gemeenten {', '.join(unknown)}"
+            )
+    for institution in pack.institutions:
+        if institution.gemeente not in codes:
+            raise ContentError(
+                f"{pack.root / 'institutions.yaml'}: instelling "
+                f"{institution.brin} noemt onbekende gemeente "
+                f"'{institution.gemeente}'"
+            )
+    if pack.pack.default_region not in codes:
+        raise ContentError(
+            f"{pack.root / 'pack.yaml'}: default_region "
+            f"'{pack.pack.default_region}' is geen regio van het pakket"
+        )

@@ -1,0 +1,1 @@
+"""The engine: every figure pijplijn shows is computed here, once. Outputs only format."""

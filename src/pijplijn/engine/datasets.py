@@ -1,0 +1,63 @@
+"""The loaded datasets and their provenance, as one summary used by the CLI and the web."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pijplijn.store.models import Dataset, Observation
+
+
+class DatasetSummary(BaseModel):
+    """A dataset with its provenance and the number of observations that count now."""
+
+    id: int
+    source_key: str
+    title: str
+    publisher: str
+    source: str
+    licence: str | None
+    loader: str
+    sha256: str
+    retrieved_at: datetime | None
+    loaded_at: datetime
+    periods: list[str]
+    rows: int
+    active_rows: int
+    status: str
+
+
+def list_datasets(session: Session) -> list[DatasetSummary]:
+    """Return every loaded dataset, newest release of each source first."""
+    active = dict(
+        session.execute(
+            select(Observation.dataset_id, func.count())
+            .where(Observation.active.is_(True))
+            .group_by(Observation.dataset_id)
+        )
+        .tuples()
+        .all()
+    )
+    datasets = session.scalars(select(Dataset).order_by(Dataset.source_key, Dataset.id.desc()))
+    return [
+        DatasetSummary(
+            id=d.id,
+            source_key=d.source_key,
+            title=d.title,
+            publisher=d.publisher,
+            source=d.source,
+            licence=d.licence,
+            loader=d.loader,
+            sha256=d.sha256,
+            retrieved_at=d.retrieved_at,
+            loaded_at=d.loaded_at,
+            periods=[p for p in d.periods.split(",") if p],
+            rows=d.row_count,
+            active_rows=active.get(d.id, 0),
+            status=d.status,
+        )
+        for d in datasets
+    ]

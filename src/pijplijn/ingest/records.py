@@ -1,0 +1,99 @@
+"""What a parser hands to the store: dataset provenance and a frame of observations."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from pijplijn.ingest.issues import ImportReport
+
+OBSERVATION_SCHEMA: dict[str, type[pl.DataType]] = {
+    "measure": pl.Utf8,
+    "period": pl.Utf8,
+    "period_unit": pl.Utf8,
+    "region_code": pl.Utf8,
+    "region_basis": pl.Utf8,
+    "institution": pl.Utf8,
+    "stage": pl.Utf8,
+    "level": pl.Utf8,
+    "pathway": pl.Utf8,
+    "programme_code": pl.Utf8,
+    "programme_name": pl.Utf8,
+    "sector": pl.Utf8,
+    "subsector": pl.Utf8,
+    "opleidingsdomein": pl.Utf8,
+    "gender": pl.Utf8,
+    "value": pl.Float64,
+    "flag": pl.Utf8,
+    "unit": pl.Utf8,
+    "subject": pl.Utf8,
+    "source_ref": pl.Utf8,
+    "note": pl.Utf8,
+}
+"""Columns of an observation frame, in the order the store writes them."""
+
+
+def empty_observations() -> pl.DataFrame:
+    """Return an observation frame with no rows."""
+    return pl.DataFrame(schema=OBSERVATION_SCHEMA)
+
+
+def conform(frame: pl.DataFrame) -> pl.DataFrame:
+    """Return ``frame`` with exactly the observation columns, adding absent ones as null."""
+    missing = [
+        pl.lit(None, dtype=t).alias(c)
+        for c, t in OBSERVATION_SCHEMA.items()
+        if c not in frame.columns
+    ]
+    return frame.with_columns(missing).select(
+        [pl.col(c).cast(t) for c, t in OBSERVATION_SCHEMA.items()]
+    )
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Provenance of one release of a source."""
+
+    source_key: str
+    publisher: str
+    title: str
+    source: str
+    loader: str
+    sha256: str
+    licence: str | None = None
+    retrieved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class InstitutionRecord:
+    """An institution as a source names it."""
+
+    brin: str
+    name: str
+    kind: str | None = None
+    place: str | None = None
+    gemeente_code: str | None = None
+    region_basis: str | None = None
+
+
+@dataclass
+class ParsedSource:
+    """A parsed source: write it only when ``report.valid``."""
+
+    info: DatasetInfo
+    report: ImportReport
+    observations: pl.DataFrame = field(default_factory=empty_observations)
+    institutions: list[InstitutionRecord] = field(default_factory=list)

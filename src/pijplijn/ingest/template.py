@@ -1,0 +1,251 @@
+"""The pijplijn long-format template: one observation per row, with our own column names.
+
+Partners fill it in (docs/import-template.md), and the content pack's seed figures use it
+too. Every cell is validated against the cube's vocabularies; every problem is a typed
+issue with its row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pijplijn import vocabulary as vocab
+from pijplijn.ingest.issues import (
+    BinaryFileIssue,
+    CellRangeIssue,
+    CellTypeIssue,
+    DuplicateRowIssue,
+    EmptyFileIssue,
+    EncodingIssue,
+    ImportReport,
+    MissingColumnIssue,
+    RowLengthIssue,
+    RowPosition,
+    UnknownCodeIssue,
+)
+from pijplijn.ingest.records import OBSERVATION_SCHEMA, DatasetInfo, ParsedSource, sha256_of
+from pijplijn.periods import Period, PeriodError
+
+LOADER = "template@1"
+
+COLUMNS: tuple[str, ...] = (
+    "measure",
+    "period",
+    "region",
+    "institution",
+    "stage",
+    "level",
+    "pathway",
+    "sector",
+    "gender",
+    "value",
+    "flag",
+    "subject",
+    "section",
+    "note",
+)
+REQUIRED: tuple[str, ...] = ("measure", "period", "region", "value")
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "measure": vocab.MEASURES,
+    "stage": vocab.STAGES,
+    "level": vocab.LEVELS,
+    "pathway": vocab.PATHWAYS,
+    "gender": vocab.GENDERS,
+    "flag": vocab.FLAGS,
+}
+_IDENTITY = (
+    "measure",
+    "period",
+    "region",
+    "institution",
+    "stage",
+    "level",
+    "pathway",
+    "sector",
+    "gender",
+    "subject",
+)
+
+
+@dataclass(frozen=True)
+class KnownCodes:
+    """The region and institution codes a file may name."""
+
+    regions: frozenset[str]
+    institutions: frozenset[str]
+
+
+def parse_template_csv(path: Path, info: DatasetInfo, known: KnownCodes) -> ParsedSource:
+    """Parse a template CSV file into observations; problems go into the report."""
+    report = ImportReport(file=path.name)
+    parsed = ParsedSource(info=info, report=report)
+    text = _read_text(path, report)
+    if text is None:
+        return parsed
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip().lower() for name in next(reader, [])]
+    for name in REQUIRED:
+        if name not in header:
+            report.add(
+                MissingColumnIssue(
+                    file=path.name, column=name, note=f"verwachte kolommen: {', '.join(COLUMNS)}"
+                )
+            )
+    if not report.valid:
+        return parsed
+    records = list(_rows(reader, header, path.name, known, report))
+    report.stats["rows"] = len(records)
+    if report.valid:
+        parsed.observations = pl.DataFrame(records, schema=OBSERVATION_SCHEMA, orient="row")
+    return parsed
+
+
+def template_info(
+    path: Path, source_key: str, publisher: str, title: str, source: str, licence: str | None
+) -> DatasetInfo:
+    """Return the provenance of a template file (its sha256 identifies the release)."""
+    return DatasetInfo(
+        source_key=source_key,
+        publisher=publisher,
+        title=title,
+        source=source,
+        loader=LOADER,
+        sha256=sha256_of(path),
+        licence=licence,
+    )
+
+
+def _read_text(path: Path, report: ImportReport) -> str | None:
+    raw = path.read_bytes()
+    if not raw:
+        report.add(EmptyFileIssue(file=path.name))
+        return None
+    if b"\x00" in raw[:4096]:
+        report.add(BinaryFileIssue(file=path.name, note="het bevat NUL-bytes"))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        report.add(EncodingIssue(file=path.name, note=f"byte {exc.start}"))
+        return None
+
+
+def _rows(
+    reader: Iterator[list[str]],
+    header: list[str],
+    file: str,
+    known: KnownCodes,
+    report: ImportReport,
+) -> Iterator[tuple[object, ...]]:
+    seen: dict[tuple[str, ...], int] = {}
+    for cells in reader:
+        position = RowPosition(file, reader.line_num)  # type: ignore[attr-defined]
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            report.add(
+                RowLengthIssue(file=file, row=position.row, found=len(cells), expected=len(header))
+            )
+            continue
+        row = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+        record = _record(row, position, known, report)
+        if record is None:
+            continue
+        identity = tuple(row.get(name, "") for name in _IDENTITY)
+        if identity in seen:
+            report.add(DuplicateRowIssue(file=file, row=position.row, first_row=seen[identity]))
+            continue
+        seen[identity] = position.row
+        yield record
+
+
+def _record(
+    row: dict[str, str], at: RowPosition, known: KnownCodes, report: ImportReport
+) -> tuple[object, ...] | None:
+    """Return one observation tuple in OBSERVATION_SCHEMA order, or None after reporting."""
+    errors_before = len(report.issues)
+    for column, choices in _CHOICES.items():
+        value = row.get(column, "")
+        if (value or column == "measure") and value not in choices:
+            report.add(
+                UnknownCodeIssue.from_row(at, column, value, "een van " + ", ".join(choices))
+            )
+    try:
+        period = Period.parse(row["period"])
+    except PeriodError as exc:
+        report.add(CellTypeIssue.from_row(at, "period", row["period"], "periode", str(exc)))
+        period = None
+    if row["region"] not in known.regions:
+        report.add(
+            UnknownCodeIssue.from_row(
+                at,
+                "region",
+                row["region"],
+                "een regiocode uit het contentpakket (bijv. twente, GM0153, PV23)",
+            )
+        )
+    institution = row.get("institution", "")
+    if institution and institution not in known.institutions:
+        report.add(UnknownCodeIssue.from_row(at, "institution", institution, "een bekende BRIN"))
+    number = _value(row, at, report)
+    measure, flag = row["measure"], row.get("flag", "")
+    if measure in vocab.PUBLISHED_MEASURES and not row.get("subject"):
+        report.add(
+            CellTypeIssue.from_row(
+                at, "subject", "", "een subject-id: wat het gepubliceerde cijfer zegt"
+            )
+        )
+    if number is None and flag not in ("missing", "suppressed"):
+        report.add(
+            CellTypeIssue.from_row(
+                at, "value", "", "een getal, of flag missing of suppressed bij een lege cel"
+            )
+        )
+    if len(report.issues) > errors_before or period is None:
+        return None
+    unit = "share" if measure == "published_share" else "count"
+    return (
+        measure,
+        str(period),
+        period.unit.value,
+        row["region"],
+        None,
+        institution or None,
+        row.get("stage") or None,
+        row.get("level") or None,
+        row.get("pathway") or None,
+        None,
+        None,
+        row.get("sector") or None,
+        None,
+        None,
+        row.get("gender") or None,
+        number,
+        flag or None,
+        unit,
+        row.get("subject") or None,
+        row.get("section") or None,
+        row.get("note") or None,
+    )
+
+
+def _value(row: dict[str, str], at: RowPosition, report: ImportReport) -> float | None:
+    text = row["value"]
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        report.add(CellTypeIssue.from_row(at, "value", text, "getal (punt als decimaalteken)"))
+        return None
+    if value < 0 and row["measure"] != "published_share":
+        report.add(CellRangeIssue.from_row(at, "value", text, "een aantal van 0 of meer"))
+        return None
+    return value

@@ -1,0 +1,35 @@
+"""Settings from the environment (prefix ``PIJPLIJN_``) with embedded defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_path() -> Path:
+    """Return the SQLite file used when no database is configured."""
+    return Path(platformdirs.user_data_dir("pijplijn", appauthor=False)) / "pijplijn.db"
+
+
+def default_database_url() -> str:
+    """Return the SQLAlchemy URL of the embedded default database."""
+    return f"sqlite:///{default_database_path()}"
+
+
+class Settings(BaseSettings):
+    """pijplijn's settings. Each field can be set as ``PIJPLIJN_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="PIJPLIJN_", extra="ignore")
+
+    database_url: str | None = None
+    """SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/db``. Default: a SQLite file
+    in the user data directory."""
+
+    content_pack: str = "twente"
+    """The content pack (region) whose catalog, goals and seed figures are used."""
+
+    def resolved_database_url(self, override: str | None = None) -> str:
+        """Return the URL to use: the ``--database`` option, the setting, or the default."""
+        return override or self.database_url or default_database_url()

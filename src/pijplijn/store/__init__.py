@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, migrations, and the one place that writes observations."""

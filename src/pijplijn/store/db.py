@@ -1,0 +1,114 @@
+"""Opening the database and bringing its schema up to date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from pijplijn.errors import DatabaseError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def open_engine(url: str) -> Engine:
+    """Return an engine for ``url`` after checking that the database answers.
+
+    Raises DatabaseError with a one-line explanation when the URL is malformed, the
+    driver is unknown or the server cannot be reached.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(
+            f"ongeldige database-URL '{url}'; verwacht bijvoorbeeld sqlite:///pad/naar/pijplijn.db "
+            "of postgresql+psycopg://gebruiker@host:5432/database"
+        ) from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = Path(parsed.database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise DatabaseError(f"de map '{folder}' voor de SQLite-database bestaat niet")
+    try:
+        engine = create_engine(url, future=True)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise DatabaseError(
+            f"database-URL '{url}' noemt een onbekend databasetype of stuurprogramma ({exc}); "
+            "gebruik sqlite:/// of postgresql+psycopg://"
+        ) from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(
+            f"kan de database {parsed.render_as_string(hide_password=True)} niet bereiken: {reason}"
+        ) from None
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the schema to the newest migration; return (revision before, revision after).
+
+    Running it on an up-to-date database changes nothing.
+    """
+    config = _alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head() or ""
+    with engine.begin() as connection:
+        before = MigrationContext.configure(connection).get_current_revision()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return before, head
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """Return the schema's migration revision, or None when the database has no schema."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_schema(engine: Engine) -> None:
+    """Raise DatabaseError unless the schema is at the newest migration."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    current = schema_revision(engine)
+    if current is None:
+        raise DatabaseError("de database heeft nog geen schema; voer eerst 'pijplijn init' uit")
+    if current != head:
+        raise DatabaseError(
+            f"het databaseschema ({current}) is ouder dan deze versie van pijplijn ({head}); "
+            "voer 'pijplijn init' uit om het bij te werken"
+        )
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """Yield a session in one transaction: committed on success, rolled back on any error."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as session, session.begin():
+        yield session

@@ -1,0 +1,67 @@
+"""The cube's controlled vocabularies: measures, dimensions and their allowed values.
+
+Every layer validates against these; none keeps its own copy.
+"""
+
+from __future__ import annotations
+
+MEASURES: tuple[str, ...] = (
+    "enrolled",
+    "first_year",
+    "graduates",
+    "exam_candidates",
+    "exam_passed",
+    "transitions",
+    "jobs",
+    "companies",
+    "vacancies_open",
+    "replacement_demand",
+    "published_share",
+    "published_count",
+)
+
+PUBLISHED_MEASURES: frozenset[str] = frozenset({"published_share", "published_count"})
+"""Figures as a document printed them: they are checked against base data, never summed."""
+
+STAGES: tuple[str, ...] = (
+    "vmbo-bb",
+    "vmbo-kb",
+    "vmbo-gl",
+    "vmbo-tl",
+    "havo",
+    "vwo",
+    "mbo",
+    "hbo",
+    "wo",
+)
+
+LEVELS: tuple[str, ...] = ("1", "2", "3", "4", "2-4", "3-4", "ad", "bachelor", "master")
+"""mbo niveau 1-4 (with the ranges the documents use), or the ho degree level."""
+
+PATHWAYS: tuple[str, ...] = ("BOL", "BBL", "voltijd", "deeltijd", "duaal")
+
+GENDERS: tuple[str, ...] = ("man", "vrouw")
+
+FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
+"""In order of precedence: a sum over cells takes the first flag any of its cells has."""
+
+UNITS: tuple[str, ...] = ("count", "thousand", "share")
+"""``thousand``: the source counts in thousands (CBS vacancies). ``share``: a fraction 0-1."""
+
+DIMENSIONS: tuple[str, ...] = (
+    "period",
+    "region",
+    "institution",
+    "stage",
+    "level",
+    "pathway",
+    "programme_code",
+    "programme_name",
+    "sector",
+    "subsector",
+    "opleidingsdomein",
+    "gender",
+    "subject",
+    "dataset",
+)
+"""The dimensions a cube query can break down by (``--by``)."""
