@@ -38,8 +38,9 @@ def init(
     ] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Maak of werk het databaseschema bij; met --demo ook de demodata. Twee keer draaien
-    verandert niets."""
+    """Maak of werk het databaseschema bij; met --demo ook de Twentse demodata.
+
+    Twee keer draaien verandert niets."""
     engine = engine_for(database, need_schema=False)
     result = initialise(engine, content_pack(), demo=demo)
     if result.revision_before == result.revision_after:
@@ -66,26 +67,21 @@ def datasets(
         table = Table(
             "id",
             "bron",
-            "titel",
-            "uitgever",
             "perioden",
             "rijen",
             "actief",
             "status",
-            "lader",
             "geladen",
+            caption="Volledige herkomst (titel, uitgever, bron, sha256): --format json",
         )
         for s in summaries:
             table.add_row(
                 str(s.id),
                 s.source_key,
-                s.title,
-                s.publisher,
                 _span(s.periods),
                 str(s.rows),
                 str(s.active_rows),
                 s.status,
-                s.loader,
                 s.loaded_at.strftime("%Y-%m-%d %H:%M"),
             )
         out.print(table)
@@ -136,8 +132,10 @@ def query_command(
     format: FormatOption = OutputFormat.table,
     database: DatabaseOption = None,
 ) -> None:
-    """Filter, tel op en draai de kubus. Sommen over ontbrekende of onderdrukte cellen
-    dragen die vlag."""
+    """Filter, tel op en draai de kubus van waarnemingen.
+
+    Sommen over ontbrekende of onderdrukte cellen dragen die vlag; ze worden nooit als 0
+    geteld zonder dat te zeggen."""
     dimensions = tuple(d.strip() for d in by.split(",") if d.strip())
     cube_query = CubeQuery(
         measure=measure,

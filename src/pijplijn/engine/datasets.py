@@ -32,7 +32,7 @@ class DatasetSummary(BaseModel):
 
 def list_datasets(session: Session) -> list[DatasetSummary]:
     """Return every loaded dataset, newest release of each source first."""
-    active = dict(
+    active: dict[int, int] = dict(
         session.execute(
             select(Observation.dataset_id, func.count())
             .where(Observation.active.is_(True))

@@ -202,7 +202,7 @@ def _record(
                 at, "subject", "", "een subject-id: wat het gepubliceerde cijfer zegt"
             )
         )
-    if number is None and flag not in ("missing", "suppressed"):
+    if not row["value"] and flag not in ("missing", "suppressed"):
         report.add(
             CellTypeIssue.from_row(
                 at, "value", "", "een getal, of flag missing of suppressed bij een lege cel"

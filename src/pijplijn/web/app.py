@@ -48,6 +48,15 @@ def home_view(session: Session) -> HomeView:
     return HomeView(datasets=list_datasets(session))
 
 
+def get_session(request: Request) -> Iterator[Session]:
+    """Yield a session, in one transaction, on the app's database."""
+    with session_scope(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Return the app for the configured database (``PIJPLIJN_DATABASE_URL`` or default)."""
     settings = settings or Settings()
@@ -67,12 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
-
-    def session() -> Iterator[Session]:
-        with session_scope(engine) as s:
-            yield s
-
-    SessionDep = Annotated[Session, Depends(session)]
+    app.state.engine = engine
 
     @app.middleware("http")
     async def security_headers(

@@ -1,0 +1,93 @@
+"""Test fixtures: fresh databases on SQLite or PostgreSQL, the demo store, the shared data.
+
+Set ``PIJPLIJN_TEST_DATABASE_URL=postgresql+psycopg://...`` to run the suite on PostgreSQL:
+every test database is then a fresh schema in that database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from pijplijn.content.loader import load_pack
+from pijplijn.store.db import open_engine
+from pijplijn.store.setup import initialise
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+TEST_DATABASE_URL = os.environ.get("PIJPLIJN_TEST_DATABASE_URL")
+
+
+def shared_path(*parts: str) -> Path:
+    """Return a path under ../shared; skip when absent, unless CI requires it."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("PIJPLIJN_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(f"{path} is missing and PIJPLIJN_REQUIRE_SHARED_DATA=1")
+        pytest.skip(f"{path} is absent (a clone without ../shared)")
+    return path
+
+
+def _fresh_url(tmp_path: Path) -> Iterator[str]:
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'pijplijn.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(TEST_DATABASE_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data (the real DUO and CBS files); skips when absent unless CI requires it."""
+    return shared_path("data")
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """../shared/seeds (the requirement documents)."""
+    return shared_path("seeds")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database of the kind under test."""
+    yield from _fresh_url(tmp_path)
+
+
+@pytest.fixture
+def empty_engine(database_url: str) -> Iterator[Engine]:
+    engine = open_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL of a database initialised with the demo data, shared by read-only tests."""
+    for url in _fresh_url(tmp_path_factory.mktemp("demo")):
+        engine = open_engine(url)
+        initialise(engine, load_pack("twente"), demo=True)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def demo_engine(demo_url: str) -> Iterator[Engine]:
+    engine = open_engine(demo_url)
+    yield engine
+    engine.dispose()
