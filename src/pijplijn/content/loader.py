@@ -25,6 +25,8 @@ class RegionDef(_Strict):
     name: str
     kind: RegionKind
     parent: str | None = None
+    aliases: list[str] = []
+    """Other names sources use, e.g. 'Friesland' for Fryslân."""
 
 
 class RegionSetDef(_Strict):

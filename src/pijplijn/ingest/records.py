@@ -89,6 +89,16 @@ class InstitutionRecord:
     region_basis: str | None = None
 
 
+@dataclass(frozen=True)
+class RegionRecord:
+    """A region as a source names it (e.g. a gemeente with its province)."""
+
+    code: str
+    name: str
+    kind: str
+    parent_code: str | None = None
+
+
 @dataclass
 class ParsedSource:
     """A parsed source: write it only when ``report.valid``."""
@@ -97,3 +107,4 @@ class ParsedSource:
     report: ImportReport
     observations: pl.DataFrame = field(default_factory=empty_observations)
     institutions: list[InstitutionRecord] = field(default_factory=list)
+    regions: list[RegionRecord] = field(default_factory=list)

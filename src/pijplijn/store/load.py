@@ -6,18 +6,16 @@ all-or-nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import polars as pl
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
-from pijplijn.content.loader import ContentPack
-from pijplijn.ingest.records import OBSERVATION_SCHEMA, InstitutionRecord, ParsedSource
-from pijplijn.store.models import Dataset, Institution, Observation, Region, RegionMember
+from pijplijn.ingest.records import OBSERVATION_SCHEMA, ParsedSource
+from pijplijn.store.models import Dataset, Observation
+from pijplijn.store.reference import upsert_institutions, upsert_regions
 
 BATCH_ROWS = 50_000
 
@@ -30,65 +28,6 @@ class LoadResult:
     status: str
     rows: int
     superseded: list[int] = field(default_factory=list)
-
-
-def sync_reference(session: Session, pack: ContentPack) -> None:
-    """Insert or update the pack's regions, region sets and institutions."""
-    for region in pack.regions:
-        session.merge(
-            Region(code=region.code, name=region.name, kind=region.kind, parent_code=region.parent)
-        )
-    for region_set in pack.region_sets:
-        session.merge(
-            Region(
-                code=region_set.code,
-                name=region_set.name,
-                kind="regioset",
-                parent_code=region_set.parent,
-            )
-        )
-    session.flush()
-    for region_set in pack.region_sets:
-        for member in region_set.members:
-            session.merge(RegionMember(set_code=region_set.code, member_code=member))
-    upsert_institutions(
-        session,
-        [
-            InstitutionRecord(
-                brin=i.brin,
-                name=i.name,
-                kind=i.kind,
-                place=i.place,
-                gemeente_code=i.gemeente,
-                region_basis=i.region_basis,
-            )
-            for i in pack.institutions
-        ],
-    )
-
-
-def upsert_institutions(session: Session, institutions: Iterable[InstitutionRecord]) -> None:
-    """Add institutions not yet known; fill in what a known one still lacks."""
-    for record in institutions:
-        known = session.get(Institution, record.brin)
-        if known is None:
-            session.add(
-                Institution(
-                    brin=record.brin,
-                    name=record.name,
-                    kind=record.kind,
-                    place=record.place,
-                    gemeente_code=record.gemeente_code,
-                    region_basis=record.region_basis,
-                )
-            )
-            continue
-        known.kind = known.kind or record.kind
-        known.place = known.place or record.place
-        if known.gemeente_code is None:
-            known.gemeente_code = record.gemeente_code
-            known.region_basis = record.region_basis
-    session.flush()
 
 
 def load_source(session: Session, parsed: ParsedSource) -> LoadResult:
@@ -107,6 +46,7 @@ def load_source(session: Session, parsed: ParsedSource) -> LoadResult:
         return LoadResult(dataset_id=existing.id, status="unchanged", rows=existing.row_count)
     frame = parsed.observations
     periods = sorted(frame.get_column("period").unique().to_list()) if frame.height else []
+    upsert_regions(session, parsed.regions)
     upsert_institutions(session, parsed.institutions)
     dataset = Dataset(
         source_key=info.source_key,
@@ -156,16 +96,31 @@ def _supersede(session: Session, newer: Dataset, periods: set[str]) -> list[int]
 
 
 def _insert_observations(session: Session, dataset_id: int, frame: pl.DataFrame) -> None:
+    """Bulk-insert the frame: COPY on PostgreSQL, executemany of tuples elsewhere."""
+    columns = ["dataset_id", "active", *OBSERVATION_SCHEMA]
+    frame = frame.select(
+        pl.lit(dataset_id, dtype=pl.Int64).alias("dataset_id"),
+        pl.lit(True).alias("active"),
+        *OBSERVATION_SCHEMA,
+    )
     connection = session.connection()
-    statement = insert(Observation.__table__)  # type: ignore[arg-type]
-    for batch in _batches(frame, dataset_id):
-        connection.execute(statement, batch)
-
-
-def _batches(frame: pl.DataFrame, dataset_id: int) -> Iterator[list[dict[str, Any]]]:
-    columns = list(OBSERVATION_SCHEMA)
+    if connection.dialect.name == "postgresql":
+        _copy_postgres(connection, columns, frame)
+        return
+    placeholders = ", ".join(
+        "?" if connection.dialect.paramstyle == "qmark" else "%s" for _ in columns
+    )
+    sql = f"INSERT INTO observation ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
     for start in range(0, frame.height, BATCH_ROWS):
-        chunk = frame.slice(start, BATCH_ROWS).select(columns)
-        yield [
-            {**row, "dataset_id": dataset_id, "active": True} for row in chunk.iter_rows(named=True)
-        ]
+        batch = frame.slice(start, BATCH_ROWS).rows()
+        connection.exec_driver_sql(sql, batch)
+
+
+def _copy_postgres(connection: Connection, columns: list[str], frame: pl.DataFrame) -> None:
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    sql = f"COPY observation ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        for start in range(0, frame.height, BATCH_ROWS):
+            for row in frame.slice(start, BATCH_ROWS).iter_rows():
+                copy.write_row(row)

@@ -11,8 +11,9 @@ from pijplijn.content.loader import ContentPack
 from pijplijn.errors import PijplijnError
 from pijplijn.ingest.template import KnownCodes, parse_template_csv, template_info
 from pijplijn.store.db import session_scope, upgrade
-from pijplijn.store.load import LoadResult, load_source, sync_reference
+from pijplijn.store.load import LoadResult, load_source
 from pijplijn.store.models import Dataset, Institution, Region
+from pijplijn.store.reference import sync_reference
 
 
 class SeedError(PijplijnError):

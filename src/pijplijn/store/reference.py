@@ -1,0 +1,97 @@
+"""Reference data in the store: regions, region sets and institutions, and the import
+context built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pijplijn.content.loader import ContentPack
+from pijplijn.ingest.context import ImportContext, normalise_place
+from pijplijn.ingest.records import InstitutionRecord, RegionRecord
+from pijplijn.store.models import Institution, Region, RegionMember
+
+
+def sync_reference(session: Session, pack: ContentPack) -> None:
+    """Insert or update the pack's regions, region sets and institutions."""
+    upsert_regions(session, [RegionRecord(r.code, r.name, r.kind, r.parent) for r in pack.regions])
+    upsert_regions(
+        session, [RegionRecord(s.code, s.name, "regioset", s.parent) for s in pack.region_sets]
+    )
+    for region_set in pack.region_sets:
+        for member in region_set.members:
+            session.merge(RegionMember(set_code=region_set.code, member_code=member))
+    upsert_institutions(
+        session,
+        [
+            InstitutionRecord(
+                brin=i.brin,
+                name=i.name,
+                kind=i.kind,
+                place=i.place,
+                gemeente_code=i.gemeente,
+                region_basis=i.region_basis,
+            )
+            for i in pack.institutions
+        ],
+    )
+
+
+def upsert_regions(session: Session, regions: Iterable[RegionRecord]) -> None:
+    """Add regions not yet known; a known region keeps its name and parent."""
+    for record in regions:
+        known = session.get(Region, record.code)
+        if known is None:
+            session.add(
+                Region(
+                    code=record.code,
+                    name=record.name,
+                    kind=record.kind,
+                    parent_code=record.parent_code,
+                )
+            )
+        elif known.parent_code is None:
+            known.parent_code = record.parent_code
+    session.flush()
+
+
+def upsert_institutions(session: Session, institutions: Iterable[InstitutionRecord]) -> None:
+    """Add institutions not yet known; fill in what a known one still lacks."""
+    for record in institutions:
+        known = session.get(Institution, record.brin)
+        if known is None:
+            session.add(
+                Institution(
+                    brin=record.brin,
+                    name=record.name,
+                    kind=record.kind,
+                    place=record.place,
+                    gemeente_code=record.gemeente_code,
+                    region_basis=record.region_basis,
+                )
+            )
+            continue
+        known.kind = known.kind or record.kind
+        known.place = known.place or record.place
+        if known.gemeente_code is None:
+            known.gemeente_code = record.gemeente_code
+            known.region_basis = record.region_basis
+    session.flush()
+
+
+def import_context(session: Session, pack: ContentPack) -> ImportContext:
+    """Return what importers may know: regions, gemeente and province names, institutions."""
+    regions = session.scalars(select(Region)).all()
+    gemeenten = {normalise_place(r.name): r.code for r in regions if r.kind == "gemeente"}
+    provinces = {normalise_place(r.name): r.code for r in regions if r.kind == "provincie"}
+    for region in pack.regions:
+        target = provinces if region.kind == "provincie" else gemeenten
+        target.update({normalise_place(alias): region.code for alias in region.aliases})
+    return ImportContext(
+        regions={r.code: r.kind for r in regions},
+        gemeente_by_name=gemeenten,
+        institutions={i.brin: i.gemeente_code for i in session.scalars(select(Institution))},
+        province_by_name=provinces,
+    )
