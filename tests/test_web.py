@@ -19,7 +19,7 @@ def test_health(client: TestClient) -> None:
     response = client.get("/api/health")
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "ok" and body["schema_revision"] == "0001"
+    assert body["status"] == "ok" and body["schema_revision"] == "0002"
 
 
 def test_home_lists_the_twente_datasets(client: TestClient) -> None:

@@ -15,6 +15,8 @@ MEASURES: tuple[str, ...] = (
     "jobs",
     "companies",
     "vacancies_open",
+    "vacancies_new",
+    "vacancies_filled",
     "replacement_demand",
     "published_share",
     "published_count",

@@ -21,7 +21,8 @@ class SourceKind:
     name: str
     description: str
     parse: Callable[[Path, ImportContext], ParsedSource]
-    matches: Callable[[list[str]], bool]
-    """True when a header (the column names, stripped, as in the file) is of this kind."""
+    matches: Callable[[list[str], str], bool]
+    """True when a header (the column names, stripped, as in the file) and file name are of
+    this kind. The file name only breaks ties between kinds with the same header."""
     json: bool = False
     """True for kinds read from a JSON list of records (the header is the first record's keys)."""

@@ -99,6 +99,15 @@ class RegionRecord:
     parent_code: str | None = None
 
 
+@dataclass(frozen=True)
+class CodeLabelRecord:
+    """A code and its title in a code list (``scheme``, e.g. ``sbi2008`` or ``cbs-regio``)."""
+
+    scheme: str
+    code: str
+    label: str
+
+
 @dataclass
 class ParsedSource:
     """A parsed source: write it only when ``report.valid``."""
@@ -108,3 +117,4 @@ class ParsedSource:
     observations: pl.DataFrame = field(default_factory=empty_observations)
     institutions: list[InstitutionRecord] = field(default_factory=list)
     regions: list[RegionRecord] = field(default_factory=list)
+    code_labels: list[CodeLabelRecord] = field(default_factory=list)

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from pijplijn.ingest.records import OBSERVATION_SCHEMA, ParsedSource
-from pijplijn.store.models import Dataset, Observation
+from pijplijn.store.models import CodeLabel, Dataset, Observation
 from pijplijn.store.reference import upsert_institutions, upsert_regions
 
 BATCH_ROWS = 50_000
@@ -64,6 +64,12 @@ def load_source(session: Session, parsed: ParsedSource) -> LoadResult:
     )
     session.add(dataset)
     session.flush()
+    for label in parsed.code_labels:
+        session.merge(
+            CodeLabel(
+                scheme=label.scheme, code=label.code, label=label.label, dataset_id=dataset.id
+            )
+        )
     superseded = _supersede(session, dataset, set(periods))
     _insert_observations(session, dataset.id, frame)
     return LoadResult(

@@ -156,3 +156,15 @@ class ClassificationRule(Base):
     field: Mapped[str] = mapped_column(String(32))
     match: Mapped[str] = mapped_column(Text)
     domain: Mapped[str] = mapped_column(String(64))
+
+
+class CodeLabel(Base):
+    """A code's title in a publisher's code list, e.g. SBI ``T001081`` → 'A-U Alle economische
+    activiteiten'. Loaded from StatLine metadata; the cube stores codes, pages show titles."""
+
+    __tablename__ = "code_label"
+
+    scheme: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    dataset_id: Mapped[int | None] = mapped_column(ForeignKey("dataset.id", ondelete="SET NULL"))
