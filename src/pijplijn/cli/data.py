@@ -20,6 +20,7 @@ from pijplijn.cli.app import (
     engine_for,
     out,
 )
+from pijplijn.engine.classify import list_classifications
 from pijplijn.engine.cube import CubeQuery, query
 from pijplijn.engine.datasets import list_datasets
 from pijplijn.errors import QueryError
@@ -129,6 +130,16 @@ def query_command(
     by: Annotated[
         str, typer.Option(help="Uitsplitsen naar dimensies, komma-gescheiden, bijv. period,sector.")
     ] = "",
+    classification: Annotated[
+        str | None,
+        typer.Option(
+            help="Classificatie voor de dimensie 'domain': naam (versie per "
+            "periode) of naam@versie, bijv. techniek@2019."
+        ),
+    ] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="Alleen dit domein, bijv. techniek (met --classification).")
+    ] = None,
     format: FormatOption = OutputFormat.table,
     database: DatabaseOption = None,
 ) -> None:
@@ -144,6 +155,8 @@ def query_command(
         stage=stage,
         periods=tuple(period or ()),
         by=dimensions,
+        filters={"domain": domain} if domain else {},
+        classification=classification,
     )
     with session_scope(engine_for(database)) as session:
         rows = query(session, cube_query)
@@ -180,3 +193,35 @@ def _span(periods: list[str]) -> str:
     if len(periods) <= 2:
         return ", ".join(periods)
     return f"{periods[0]} … {periods[-1]} ({len(periods)})"
+
+
+@command("classifications")
+def classifications_command(
+    format: FormatOption = OutputFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Toon de classificaties (wat telt als techniek), hun versies en wat elke versie wijzigde."""
+    with session_scope(engine_for(database)) as session:
+        summaries = list_classifications(session)
+    if format is not OutputFormat.table:
+        records = [s.model_dump(mode="json") for s in summaries]
+        if format is OutputFormat.csv:
+            records = [
+                {**r, "added": len(r["added"]), "removed": len(r["removed"])} for r in records
+            ]
+        _emit(records, format)
+        return
+    for s in summaries:
+        out.print(
+            f"[bold]{s.name}@{s.version}[/] ({s.title}) geldig vanaf {s.valid_from}: "
+            f"{s.rules} regels. {s.description}",
+            highlight=False,
+        )
+        out.print(f"  bron: {s.source}", highlight=False)
+        for verb, changes in (("+", s.added), ("-", s.removed)):
+            for c in changes:
+                out.print(
+                    f"  {verb} {c.stage or 'alle fasen'}: {c.field} {c.operator} '{c.match}'",
+                    highlight=False,
+                    markup=False,
+                )

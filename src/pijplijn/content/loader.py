@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -10,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pijplijn.errors import ContentError
+from pijplijn.vocabulary import STAGES
 
 PACKS_ROOT = Path(__file__).parent
 
@@ -55,6 +57,47 @@ class SeedDatasetDef(_Strict):
     published: str | None = None
 
 
+RuleField = Literal["sector", "subsector", "opleidingsdomein", "programme_code", "programme_name"]
+
+
+class RuleDef(_Strict):
+    """Observations of ``stages`` whose ``field`` equals (or contains) a value are in."""
+
+    stages: list[str]
+    field: RuleField
+    equals: str | list[str] | None = None
+    contains: str | list[str] | None = None
+
+    def operator_values(self) -> tuple[str, list[str]]:
+        """Return (operator, values) for this rule."""
+        if (self.equals is None) == (self.contains is None):
+            raise ValueError("a rule needs exactly one of 'equals' and 'contains'")
+        operator, value = (
+            ("equals", self.equals) if self.equals is not None else ("contains", self.contains)
+        )
+        assert value is not None
+        return operator, [value] if isinstance(value, str) else value
+
+
+class ClassificationVersionDef(_Strict):
+    version: str
+    valid_from: date
+    source: str
+    description: str = ""
+    rules: list[RuleDef]
+
+
+class ClassificationDef(_Strict):
+    name: str
+    title: str
+    description: str
+    versions: list[ClassificationVersionDef]
+
+
+class ClassificationsFile(_Strict):
+    classifications: list[ClassificationDef]
+
+
 class PackDef(_Strict):
     name: str
     title: str
@@ -84,6 +127,7 @@ class ContentPack:
     region_sets: list[RegionSetDef]
     institutions: list[InstitutionDef]
     seed_datasets: list[SeedDatasetDef]
+    classifications: list[ClassificationDef]
 
     @property
     def name(self) -> str:
@@ -118,6 +162,7 @@ def load_pack(name: str) -> ContentPack:
         region_sets=regions.region_sets,
         institutions=_read(root / "institutions.yaml", InstitutionsFile).institutions,
         seed_datasets=_read(root / "seed" / "datasets.yaml", SeedFile).datasets,
+        classifications=_read(root / "classifications.yaml", ClassificationsFile).classifications,
     )
     _check_references(pack)
     return pack
@@ -161,8 +206,30 @@ def _check_references(pack: ContentPack) -> None:
                 f"{institution.brin} noemt onbekende gemeente "
                 f"'{institution.gemeente}'"
             )
+    _check_classifications(pack)
     if pack.pack.default_region not in codes:
         raise ContentError(
             f"{pack.root / 'pack.yaml'}: default_region "
             f"'{pack.pack.default_region}' is geen regio van het pakket"
         )
+
+
+def _check_classifications(pack: ContentPack) -> None:
+    path = pack.root / "classifications.yaml"
+    for classification in pack.classifications:
+        starts = [v.valid_from for v in classification.versions]
+        if starts != sorted(set(starts)):
+            raise ContentError(
+                f"{path}: classificatie {classification.name}: versies moeten "
+                "op oplopende, verschillende valid_from staan"
+            )
+        for version in classification.versions:
+            for index, rule in enumerate(version.rules):
+                where = f"{classification.name}@{version.version}, regel {index + 1}"
+                try:
+                    rule.operator_values()
+                except ValueError as exc:
+                    raise ContentError(f"{path}: {where}: {exc}") from None
+                unknown = [s for s in rule.stages if s not in STAGES]
+                if unknown:
+                    raise ContentError(f"{path}: {where}: onbekende fase '{unknown[0]}'")

@@ -13,6 +13,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from pijplijn import vocabulary as vocab
+from pijplijn.engine.classify import ClassificationChoice, choose
 from pijplijn.engine.regions import resolve_region
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period, PeriodError
@@ -34,6 +35,8 @@ _COLUMNS = {
     "subject": Observation.subject,
     "dataset": Observation.dataset_id,
 }
+DIMENSIONS = (*_COLUMNS, "domain")
+"""What ``by`` accepts: the stored dimensions, and ``domain`` from a classification."""
 MAX_BY = 4
 
 _Select = TypeVar("_Select", bound=Select[Any])
@@ -50,7 +53,10 @@ class CubeQuery:
     periods: tuple[str, ...] = ()
     by: tuple[str, ...] = ()
     filters: dict[str, str] = field(default_factory=dict)
-    """Further equality filters on dimensions, e.g. {"gender": "vrouw"}."""
+    """Further equality filters on dimensions, e.g. {"gender": "vrouw"} or
+    {"domain": "techniek"}."""
+    classification: str | None = None
+    """``name`` or ``name@version``; needed when breaking down or filtering by ``domain``."""
 
 
 @dataclass(frozen=True)
@@ -64,27 +70,62 @@ class CubeRow:
     flag: str | None
     cells: int
     unit: str
+    classification: str | None = None
+    """The classification version that decided ``domain``, e.g. ``techniek@2019``."""
 
     def to_record(self) -> dict[str, Any]:
-        """Return the row as a flat record: measure, period, the --by keys, value, flag."""
-        value = (
-            int(self.value)
-            if self.value is not None and self.value.is_integer() and self.unit == "count"
-            else self.value
-        )
-        return {
+        """Return the row as a flat record: measure, period, the --by keys, value, flag
+        (and the classification version, when one was used)."""
+        value = self.value
+        if value is not None and value.is_integer() and self.unit == "count":
+            value = int(value)
+        record = {
             "measure": self.measure,
             "period": self.period,
             **self.keys,
             "value": value,
             "flag": self.flag,
         }
+        if self.classification:
+            record["classification"] = self.classification
+        return record
+
+
+@dataclass
+class _Sum:
+    total: float | None = None
+    cells: int = 0
+    flags: dict[str, int] = field(default_factory=lambda: dict.fromkeys(vocab.FLAGS, 0))
+    classification: str | None = None
+
+    def add(self, total: float | None, cells: int, flags: dict[str, int]) -> None:
+        if total is not None:
+            self.total = (self.total or 0.0) + total
+        self.cells += cells
+        for name, count in flags.items():
+            self.flags[name] += count or 0
+
+    @property
+    def flag(self) -> str | None:
+        return next((f for f in vocab.FLAGS if self.flags[f]), None)
 
 
 def query(session: Session, q: CubeQuery) -> list[CubeRow]:
-    """Return the sums of ``q.measure`` per period and per ``q.by`` value, sorted."""
+    """Return the sums of ``q.measure`` per period and per ``q.by`` value, sorted.
+
+    Values are in the measure's unit (``count``, ``thousand`` or ``share``); a sum over
+    flagged cells carries the first flag of vocabulary.FLAGS that any cell has.
+    """
     by = _validate(session, q)
-    group = [Observation.period, *(_COLUMNS[d] for d in by if d != "period"), Observation.unit]
+    choice = _classification(session, q, by)
+    plain = [d for d in by if d not in ("period", "domain")]
+    needed = sorted((choice.fields | {"stage"}) - set(plain)) if choice else []
+    group = [
+        Observation.period,
+        *(_COLUMNS[d] for d in plain),
+        *(_COLUMNS[d] for d in needed),
+        Observation.unit,
+    ]
     flag_counts = [
         func.sum(case((Observation.flag == flag, 1), else_=0)).label(flag) for flag in vocab.FLAGS
     ]
@@ -95,25 +136,68 @@ def query(session: Session, q: CubeQuery) -> list[CubeRow]:
         *flag_counts,
     ).where(Observation.measure == q.measure, Observation.active.is_(True))
     statement = _filtered(session, base, q).group_by(*group)
-    rows = [_row(q.measure, by, r) for r in session.execute(statement)]
+    sums: dict[tuple[Any, ...], _Sum] = {}
+    for result in session.execute(statement):
+        row = result._mapping
+        keys = {d: row[_COLUMNS[d].key] for d in plain}
+        version = None
+        if choice is not None:
+            version = choice.for_period(Period.parse(row["period"]))
+            values = {d: row[_COLUMNS[d].key] for d in choice.fields}
+            keys["domain"] = version.domain(row["stage"], values)
+            if "domain" in q.filters and keys["domain"] != q.filters["domain"]:
+                continue
+            if "domain" not in by:
+                del keys["domain"]
+        ordered = {d: keys[d] for d in by if d in keys}
+        identity = (row["period"], tuple(ordered.items()), row["unit"])
+        total = sums.setdefault(identity, _Sum(classification=version.label if version else None))
+        total.add(row["total"], row["cells"], {f: row[f] for f in vocab.FLAGS})
+    rows = [
+        CubeRow(
+            measure=q.measure,
+            period=period,
+            keys=dict(items),
+            value=s.total,
+            flag=s.flag,
+            cells=s.cells,
+            unit=unit,
+            classification=s.classification,
+        )
+        for (period, items, unit), s in sums.items()
+    ]
     _refuse_mixed(rows, q.measure)
     return sorted(rows, key=lambda r: (Period.parse(r.period), *_sort_key(r.keys)))
+
+
+def _classification(
+    session: Session, q: CubeQuery, by: tuple[str, ...]
+) -> ClassificationChoice | None:
+    if "domain" not in by and "domain" not in q.filters:
+        return None
+    if not q.classification:
+        raise QueryError(
+            "uitsplitsen of filteren op 'domain' vraagt een classificatie, "
+            "bijv. --classification techniek of techniek@2019 "
+            "(zie 'pijplijn classifications')"
+        )
+    return choose(session, q.classification)
 
 
 def _validate(session: Session, q: CubeQuery) -> tuple[str, ...]:
     if q.measure not in vocab.MEASURES:
         raise QueryError(f"onbekende maat '{q.measure}'; kies uit {', '.join(vocab.MEASURES)}")
-    unknown = [d for d in q.by if d not in _COLUMNS]
+    unknown = [d for d in q.by if d not in DIMENSIONS]
     if unknown:
         raise QueryError(
-            f"onbekende dimensie '{unknown[0]}' in --by; kies uit {', '.join(_COLUMNS)}"
+            f"onbekende dimensie '{unknown[0]}' in --by; kies uit {', '.join(DIMENSIONS)}"
         )
     if len(q.by) > MAX_BY:
         raise QueryError(f"te veel dimensies in --by ({len(q.by)}); hoogstens {MAX_BY}")
     if q.stage is not None and q.stage not in vocab.STAGES:
         raise QueryError(f"onbekende fase '{q.stage}'; kies uit {', '.join(vocab.STAGES)}")
     for name in q.filters:
-        if name not in _COLUMNS or name in ("period", "region", "dataset"):
+        if name not in DIMENSIONS or name in ("period", "region", "dataset"):
             raise QueryError(f"onbekend filter '{name}'")
     if q.institution is not None and session.get(Institution, q.institution.upper()) is None:
         raise QueryError(
@@ -142,23 +226,9 @@ def _filtered(session: Session, statement: _Select, q: CubeQuery) -> _Select:
             Observation.period.in_(sorted({str(Period.parse(p)) for p in q.periods}))
         )
     for name, value in q.filters.items():
-        statement = statement.where(_COLUMNS[name] == value)
+        if name != "domain":
+            statement = statement.where(_COLUMNS[name] == value)
     return statement
-
-
-def _row(measure: str, by: tuple[str, ...], result: Any) -> CubeRow:
-    mapping = result._mapping
-    keys = {d: mapping[_COLUMNS[d].key] for d in by if d != "period"}
-    flag = next((f for f in vocab.FLAGS if mapping[f]), None)
-    return CubeRow(
-        measure=measure,
-        period=mapping["period"],
-        keys=keys,
-        value=mapping["total"],
-        flag=flag,
-        cells=mapping["cells"],
-        unit=mapping["unit"],
-    )
 
 
 def _refuse_mixed(rows: list[CubeRow], measure: str) -> None:

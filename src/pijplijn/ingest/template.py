@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from pijplijn import vocabulary as vocab
+from pijplijn.ingest.context import ImportContext
 from pijplijn.ingest.issues import (
     BinaryFileIssue,
     CellRangeIssue,
@@ -29,6 +30,7 @@ from pijplijn.ingest.issues import (
     RowPosition,
     UnknownCodeIssue,
 )
+from pijplijn.ingest.kinds import SourceKind
 from pijplijn.ingest.records import OBSERVATION_SCHEMA, DatasetInfo, ParsedSource, sha256_of
 from pijplijn.periods import Period, PeriodError
 
@@ -105,6 +107,28 @@ def parse_template_csv(path: Path, info: DatasetInfo, known: KnownCodes) -> Pars
     if report.valid:
         parsed.observations = pl.DataFrame(records, schema=OBSERVATION_SCHEMA, orient="row")
     return parsed
+
+
+def parse(path: Path, context: ImportContext) -> ParsedSource:
+    """Parse a partner's template file; its name (without extension) identifies the series."""
+    info = template_info(
+        path,
+        f"template:{path.stem}",
+        "partner",
+        f"Partnerbestand {path.name}",
+        f"file {path.name}",
+        None,
+    )
+    known = KnownCodes(
+        regions=frozenset(context.regions), institutions=frozenset(context.institutions)
+    )
+    return parse_template_csv(path, info, known)
+
+
+def matches(header: list[str], file_name: str) -> bool:
+    """True when the header has the template's required columns."""
+    lowered = {h.lower() for h in header}
+    return all(name in lowered for name in REQUIRED)
 
 
 def template_info(
@@ -249,3 +273,11 @@ def _value(row: dict[str, str], at: RowPosition, report: ImportReport) -> float 
         report.add(CellRangeIssue.from_row(at, "value", text, "een aantal van 0 of meer"))
         return None
     return value
+
+
+KIND = SourceKind(
+    name="template",
+    description="pijplijn-sjabloon (lang formaat), zie docs/import-template.md",
+    parse=parse,
+    matches=matches,
+)

@@ -137,6 +137,7 @@ class Classification(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200), default="")
     version: Mapped[str] = mapped_column(String(32))
     valid_from: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -154,6 +155,8 @@ class ClassificationRule(Base):
     )
     stage: Mapped[str | None] = mapped_column(String(16))
     field: Mapped[str] = mapped_column(String(32))
+    operator: Mapped[str] = mapped_column(String(16), default="equals")
+    """``equals`` or ``contains`` (case-insensitive)."""
     match: Mapped[str] = mapped_column(Text)
     domain: Mapped[str] = mapped_column(String(64))
 

@@ -5,17 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pijplijn.content.loader import ContentPack
 from pijplijn.ingest.context import ImportContext, normalise_place
 from pijplijn.ingest.records import InstitutionRecord, RegionRecord
-from pijplijn.store.models import Institution, Region, RegionMember
+from pijplijn.store.models import (
+    Classification,
+    ClassificationRule,
+    Institution,
+    Region,
+    RegionMember,
+)
 
 
 def sync_reference(session: Session, pack: ContentPack) -> None:
-    """Insert or update the pack's regions, region sets and institutions."""
+    """Insert or update the pack's regions, region sets, institutions and classifications."""
     upsert_regions(session, [RegionRecord(r.code, r.name, r.kind, r.parent) for r in pack.regions])
     upsert_regions(
         session, [RegionRecord(s.code, s.name, "regioset", s.parent) for s in pack.region_sets]
@@ -37,6 +43,45 @@ def sync_reference(session: Session, pack: ContentPack) -> None:
             for i in pack.institutions
         ],
     )
+    sync_classifications(session, pack)
+
+
+def sync_classifications(session: Session, pack: ContentPack) -> None:
+    """Store the pack's classification versions; the pack is the source of their rules."""
+    for definition in pack.classifications:
+        for version in definition.versions:
+            stored = session.scalar(
+                select(Classification).where(
+                    Classification.name == definition.name,
+                    Classification.version == version.version,
+                )
+            )
+            if stored is None:
+                stored = Classification(name=definition.name, version=version.version)
+                session.add(stored)
+            stored.title = definition.title
+            stored.valid_from = version.valid_from
+            stored.description = version.description or definition.description
+            stored.source = version.source
+            session.flush()
+            session.execute(
+                delete(ClassificationRule).where(ClassificationRule.classification_id == stored.id)
+            )
+            for rule in version.rules:
+                operator, values = rule.operator_values()
+                session.add_all(
+                    ClassificationRule(
+                        classification_id=stored.id,
+                        stage=stage,
+                        field=rule.field,
+                        operator=operator,
+                        match=value,
+                        domain=definition.name,
+                    )
+                    for stage in rule.stages
+                    for value in values
+                )
+    session.flush()
 
 
 def upsert_regions(session: Session, regions: Iterable[RegionRecord]) -> None:

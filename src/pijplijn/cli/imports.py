@@ -1,0 +1,126 @@
+"""``pijplijn import``: load DUO, CBS and partner files, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from pijplijn.cli.app import (
+    DatabaseOption,
+    FormatOption,
+    OutputFormat,
+    command,
+    content_pack,
+    engine_for,
+    err,
+    out,
+)
+from pijplijn.ingest.registry import KINDS
+from pijplijn.store.imports import ImportOutcome, import_files
+
+SHOWN_ISSUES = 20
+
+
+@command("import")
+def import_command(
+    files: Annotated[list[Path], typer.Argument(help="Bestanden om te laden.", show_default=False)],
+    kind: Annotated[
+        str | None,
+        typer.Option(help=f"Soort bestand (anders herkend aan de kopregel): {', '.join(KINDS)}."),
+    ] = None,
+    format: FormatOption = OutputFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Laad open-data- en partnerbestanden: alles of niets, in één transactie.
+
+    Hetzelfde bestand nogmaals laden verandert niets; een nieuwere uitgave van dezelfde bron
+    vervangt de oudere voor de perioden die ze dekt (de oudere blijft als historie)."""
+    engine = engine_for(database)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("voorbereiden", total=None)
+        outcomes = import_files(
+            engine,
+            content_pack(),
+            files,
+            kind,
+            progress=lambda phase, path: bar.update(task, description=f"{phase}: {path.name}"),
+        )
+    if format is OutputFormat.json:
+        records = [_record(o) for o in outcomes]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for outcome in outcomes:
+            _print(outcome)
+    if not all(o.parsed.report.valid for o in outcomes):
+        err.print(
+            "[bold red]fout:[/] niets geladen: los de fouten hierboven op en probeer opnieuw.",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+
+
+def _record(outcome: ImportOutcome) -> dict[str, object]:
+    load = outcome.load
+    return {
+        "kind": outcome.kind.name,
+        "detected": outcome.detected,
+        "report": outcome.parsed.report.to_dict(),
+        "dataset_id": load.dataset_id if load else None,
+        "status": load.status if load else "not-loaded",
+        "observations": load.rows if load else 0,
+    }
+
+
+def _print(outcome: ImportOutcome) -> None:
+    report = outcome.parsed.report
+    how = "herkend als" if outcome.detected else "geladen als"
+    out.print(f"[bold]{outcome.path.name}[/]: {how} {outcome.kind.name}", highlight=False)
+    for issue in report.issues[:SHOWN_ISSUES]:
+        err.print(f"  [red]fout[/] {issue.message()}", highlight=False, markup=True)
+    if len(report.issues) > SHOWN_ISSUES or report.partial:
+        err.print(
+            f"  … en meer fouten ({len(report.issues)}{'+' if report.partial else ''} in "
+            "totaal; --format json toont ze alle)",
+            highlight=False,
+        )
+    for issue in report.warnings[:SHOWN_ISSUES]:
+        out.print(f"  [yellow]let op[/] {issue.message()}", highlight=False)
+    if len(report.warnings) > SHOWN_ISSUES:
+        out.print(
+            f"  … en nog {len(report.warnings) - SHOWN_ISSUES} bevindingen (--format json)",
+            highlight=False,
+        )
+    load = outcome.load
+    if load is None:
+        return
+    if load.status == "unchanged":
+        out.print(f"  al geladen als dataset {load.dataset_id}: niets veranderd", highlight=False)
+        return
+    extra = [
+        f"{len(outcome.parsed.regions)} regio's",
+        f"{len(outcome.parsed.code_labels)} codes",
+        f"{len(outcome.parsed.institutions)} instellingen",
+    ]
+    listed = ", ".join(e for e in extra if not e.startswith("0 "))
+    out.print(
+        f"  {load.rows} waarnemingen{' en ' + listed if listed else ''} geladen als dataset "
+        f"{load.dataset_id}"
+        + (
+            f"; vervangt dataset {', '.join(map(str, load.superseded))} voor de "
+            "overlappende perioden"
+            if load.superseded
+            else ""
+        ),
+        highlight=False,
+    )

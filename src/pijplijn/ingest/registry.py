@@ -1,0 +1,78 @@
+"""Every source kind ``pijplijn import`` knows, and detection of a file's kind."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from pijplijn.errors import PijplijnError
+from pijplijn.ingest import gemeenten, template
+from pijplijn.ingest.kinds import SourceKind
+
+KINDS: dict[str, SourceKind] = {
+    kind.name: kind
+    for kind in (
+        gemeenten.KIND,
+        template.KIND,
+    )
+}
+
+
+class KindError(PijplijnError):
+    """The kind of a file is unknown, ambiguous, or not a kind pijplijn knows."""
+
+
+def kind_named(name: str) -> SourceKind:
+    """Return the kind ``name``; raise KindError listing the known kinds."""
+    if name not in KINDS:
+        raise KindError(f"onbekende soort '{name}'; kies uit {', '.join(KINDS)}")
+    return KINDS[name]
+
+
+def sniff_header(path: Path) -> tuple[list[str], bool]:
+    """Return (column names, is_json) read from the start of the file; ([], False) if none."""
+    head = path.read_bytes()[:65536]
+    text = _decode(head).lstrip("\ufeff \r\n\t")
+    if text.startswith("["):
+        return _json_keys(path), True
+    first = text.split("\n", 1)[0].rstrip("\r")
+    delimiter = max((";", ",", "\t"), key=first.count)
+    return [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])], False
+
+
+def detect(path: Path) -> SourceKind:
+    """Return the one kind whose header matches the file; raise KindError otherwise."""
+    header, is_json = sniff_header(path)
+    found = [k for k in KINDS.values() if k.json == is_json and k.matches(header, path.name)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise KindError(
+            f"{path.name}: soort niet herkend aan de kopregel "
+            f"({', '.join(header[:6]) or 'leeg'}…); geef --kind, een van "
+            f"{', '.join(KINDS)}"
+        )
+    raise KindError(
+        f"{path.name}: past bij meerdere soorten ({', '.join(k.name for k in found)}); "
+        "kies er een met --kind"
+    )
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return ""
+
+
+def _json_keys(path: Path) -> list[str]:
+    try:
+        records = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError):
+        return []
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        return [str(key).strip() for key in records[0]]
+    return []

@@ -1,0 +1,85 @@
+"""``pijplijn import``: detect, parse and validate every file, then write them all in one
+transaction, or nothing at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from pijplijn.content.loader import ContentPack
+from pijplijn.errors import PijplijnError
+from pijplijn.ingest.kinds import SourceKind
+from pijplijn.ingest.records import ParsedSource
+from pijplijn.ingest.registry import detect, kind_named
+from pijplijn.store.db import session_scope
+from pijplijn.store.load import LoadResult, load_source
+from pijplijn.store.reference import import_context, upsert_regions
+
+Progress = Callable[[str, Path], None]
+"""Called with a phase ('lezen', 'schrijven') and the file, so a CLI can show progress."""
+
+
+@dataclass
+class ImportOutcome:
+    """One file's import: its kind, whether it was detected, the parse and what was written."""
+
+    path: Path
+    kind: SourceKind
+    detected: bool
+    parsed: ParsedSource
+    load: LoadResult | None = None
+
+
+def plan_kinds(paths: list[Path], kind: str | None) -> list[tuple[Path, SourceKind, bool]]:
+    """Return each file with its kind (forced or detected) and whether it was detected.
+
+    Raises PijplijnError for a missing file or an undetectable kind, before anything is read.
+    """
+    for path in paths:
+        if not path.is_file():
+            raise PijplijnError(f"{path}: bestand bestaat niet")
+    if kind is not None:
+        forced = kind_named(kind)
+        return [(path, forced, False) for path in paths]
+    return [(path, detect(path), True) for path in paths]
+
+
+def import_files(
+    engine: Engine,
+    pack: ContentPack,
+    paths: list[Path],
+    kind: str | None = None,
+    progress: Progress | None = None,
+) -> list[ImportOutcome]:
+    """Parse every file; when all are valid, write them in one transaction.
+
+    Files are parsed in order, and regions a file adds (e.g. gemeenten) are known to the
+    files after it. Returns the outcomes; ``load`` is None for every file when any is invalid.
+    """
+    outcomes: list[ImportOutcome] = []
+    try:
+        with session_scope(engine) as session:
+            for path, source_kind, detected in plan_kinds(paths, kind):
+                if progress:
+                    progress("lezen", path)
+                parsed = source_kind.parse(path, import_context(session, pack))
+                outcomes.append(ImportOutcome(path, source_kind, detected, parsed))
+                if parsed.report.valid:
+                    # Later files in this run may name regions this one defines.
+                    upsert_regions(session, parsed.regions)
+            if not all(o.parsed.report.valid for o in outcomes):
+                raise _Invalid
+            for outcome in outcomes:
+                if progress:
+                    progress("schrijven", outcome.path)
+                outcome.load = load_source(session, outcome.parsed)
+    except _Invalid:
+        pass  # session_scope rolled everything back: nothing is written
+    return outcomes
+
+
+class _Invalid(Exception):
+    """Raised inside the transaction to roll it back when any file is invalid."""
