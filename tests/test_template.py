@@ -95,7 +95,7 @@ def test_missing_column_is_reported_on_the_header(tmp_path: Path) -> None:
     [
         (b"", "empty-file"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary-file"),
-        (b"measure,period\nenrolled,2011\xff\xfe\n", "encoding-error"),
+        (b"PK\x03\x04 not really a workbook", "binary-file"),
     ],
 )
 def test_unreadable_files(tmp_path: Path, raw: bytes, code: str) -> None:
@@ -110,3 +110,36 @@ def test_issue_cap_marks_report_partial(tmp_path: Path) -> None:
     assert len(parsed.report.issues) == 1000
     assert parsed.report.partial
     assert "999+" in parsed.report.summary()
+
+
+def test_latin1_file_with_accents_imports_intact(tmp_path: Path) -> None:
+    text = HEADER + "enrolled,2011,twente,,mbo,,,Café en hôtellerie – Zuid,,3,,,§ één,\n"
+    parsed = parse(tmp_path, "", raw=text.encode("cp1252"))
+    assert parsed.report.valid, parsed.report.summary()
+    row = parsed.observations.row(0, named=True)
+    assert (row["sector"], row["source_ref"]) == ("Café en hôtellerie – Zuid", "§ één")
+
+
+def test_xlsx_template(tmp_path: Path) -> None:
+    import polars as pl
+
+    path = tmp_path / "partner.xlsx"
+    pl.DataFrame(
+        {
+            "measure": ["enrolled", "enrolled"],
+            "period": ["2019", "2020"],
+            "region": ["twente", "twente"],
+            "value": ["12", "x"],
+        }
+    ).write_excel(path)
+    parsed = parse_template_csv(path, template_info(path, "t", "t", "t", "t", None), KNOWN)
+    assert parsed.report.flatten(["row", "column", "code"]) == [[3, "value", "cell-type"]]
+
+
+def test_the_documented_example_imports(tmp_path: Path) -> None:
+    from pijplijn.ingest import template
+
+    example = Path(template.__file__).parent / "examples" / "pijplijn-sjabloon-voorbeeld.csv"
+    parsed = parse_template_csv(example, template_info(example, "t", "t", "t", "t", None), KNOWN)
+    assert parsed.report.valid, parsed.report.summary()
+    assert parsed.observations.get_column("flag").to_list() == [None, "suppressed", "missing", None]

@@ -61,15 +61,6 @@ class BinaryFileIssue(FileIssue):
 
 
 @dataclass(frozen=True, kw_only=True)
-class EncodingIssue(FileIssue):
-    code: ClassVar[str] = "encoding-error"
-    title: ClassVar[str] = "Onbekende tekencodering"
-    template: ClassVar[str] = (
-        "de tekencodering is niet te lezen ({note}); verwacht UTF-8 of Latin-1"
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
 class TableIssue(FileIssue):
     """The table's structure is wrong: its header, its kind."""
 
@@ -190,7 +181,6 @@ ISSUE_TYPES: tuple[type[Issue], ...] = (
     FileIssue,
     EmptyFileIssue,
     BinaryFileIssue,
-    EncodingIssue,
     TableIssue,
     MissingColumnIssue,
     RowIssue,

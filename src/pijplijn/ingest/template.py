@@ -1,4 +1,5 @@
-"""The pijplijn long-format template: one observation per row, with our own column names.
+"""The pijplijn long-format template: one observation per row, with our own column names,
+as CSV or as XLSX (first sheet).
 
 Partners fill it in (docs/import-template.md), and the content pack's seed figures use it
 too. Every cell is validated against the cube's vocabularies; every problem is a typed
@@ -7,8 +8,6 @@ issue with its row and column.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,20 +17,19 @@ import polars as pl
 from pijplijn import vocabulary as vocab
 from pijplijn.ingest.context import ImportContext
 from pijplijn.ingest.issues import (
-    BinaryFileIssue,
     CellRangeIssue,
     CellTypeIssue,
     DuplicateRowIssue,
     EmptyFileIssue,
-    EncodingIssue,
+    FileIssue,
     ImportReport,
     MissingColumnIssue,
-    RowLengthIssue,
     RowPosition,
     UnknownCodeIssue,
 )
 from pijplijn.ingest.kinds import SourceKind
 from pijplijn.ingest.records import OBSERVATION_SCHEMA, DatasetInfo, ParsedSource, sha256_of
+from pijplijn.ingest.text import open_table
 from pijplijn.periods import Period, PeriodError
 
 LOADER = "template@1"
@@ -85,14 +83,15 @@ class KnownCodes:
 
 
 def parse_template_csv(path: Path, info: DatasetInfo, known: KnownCodes) -> ParsedSource:
-    """Parse a template CSV file into observations; problems go into the report."""
+    """Parse a template file (CSV, or XLSX by its extension) into observations; problems go
+    into the report."""
     report = ImportReport(file=path.name)
     parsed = ParsedSource(info=info, report=report)
-    text = _read_text(path, report)
-    if text is None:
+    opened = _open_xlsx(path, report) if path.suffix.lower() == ".xlsx" else _open_csv(path, report)
+    if opened is None:
         return parsed
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in next(reader, [])]
+    header, rows = opened
+    header = [name.strip().lower() for name in header]
     for name in REQUIRED:
         if name not in header:
             report.add(
@@ -102,11 +101,42 @@ def parse_template_csv(path: Path, info: DatasetInfo, known: KnownCodes) -> Pars
             )
     if not report.valid:
         return parsed
-    records = list(_rows(reader, header, path.name, known, report))
+    records = list(_records(rows, header, path.name, known, report))
     report.stats["rows"] = len(records)
     if report.valid:
         parsed.observations = pl.DataFrame(records, schema=OBSERVATION_SCHEMA, orient="row")
     return parsed
+
+
+_Rows = Iterator[tuple[RowPosition, list[str]]]
+
+
+def _open_csv(path: Path, report: ImportReport) -> tuple[list[str], _Rows] | None:
+    table = open_table(path, report)
+    if table is None:
+        return None
+    return table.header, table.rows(report)
+
+
+def _open_xlsx(path: Path, report: ImportReport) -> tuple[list[str], _Rows] | None:
+    """Return the first sheet's header and rows; row numbers are the sheet's own rows."""
+    if path.stat().st_size == 0:
+        report.add(EmptyFileIssue(file=path.name))
+        return None
+    try:
+        frame = pl.read_excel(path, sheet_id=1, infer_schema_length=0)
+    except Exception as exc:  # fastexcel raises its own types for every kind of bad workbook
+        report.add(FileIssue(file=path.name, note=f"geen leesbaar XLSX-bestand ({exc})"[:300]))
+        return None
+    header = [str(name) for name in frame.columns]
+
+    def rows() -> _Rows:
+        for index, cells in enumerate(frame.iter_rows(), start=2):
+            values = ["" if cell is None else str(cell).strip() for cell in cells]
+            if any(values):
+                yield RowPosition(path.name, index), values
+
+    return header, rows()
 
 
 def parse(path: Path, context: ImportContext) -> ParsedSource:
@@ -146,39 +176,12 @@ def template_info(
     )
 
 
-def _read_text(path: Path, report: ImportReport) -> str | None:
-    raw = path.read_bytes()
-    if not raw:
-        report.add(EmptyFileIssue(file=path.name))
-        return None
-    if b"\x00" in raw[:4096]:
-        report.add(BinaryFileIssue(file=path.name, note="het bevat NUL-bytes"))
-        return None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        report.add(EncodingIssue(file=path.name, note=f"byte {exc.start}"))
-        return None
-
-
-def _rows(
-    reader: Iterator[list[str]],
-    header: list[str],
-    file: str,
-    known: KnownCodes,
-    report: ImportReport,
+def _records(
+    rows: _Rows, header: list[str], file: str, known: KnownCodes, report: ImportReport
 ) -> Iterator[tuple[object, ...]]:
     seen: dict[tuple[str, ...], int] = {}
-    for cells in reader:
-        position = RowPosition(file, reader.line_num)  # type: ignore[attr-defined]
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            report.add(
-                RowLengthIssue(file=file, row=position.row, found=len(cells), expected=len(header))
-            )
-            continue
-        row = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+    for position, cells in rows:
+        row = dict(zip(header, cells, strict=True))
         record = _record(row, position, known, report)
         if record is None:
             continue
