@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     content_pack: str = "twente"
     """The content pack (region) whose catalog, goals and seed figures are used."""
 
+    sources_file: Path | None = None
+    """The list of sources ``pijplijn update`` downloads; default: the content pack's
+    ``sources.yaml``."""
+
     def resolved_database_url(self, override: str | None = None) -> str:
         """Return the URL to use: the ``--database`` option, the setting, or the default."""
         return override or self.database_url or default_database_url()

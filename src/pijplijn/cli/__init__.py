@@ -1,6 +1,6 @@
 """The command-line interface. Each module registers its commands on ``app``."""
 
-from pijplijn.cli import data, imports, serve  # noqa: F401  (registers the commands)
+from pijplijn.cli import data, imports, serve, update  # noqa: F401  (registers the commands)
 from pijplijn.cli.app import app
 
 

@@ -137,6 +137,11 @@ class ContentPack:
         """Return every region and region-set code the pack defines."""
         return {r.code for r in self.regions} | {s.code for s in self.region_sets}
 
+    @property
+    def sources_path(self) -> Path:
+        """The pack's list of sources for ``pijplijn update``."""
+        return self.root / "sources.yaml"
+
     def seed_path(self, seed: SeedDatasetDef) -> Path:
         """Return the path of a seed dataset's CSV file."""
         return self.root / "seed" / seed.file

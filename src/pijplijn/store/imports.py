@@ -4,7 +4,8 @@ transaction, or nothing at all."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -47,12 +48,21 @@ def plan_kinds(paths: list[Path], kind: str | None) -> list[tuple[Path, SourceKi
     return [(path, detect(path), True) for path in paths]
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a downloaded file came from: its URL and when it was fetched."""
+
+    url: str
+    retrieved_at: datetime | None
+
+
 def import_files(
     engine: Engine,
     pack: ContentPack,
     paths: list[Path],
     kind: str | None = None,
     progress: Progress | None = None,
+    origins: dict[Path, Origin] | None = None,
 ) -> list[ImportOutcome]:
     """Parse every file; when all are valid, write them in one transaction.
 
@@ -66,6 +76,12 @@ def import_files(
                 if progress:
                     progress("lezen", path)
                 parsed = source_kind.parse(path, import_context(session, pack))
+                if origins and path in origins:
+                    parsed.info = replace(
+                        parsed.info,
+                        source=origins[path].url,
+                        retrieved_at=origins[path].retrieved_at,
+                    )
                 outcomes.append(ImportOutcome(path, source_kind, detected, parsed))
                 if parsed.report.valid:
                     # Later files in this run may name regions this one defines.
