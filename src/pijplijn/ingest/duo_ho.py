@@ -21,27 +21,22 @@ the degree type ("wo master"; "associate degree" is hbo), else from the CROHO co
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from pijplijn.ingest.context import ImportContext
 from pijplijn.ingest.issues import (
-    CellIssue,
     CellRangeIssue,
     CellTypeIssue,
     DuplicateRowIssue,
-    FileIssue,
     ImportReport,
     MissingColumnIssue,
     RowIssue,
     RowPosition,
-    TableIssue,
     UnknownCodeIssue,
 )
 from pijplijn.ingest.kinds import SourceKind
@@ -53,7 +48,8 @@ from pijplijn.ingest.records import (
     conform,
     sha256_of,
 )
-from pijplijn.ingest.text import decode, open_table
+from pijplijn.ingest.tabular import open_rows
+from pijplijn.periods import Period
 
 PROVINCE = "PROVINCIE"
 GM_NUMBER = "GEMEENTENUMMER"
@@ -152,14 +148,6 @@ _DIMENSIONS: tuple[str, ...] = (
 
 
 @dataclass
-class _Rows:
-    """A table's header and its data rows, from CSV or JSON alike."""
-
-    header: list[str]
-    rows: Iterator[tuple[RowPosition, list[str]]]
-
-
-@dataclass
 class _Collected:
     """What the row pass gathers: per valid row its dimensions then its raw count cells (in
     ``_DIMENSIONS`` + year order), and the reference records."""
@@ -180,7 +168,7 @@ def parse(path: Path, context: ImportContext, table: HoTable = EERSTEJAARS) -> P
     invalid the observations and records are empty.
     """
     report = ImportReport(file=path.name)
-    source = _open(path, report)
+    source = open_rows(path, report)
     collected = _Collected()
     years: list[str] = []
     if source is not None:
@@ -275,6 +263,8 @@ class _RowReader:
         self.context = context
         self.report = report
         self.file_stage = file_stage
+        self.warned = False
+        """True once a row's stage has been found to contradict the file name."""
 
     def read(self, at: RowPosition, cells: list[str], into: _Collected) -> None:
         """Validate a row; add its dimensions and count cells to ``into`` when it is valid."""
@@ -337,7 +327,20 @@ class _RowReader:
         self.report.add(UnknownCodeIssue.from_row(at, column, value, expected))
 
     def _stage(self, at: RowPosition, type_value: str, code: str) -> str | None:
-        stage = self.file_stage or stage_from_type(type_value) or stage_from_code(code)
+        from_row = stage_from_type(type_value) or stage_from_code(code)
+        if self.file_stage and from_row and from_row != self.file_stage and not self.warned:
+            # The file name decides, but a wo code in an "hbo" file suggests a misnamed file.
+            self.warned = True
+            self.report.warn(
+                UnknownCodeIssue.from_row(
+                    at,
+                    PROGRAMME_CODE,
+                    code,
+                    f"een opleiding van het {self.file_stage}, zoals de bestandsnaam zegt",
+                    f"deze opleiding hoort bij het {from_row}; klopt de bestandsnaam?",
+                )
+            )
+        stage = self.file_stage or from_row
         if stage is None:
             self.report.add(
                 UnknownCodeIssue.from_row(
@@ -369,15 +372,21 @@ class _RowReader:
 def _check_header(header: list[str], table: HoTable, report: ImportReport) -> list[str] | None:
     """Return the year columns, or None after reporting each missing column."""
     present = {name.upper() for name in header}
-    expected = ", ".join((*COMMON_COLUMNS, table.type_column))
-    for column in (*COMMON_COLUMNS, table.type_column):
+    expected = (*COMMON_COLUMNS, table.type_column)
+    for column in expected:
         if column not in present:
             report.add(
                 MissingColumnIssue(
-                    file=report.file, column=column, note=f"verwachte kolommen: {expected}"
+                    file=report.file,
+                    column=column,
+                    note=f"verwachte kolommen: {', '.join(expected)}",
                 )
             )
     years = [name for name in header if _YEAR.match(name)]
+    used = [name.upper() for name in header if name.upper() in expected or _YEAR.match(name)]
+    for column in sorted({name for name in used if used.count(name) > 1}):
+        note = f"de kolom '{column}' staat twee keer in de kopregel"
+        report.add(RowIssue(file=report.file, row=1, note=note))
     if not years:
         report.add(
             MissingColumnIssue(
@@ -402,10 +411,12 @@ def _observations(
     whole = raw.str.contains(r"^\d+$")
     blank, suppressed = raw == "", raw == "<5"
     _report_counts(long.filter(~(whole | blank | suppressed)), report)
+    periods = {year: Period.parse(year) for year in years}
     return conform(
         long.with_columns(
             measure=pl.lit(measure),
-            period_unit=pl.lit("year"),
+            period=pl.col("period").replace_strict({y: str(p) for y, p in periods.items()}),
+            period_unit=pl.lit(periods[years[0]].unit.value),
             region_basis=pl.lit("reported"),
             unit=pl.lit("count"),
             value=pl.when(whole).then(raw.cast(pl.Float64, strict=False)),
@@ -451,77 +462,6 @@ def _info(path: Path, table: HoTable, stages: list[str]) -> DatasetInfo:
     )
 
 
-def _open(path: Path, report: ImportReport) -> _Rows | None:
-    """Return the header and rows of a CSV or JSON file, or None after reporting why not."""
-    raw = path.read_bytes()
-    if raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{"):
-        return _open_json(raw, report)
-    table = open_table(path, report)
-    return None if table is None else _Rows(table.header, table.rows(report))
-
-
-def _open_json(raw: bytes, report: ImportReport) -> _Rows | None:
-    """Return the rows of a JSON list of records, keyed by the first record's keys."""
-    text = decode(raw, report)
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        report.add(
-            FileIssue(
-                file=report.file,
-                note=f"geen geldige JSON ({exc.msg}, regel {exc.lineno}, kolom {exc.colno}); "
-                "verwacht een lijst van records",
-            )
-        )
-        return None
-    if not isinstance(data, list) or not data or not isinstance(data[0], dict):
-        found = "een lege lijst" if data == [] else f"een {type(data).__name__}"
-        report.add(
-            TableIssue(
-                file=report.file,
-                note=f"verwacht een JSON-lijst van records ([{{...}}, ...]), gevonden {found}",
-            )
-        )
-        return None
-    header = [str(key).strip() for key in data[0]]
-    return _Rows(header, _json_rows(data, header, report))
-
-
-def _json_rows(
-    data: list[Any], header: list[str], report: ImportReport
-) -> Iterator[tuple[RowPosition, list[str]]]:
-    """Yield each record as cells in header order; record n (1-based) is row n + 1."""
-    for number, record in enumerate(data, start=2):
-        at = RowPosition(report.file, number)
-        if not isinstance(record, dict):
-            report.add(RowIssue(file=report.file, row=number, note="dit record is geen object"))
-            continue
-        values = {str(key).strip(): value for key, value in record.items()}
-        cells = [_json_cell(at, key, values, report) for key in header]
-        if all(cell is not None for cell in cells):
-            yield at, [cell or "" for cell in cells]
-
-
-def _json_cell(
-    at: RowPosition, key: str, values: dict[str, Any], report: ImportReport
-) -> str | None:
-    """Return a record's value as stripped text, or None after reporting it."""
-    if key not in values:
-        report.add(CellIssue.from_row(at, key, "", f"de sleutel '{key}'", "deze sleutel ontbreekt"))
-        return None
-    value = values[key]
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return str(value).strip()
-    report.add(CellTypeIssue.from_row(at, key, json.dumps(value), "tekst of een getal"))
-    return None
-
-
 def _base_match(header: list[str]) -> bool:
     present = {name.upper() for name in header}
     return {SECTOR, PROGRAMME_CODE, GENDER} <= present
@@ -556,7 +496,9 @@ def _kinds(
     description = f"DUO {table.title.lower()} hbo/wo per gemeente, BRIN en CROHO-opleiding"
     return [
         SourceKind(table.name, description, parser, _matches(table)),
-        SourceKind(table.name, description + " (JSON)", parser, _matches(table), json=True),
+        SourceKind(
+            f"{table.name}-json", description + " (JSON)", parser, _matches(table), json=True
+        ),
     ]
 
 
@@ -565,4 +507,6 @@ KINDS: tuple[SourceKind, ...] = (
     *_kinds(INGESCHREVENEN, parse_ingeschrevenen),
     *_kinds(GEDIPLOMEERDEN, parse_gediplomeerden),
 )
-"""Each table as CSV and as JSON (``json=True``); both parse either format."""
+"""Each table as CSV (``duo-ho-eerstejaars``) and as JSON (``duo-ho-eerstejaars-json``,
+``json=True``): distinct names, because the registry keys kinds by name. Both parse either
+format, so ``--kind duo-ho-eerstejaars`` also reads a JSON file."""

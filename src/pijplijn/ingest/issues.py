@@ -161,6 +161,15 @@ class UnknownCodeIssue(CellIssue):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MissingKeyIssue(CellIssue):
+    """A JSON record lacks a key that the first record has."""
+
+    code: ClassVar[str] = "missing-key"
+    title: ClassVar[str] = "Sleutel ontbreekt"
+    template: ClassVar[str] = "het record mist de sleutel '{column}'{note}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class TotalMismatchIssue(CellIssue):
     """A totals column disagrees with its parts: a data-quality finding, not a failure."""
 
@@ -190,6 +199,7 @@ ISSUE_TYPES: tuple[type[Issue], ...] = (
     CellTypeIssue,
     CellRangeIssue,
     UnknownCodeIssue,
+    MissingKeyIssue,
     TotalMismatchIssue,
 )
 """Every issue type; ``docs/import-issues.md`` lists each code (a test checks it)."""

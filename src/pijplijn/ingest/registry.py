@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from pijplijn.errors import PijplijnError
-from pijplijn.ingest import gemeenten, template
+from pijplijn.ingest import duo_ho, gemeenten, template
 from pijplijn.ingest.kinds import SourceKind
 
 KINDS: dict[str, SourceKind] = {
@@ -15,6 +15,7 @@ KINDS: dict[str, SourceKind] = {
     for kind in (
         gemeenten.KIND,
         template.KIND,
+        *duo_ho.KINDS,
     )
 }
 
