@@ -433,12 +433,12 @@ def test_latin1_file_keeps_its_accents(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        (HEADER.replace(";GESLACHT", ""), [[None, "GESLACHT", "missing-column"]]),
+        (HEADER.replace(";GESLACHT", ""), [[1, "GESLACHT", "missing-column"]]),
         (
             HEADER.replace("BRIN NUMMER ACTUEEL", "BRIN NUMMER"),
-            [[None, "BRIN NUMMER ACTUEEL", "missing-column"]],
+            [[1, "BRIN NUMMER ACTUEEL", "missing-column"]],
         ),
-        (HEADER.replace(";2018;2019", ";jaar;totaal"), [[None, "<jaar>", "missing-column"]]),
+        (HEADER.replace(";2018;2019", ";jaar;totaal"), [[1, "<jaar>", "missing-column"]]),
         (HEADER.replace(";2018;", ";2019;"), [[1, None, "row-error"]]),
     ],
 )

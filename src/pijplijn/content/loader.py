@@ -15,7 +15,7 @@ from pijplijn.vocabulary import STAGES
 
 PACKS_ROOT = Path(__file__).parent
 
-RegionKind = Literal["land", "provincie", "gemeente", "arbeidsmarktregio", "regioset"]
+RegionKind = Literal["land", "landsdeel", "provincie", "gemeente", "arbeidsmarktregio", "regioset"]
 
 
 class _Strict(BaseModel):

@@ -75,9 +75,22 @@ class MissingColumnIssue(TableIssue):
     template: ClassVar[str] = "de kolom '{column}' ontbreekt in de kopregel{note}"
 
     column: str
+    row: int = 1
+    """The header row, where the column should stand."""
 
     def position(self) -> str:
-        return f"{self.file}, rij 1" if self.file else "rij 1"
+        return f"{self.file}, rij {self.row}" if self.file else f"rij {self.row}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnusedColumnIssue(TableIssue):
+    """A column the importer does not load: a warning, so nothing is silently dropped."""
+
+    code: ClassVar[str] = "unused-column"
+    title: ClassVar[str] = "Kolom niet geladen"
+    template: ClassVar[str] = "de kolom '{column}' wordt niet geladen{note}"
+
+    column: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,6 +205,7 @@ ISSUE_TYPES: tuple[type[Issue], ...] = (
     BinaryFileIssue,
     TableIssue,
     MissingColumnIssue,
+    UnusedColumnIssue,
     RowIssue,
     RowLengthIssue,
     DuplicateRowIssue,

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from pijplijn.errors import PijplijnError
-from pijplijn.ingest import duo_ho, gemeenten, template
+from pijplijn.ingest import cbs, cbs_metadata, duo_ho, duo_vo, gemeenten, template
 from pijplijn.ingest.kinds import SourceKind
 
 KINDS: dict[str, SourceKind] = {
@@ -16,6 +16,9 @@ KINDS: dict[str, SourceKind] = {
         gemeenten.KIND,
         template.KIND,
         *duo_ho.KINDS,
+        duo_vo.KIND,
+        cbs.KIND,
+        cbs_metadata.KIND,
     )
 }
 
