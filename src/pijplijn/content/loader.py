@@ -98,6 +98,11 @@ class ClassificationsFile(_Strict):
     classifications: list[ClassificationDef]
 
 
+class PlacesFile(_Strict):
+    places: dict[str, str]
+    """Place name → gemeente code, for places that are not gemeente names."""
+
+
 class PackDef(_Strict):
     name: str
     title: str
@@ -128,6 +133,7 @@ class ContentPack:
     institutions: list[InstitutionDef]
     seed_datasets: list[SeedDatasetDef]
     classifications: list[ClassificationDef]
+    places: dict[str, str]
 
     @property
     def name(self) -> str:
@@ -168,6 +174,7 @@ def load_pack(name: str) -> ContentPack:
         institutions=_read(root / "institutions.yaml", InstitutionsFile).institutions,
         seed_datasets=_read(root / "seed" / "datasets.yaml", SeedFile).datasets,
         classifications=_read(root / "classifications.yaml", ClassificationsFile).classifications,
+        places=_read(root / "places.yaml", PlacesFile).places,
     )
     _check_references(pack)
     return pack

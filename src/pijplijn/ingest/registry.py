@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from pijplijn.errors import PijplijnError
-from pijplijn.ingest import cbs, cbs_metadata, duo_ho, duo_vo, gemeenten, template
+from pijplijn.ingest import cbs, cbs_metadata, duo_ho, duo_mbo, duo_vo, gemeenten, template
 from pijplijn.ingest.kinds import SourceKind
 
 KINDS: dict[str, SourceKind] = {
@@ -15,6 +15,7 @@ KINDS: dict[str, SourceKind] = {
     for kind in (
         gemeenten.KIND,
         template.KIND,
+        duo_mbo.KIND,
         *duo_ho.KINDS,
         duo_vo.KIND,
         cbs.KIND,

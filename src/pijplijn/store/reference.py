@@ -134,6 +134,8 @@ def import_context(session: Session, pack: ContentPack) -> ImportContext:
     for region in pack.regions:
         target = provinces if region.kind == "provincie" else gemeenten
         target.update({normalise_place(alias): region.code for alias in region.aliases})
+    known = {r.code for r in regions}
+    gemeenten.update({normalise_place(p): c for p, c in pack.places.items() if c in known})
     return ImportContext(
         regions={r.code: r.kind for r in regions},
         gemeente_by_name=gemeenten,
