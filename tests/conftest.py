@@ -86,6 +86,49 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+REAL_FILES = (
+    "geo/koppelcodes_gemeenten.csv",
+    "duo/mbo_deelnemers_2015-2019.csv",
+    "duo/hbo_eerstejaars_2015-2019.csv",
+    "duo/wo_eerstejaars_2015-2019.csv",
+    "duo/vo_examenkandidaten_2019-2024.csv",
+    "cbs/80472ned_vacatures_metadata.csv",
+    "cbs/80472ned_vacatures_sbi.csv",
+    "cbs/regios_metadata.csv",
+    "cbs/sbi_sectoren_metadata.csv",
+    "cbs/vacatures_regio_provincie.csv",
+)
+
+
+@pytest.fixture(scope="session")
+def real_files(shared_data: Path) -> list[Path]:
+    """Every real file in ../shared/data that pijplijn imports, gemeenten first."""
+    return [shared_data / name for name in REAL_FILES]
+
+
+@pytest.fixture(scope="session")
+def real_url(tmp_path_factory: pytest.TempPathFactory, real_files: list[Path]) -> Iterator[str]:
+    """A database with the demo data and every real file in ../shared/data imported."""
+    from pijplijn.store.imports import import_files
+
+    for url in _fresh_url(tmp_path_factory.mktemp("real")):
+        engine = open_engine(url)
+        pack = load_pack("twente")
+        initialise(engine, pack, demo=True)
+        outcomes = import_files(engine, pack, real_files)
+        invalid = [o.parsed.report.summary() for o in outcomes if not o.parsed.report.valid]
+        assert invalid == []
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def real_engine(real_url: str) -> Iterator[Engine]:
+    engine = open_engine(real_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
 def demo_engine(demo_url: str) -> Iterator[Engine]:
     engine = open_engine(demo_url)
