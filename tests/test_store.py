@@ -11,7 +11,8 @@ from pijplijn.content.loader import load_pack
 from pijplijn.ingest.template import KnownCodes, parse_template_csv, template_info
 from pijplijn.store.db import schema_revision, session_scope
 from pijplijn.store.load import load_source
-from pijplijn.store.models import Base, Dataset, Observation, Region, RegionMember
+from pijplijn.store.models import Dataset, Observation, Region, RegionMember
+from pijplijn.store.schema import metadata
 from pijplijn.store.setup import initialise
 
 TWENTE = [
@@ -43,7 +44,7 @@ def counts(engine: Engine) -> tuple[int, int]:
 def test_migrations_match_the_models(empty_engine: Engine) -> None:
     initialise(empty_engine, load_pack("twente"), demo=False)
     with empty_engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == []
 
 
@@ -126,3 +127,14 @@ def test_newer_release_supersedes_older_for_its_periods(
         ("2020", 13.0, new.dataset_id),
     ]
     assert kept == 4  # the superseded 2019 value stays as history
+
+
+def test_every_observation_belongs_to_a_dataset(demo_engine: Engine) -> None:
+    with session_scope(demo_engine) as session:
+        orphans = session.scalar(
+            select(func.count())
+            .select_from(Observation)
+            .outerjoin(Dataset, Dataset.id == Observation.dataset_id)
+            .where(Dataset.id.is_(None))
+        )
+    assert orphans == 0

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pijplijn.settings import Settings
+from pijplijn.store.db import head_revision
 from pijplijn.web.app import create_app
 
 
@@ -19,7 +20,7 @@ def test_health(client: TestClient) -> None:
     response = client.get("/api/health")
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "ok" and body["schema_revision"] == "0002"
+    assert body["status"] == "ok" and body["schema_revision"] == head_revision()
 
 
 def test_home_lists_the_twente_datasets(client: TestClient) -> None:

@@ -71,13 +71,18 @@ def _alembic_config() -> Config:
     return config
 
 
+def head_revision() -> str:
+    """Return the newest migration's revision: the schema this version of pijplijn needs."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest migration; return (revision before, revision after).
 
     Running it on an up-to-date database changes nothing.
     """
     config = _alembic_config()
-    head = ScriptDirectory.from_config(config).get_current_head() or ""
+    head = head_revision()
     with engine.begin() as connection:
         before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
@@ -95,7 +100,7 @@ def schema_revision(engine: Engine) -> str | None:
 
 def require_schema(engine: Engine) -> None:
     """Raise DatabaseError unless the schema is at the newest migration."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = head_revision()
     current = schema_revision(engine)
     if current is None:
         raise DatabaseError("de database heeft nog geen schema; voer eerst 'pijplijn init' uit")

@@ -100,7 +100,10 @@ class Observation(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"))
+    dataset_id: Mapped[int] = mapped_column(Integer)
+    """The dataset this observation came from. No foreign key on purpose: it is checked per
+    row and halves bulk-load speed; ``store/load.py`` is the only writer and creates the
+    dataset in the same transaction (docs/decisions/0003)."""
     measure: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(16))
     period_unit: Mapped[str] = mapped_column(String(16))
