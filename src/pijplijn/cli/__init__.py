@@ -1,6 +1,13 @@
 """The command-line interface. Each module registers its commands on ``app``."""
 
-from pijplijn.cli import data, imports, serve, update  # noqa: F401  (registers the commands)
+from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
+    data,
+    imports,
+    indicators,
+    projection,
+    serve,
+    update,
+)
 from pijplijn.cli.app import app
 
 

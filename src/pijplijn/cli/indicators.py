@@ -1,0 +1,1 @@
+"""Commands for indicators, goals and checks (issue 4)."""

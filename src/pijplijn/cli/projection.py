@@ -1,0 +1,1 @@
+"""Commands for projections, scenarios and backtests (issue 5)."""
