@@ -102,24 +102,29 @@ def _supersede(session: Session, newer: Dataset, periods: set[str]) -> list[int]
 
 
 def _insert_observations(session: Session, dataset_id: int, frame: pl.DataFrame) -> None:
-    """Bulk-insert the frame: COPY on PostgreSQL, executemany of tuples elsewhere."""
-    columns = ["dataset_id", "active", *OBSERVATION_SCHEMA]
+    """Bulk-insert the frame: COPY on PostgreSQL, executemany of tuples elsewhere.
+
+    Columns that are null in every row are left out of the statement (the database fills in
+    NULL): binding fewer parameters per row is the cheapest speed-up of a bulk insert.
+    """
+    if frame.height == 0:
+        return
+    used = [
+        name for name in OBSERVATION_SCHEMA if frame.get_column(name).null_count() < frame.height
+    ]
+    columns = ["dataset_id", "active", *used]
     frame = frame.select(
-        pl.lit(dataset_id, dtype=pl.Int64).alias("dataset_id"),
-        pl.lit(True).alias("active"),
-        *OBSERVATION_SCHEMA,
+        pl.lit(dataset_id, dtype=pl.Int64).alias("dataset_id"), pl.lit(True).alias("active"), *used
     )
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         _copy_postgres(connection, columns, frame)
         return
-    placeholders = ", ".join(
-        "?" if connection.dialect.paramstyle == "qmark" else "%s" for _ in columns
-    )
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    placeholders = ", ".join(marker for _ in columns)
     sql = f"INSERT INTO observation ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
     for start in range(0, frame.height, BATCH_ROWS):
-        batch = frame.slice(start, BATCH_ROWS).rows()
-        connection.exec_driver_sql(sql, batch)
+        connection.exec_driver_sql(sql, frame.slice(start, BATCH_ROWS).rows())
 
 
 def _copy_postgres(connection: Connection, columns: list[str], frame: pl.DataFrame) -> None:
