@@ -75,6 +75,7 @@ def _record(outcome: ImportOutcome) -> dict[str, object]:
     return {
         "kind": outcome.kind.name,
         "detected": outcome.detected,
+        "suggested_kind": outcome.suggested_kind,
         "report": outcome.parsed.report.to_dict(),
         "dataset_id": load.dataset_id if load else None,
         "status": load.status if load else "not-loaded",
@@ -86,6 +87,13 @@ def _print(outcome: ImportOutcome) -> None:
     report = outcome.parsed.report
     how = "herkend als" if outcome.detected else "geladen als"
     out.print(f"[bold]{outcome.path.name}[/]: {how} {outcome.kind.name}", highlight=False)
+    if outcome.suggested_kind:
+        err.print(
+            f"  [red]fout[/] {outcome.path.name} past niet bij soort {outcome.kind.name}, "
+            f"maar lijkt op soort {outcome.suggested_kind}: laat --kind weg of geef "
+            f"--kind {outcome.suggested_kind}",
+            highlight=False,
+        )
     for issue in report.issues[:SHOWN_ISSUES]:
         err.print(f"  [red]fout[/] {issue.message()}", highlight=False, markup=True)
     if len(report.issues) > SHOWN_ISSUES or report.partial:

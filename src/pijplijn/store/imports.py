@@ -14,7 +14,7 @@ from pijplijn.content.loader import ContentPack
 from pijplijn.errors import PijplijnError
 from pijplijn.ingest.kinds import SourceKind
 from pijplijn.ingest.records import ParsedSource
-from pijplijn.ingest.registry import detect, kind_named
+from pijplijn.ingest.registry import KindError, detect, kind_named
 from pijplijn.store.db import session_scope
 from pijplijn.store.load import LoadResult, load_source
 from pijplijn.store.reference import import_context, upsert_regions
@@ -32,6 +32,8 @@ class ImportOutcome:
     detected: bool
     parsed: ParsedSource
     load: LoadResult | None = None
+    suggested_kind: str | None = None
+    """For a forced kind that does not fit: the kind the file's header does match."""
 
 
 def plan_kinds(paths: list[Path], kind: str | None) -> list[tuple[Path, SourceKind, bool]]:
@@ -82,7 +84,10 @@ def import_files(
                         source=origins[path].url,
                         retrieved_at=origins[path].retrieved_at,
                     )
-                outcomes.append(ImportOutcome(path, source_kind, detected, parsed))
+                outcome = ImportOutcome(path, source_kind, detected, parsed)
+                if not detected and not parsed.report.valid:
+                    outcome.suggested_kind = _suggest(path, source_kind)
+                outcomes.append(outcome)
                 if parsed.report.valid:
                     # Later files in this run may name regions this one defines.
                     upsert_regions(session, parsed.regions)
@@ -99,3 +104,12 @@ def import_files(
 
 class _Invalid(Exception):
     """Raised inside the transaction to roll it back when any file is invalid."""
+
+
+def _suggest(path: Path, forced: SourceKind) -> str | None:
+    """Return the kind the file's header matches, when that is not the forced one."""
+    try:
+        found = detect(path)
+    except KindError:
+        return None
+    return found.name if found.name != forced.name else None
