@@ -140,3 +140,17 @@ def test_installed_entry_point_prints_no_traceback(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith("fout: ") and "Traceback" not in done.stderr
+
+
+def test_the_embedded_default_is_created_on_first_use(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIJPLIJN_")}
+    env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"))
+    done = subprocess.run(
+        [sys.executable, "-m", "pijplijn", "init", "--demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "data" / "pijplijn" / "pijplijn.db").is_file()

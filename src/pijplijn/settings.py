@@ -14,8 +14,11 @@ def default_database_path() -> Path:
 
 
 def default_database_url() -> str:
-    """Return the SQLAlchemy URL of the embedded default database."""
-    return f"sqlite:///{default_database_path()}"
+    """Return the SQLAlchemy URL of the embedded default database, creating its folder so
+    that the first start on a new machine just works."""
+    path = default_database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
 
 
 class Settings(BaseSettings):

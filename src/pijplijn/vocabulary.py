@@ -49,21 +49,3 @@ FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
 
 UNITS: tuple[str, ...] = ("count", "thousand", "share")
 """``thousand``: the source counts in thousands (CBS vacancies). ``share``: a fraction 0-1."""
-
-DIMENSIONS: tuple[str, ...] = (
-    "period",
-    "region",
-    "institution",
-    "stage",
-    "level",
-    "pathway",
-    "programme_code",
-    "programme_name",
-    "sector",
-    "subsector",
-    "opleidingsdomein",
-    "gender",
-    "subject",
-    "dataset",
-)
-"""The dimensions a cube query can break down by (``--by``)."""

@@ -22,6 +22,7 @@ from pijplijn.store.models import Institution, Observation
 _COLUMNS = {
     "period": Observation.period,
     "region": Observation.region_code,
+    "region_basis": Observation.region_basis,
     "institution": Observation.institution,
     "stage": Observation.stage,
     "level": Observation.level,
