@@ -119,3 +119,10 @@ def test_query_records_have_the_documented_keys(demo_engine: Engine) -> None:
         )
     assert list(rows[0].to_record()) == ["measure", "period", "sector", "value", "flag"]
     assert isinstance(rows[0].to_record()["value"], int)
+
+
+def test_every_vocabulary_dimension_has_a_column() -> None:
+    from pijplijn import vocabulary
+    from pijplijn.engine import cube
+
+    assert tuple(cube._COLUMNS) == vocabulary.DIMENSIONS

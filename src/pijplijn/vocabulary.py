@@ -49,3 +49,23 @@ FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
 
 UNITS: tuple[str, ...] = ("count", "thousand", "share")
 """``thousand``: the source counts in thousands (CBS vacancies). ``share``: a fraction 0-1."""
+
+DIMENSIONS: tuple[str, ...] = (
+    "period",
+    "region",
+    "region_basis",
+    "institution",
+    "stage",
+    "level",
+    "pathway",
+    "programme_code",
+    "programme_name",
+    "sector",
+    "subsector",
+    "opleidingsdomein",
+    "gender",
+    "subject",
+    "dataset",
+)
+"""The stored dimensions a cube query can break down by (``--by``); ``domain`` comes on top,
+from a classification at query time."""

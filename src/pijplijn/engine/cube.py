@@ -36,7 +36,7 @@ _COLUMNS = {
     "subject": Observation.subject,
     "dataset": Observation.dataset_id,
 }
-DIMENSIONS = (*_COLUMNS, "domain")
+DIMENSIONS = (*vocab.DIMENSIONS, "domain")
 """What ``by`` accepts: the stored dimensions, and ``domain`` from a classification."""
 MAX_BY = 4
 
