@@ -32,15 +32,12 @@ class DatasetSummary(BaseModel):
 
 def list_datasets(session: Session) -> list[DatasetSummary]:
     """Return every loaded dataset, newest release of each source first."""
-    active: dict[int, int] = dict(
-        session.execute(
-            select(Observation.dataset_id, func.count())
-            .where(Observation.active.is_(True))
-            .group_by(Observation.dataset_id)
-        )
-        .tuples()
-        .all()
+    counts = session.execute(
+        select(Observation.dataset_id, func.count())
+        .where(Observation.active.is_(True))
+        .group_by(Observation.dataset_id)
     )
+    active = {dataset_id: count for dataset_id, count in counts}
     datasets = session.scalars(select(Dataset).order_by(Dataset.source_key, Dataset.id.desc()))
     return [
         DatasetSummary(
