@@ -171,6 +171,16 @@ def query(session: Session, q: CubeQuery) -> list[CubeRow]:
     return sorted(rows, key=lambda r: (Period.parse(r.period), *_sort_key(r.keys)))
 
 
+def sources(session: Session, q: CubeQuery) -> list[int]:
+    """Return the ids of the datasets whose active observations a query sums."""
+    _validate(session, q)
+    base = select(Observation.dataset_id).where(
+        Observation.measure == q.measure, Observation.active.is_(True)
+    )
+    statement = _filtered(session, base, q).distinct().order_by(Observation.dataset_id)
+    return list(session.scalars(statement))
+
+
 def _classification(
     session: Session, q: CubeQuery, by: tuple[str, ...]
 ) -> ClassificationChoice | None:

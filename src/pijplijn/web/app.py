@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
 from pijplijn import __version__
-from pijplijn.engine.datasets import DatasetSummary, list_datasets
 from pijplijn.settings import Settings
-from pijplijn.store.db import open_engine, require_schema, schema_revision, session_scope
+from pijplijn.store.db import open_engine, require_schema, schema_revision
+from pijplijn.web import problems
+from pijplijn.web.api import cube as cube_api
+from pijplijn.web.pages import overview, sources
+from pijplijn.web.pages.common import render_error, vega_bundle
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STATIC = Path(__file__).parent / "static"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; "
-    "form-action 'self'",
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "object-src 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+"""No inline script or style anywhere: charts are embedded with vega-embed's own stylesheet
+switched off (``defaultStyle: false``); ``static/style.css`` styles them."""
 
 
 class Health(BaseModel):
@@ -35,26 +37,6 @@ class Health(BaseModel):
     version: str
     database: str
     schema_revision: str | None
-
-
-class HomeView(BaseModel):
-    """The home page: the loaded datasets with their provenance."""
-
-    datasets: list[DatasetSummary]
-
-
-def home_view(session: Session) -> HomeView:
-    """Return what the home page shows."""
-    return HomeView(datasets=list_datasets(session))
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """Yield a session, in one transaction, on the app's database."""
-    with session_scope(request.app.state.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,8 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
+        description="Open API van de Techniekpact-monitor: kubus, indicatoren, "
+        "doelen en projecties, met herkomst bij elk cijfer.",
     )
     app.state.engine = engine
+    problems.install(app, render_error)
+    app.include_router(cube_api.router)
+    app.include_router(overview.router)
+    app.include_router(sources.router)
 
     @app.middleware("http")
     async def security_headers(
@@ -97,8 +85,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             schema_revision=schema_revision(engine),
         )
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, db: SessionDep) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(request, "home.html", {"view": home_view(db)})
+    @app.get("/static/vega-embed.js", include_in_schema=False)
+    def vega_embed() -> Response:
+        # Served by the app itself from vl-convert's bundle: no CDN, works offline.
+        return Response(
+            vega_bundle(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
+    # Mounted last: a mount matches its whole prefix, so the route above must come first.
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,0 +1,141 @@
+"""API: datasets, observations (the cube), regions and classifications."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from pijplijn import vocabulary as vocab
+from pijplijn.engine.classify import ClassificationSummary, list_classifications
+from pijplijn.engine.cube import MAX_BY, CubeQuery, query, sources
+from pijplijn.engine.datasets import DatasetSummary, list_datasets
+from pijplijn.engine.version import data_version
+from pijplijn.store.models import Region
+from pijplijn.web.deps import SessionDep
+from pijplijn.web.negotiate import (
+    ListFormat,
+    chosen_format,
+    etag_for,
+    not_modified,
+    records_response,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["kubus"])
+
+MAX_PAGE_SIZE = 1000
+Code = Annotated[str, Query(max_length=64, pattern=r"^[\w@.\- &/()',]*$")]
+FormatParam = Annotated[ListFormat | None, Query(alias="format")]
+
+
+class RegionOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+
+
+def _listing(
+    request: Request,
+    session: Any,
+    records: list[dict[str, Any]],
+    fmt: ListFormat,
+    name: str,
+    envelope: dict[str, Any] | None = None,
+) -> Response:
+    etag = etag_for(request, data_version(session))
+    return not_modified(request, etag) or records_response(records, fmt, envelope or {}, etag, name)
+
+
+@router.get("/datasets", response_model=None, summary="Geladen datasets met herkomst")
+def datasets(request: Request, session: SessionDep, format: FormatParam = None) -> Response:
+    """Every loaded dataset: source, publisher, licence, sha256, loader, periods, rows, status."""
+    records = [d.model_dump(mode="json") for d in list_datasets(session)]
+    return _listing(request, session, records, chosen_format(request, format), "datasets")
+
+
+@router.get("/regions", response_model=None, summary="Regio's en regiosets")
+def regions(request: Request, session: SessionDep, format: FormatParam = None) -> Response:
+    """Every region code usable as ``region=``: gemeenten, provinces, landsdelen, sets."""
+    records = [
+        RegionOut(code=r.code, name=r.name, kind=r.kind, parent=r.parent_code).model_dump()
+        for r in session.scalars(select(Region).order_by(Region.code))
+    ]
+    return _listing(request, session, records, chosen_format(request, format), "regions")
+
+
+@router.get("/classifications", response_model=None, summary="Versies van classificaties")
+def classifications(request: Request, session: SessionDep, format: FormatParam = None) -> Response:
+    """Every version of every classification, with the rules it added and removed."""
+    fmt = chosen_format(request, format)
+    summaries: list[ClassificationSummary] = list_classifications(session)
+    records = [s.model_dump(mode="json") for s in summaries]
+    if fmt is not ListFormat.json:
+        records = [{**r, "added": len(r["added"]), "removed": len(r["removed"])} for r in records]
+    return _listing(request, session, records, fmt, "classifications")
+
+
+@router.get("/observations", response_model=None, summary="Kubusquery: filteren, optellen")
+def observations(
+    request: Request,
+    session: SessionDep,
+    measure: Annotated[
+        str,
+        Query(
+            description="Maat",
+            examples=["enrolled"],
+            pattern="^(" + "|".join(vocab.MEASURES) + ")$",
+        ),
+    ],
+    region: Code | None = None,
+    institution: Annotated[str | None, Query(pattern=r"^\w{2,8}$")] = None,
+    stage: Annotated[str | None, Query(pattern="^(" + "|".join(vocab.STAGES) + ")$")] = None,
+    period: Annotated[list[str] | None, Query(max_length=60)] = None,
+    by: Annotated[
+        str,
+        Query(
+            max_length=200,
+            pattern=r"^[a-z_,]*$",
+            description=f"Dimensies, komma-gescheiden (hoogstens {MAX_BY})",
+        ),
+    ] = "",
+    classification: Annotated[str | None, Query(pattern=r"^[a-z]+(@[\w.]+)?$")] = None,
+    domain: Annotated[str | None, Query(pattern=r"^[a-z]+$")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
+    format: Annotated[ListFormat | None, Query(alias="format")] = None,
+) -> Response:
+    """Sum ``measure`` per period and per ``by`` dimension; flags pass through sums. JSON
+    carries paging and provenance (dataset ids, classification version); CSV and Parquet are
+    the whole table."""
+    fmt = chosen_format(request, format, tuple(ListFormat))
+    cube_query = CubeQuery(
+        measure=measure,
+        region=region,
+        institution=institution,
+        stage=stage,
+        periods=tuple(p[:20] for p in period or ()),
+        by=tuple(d for d in by.split(",") if d),
+        classification=classification,
+        filters={"domain": domain} if domain else {},
+    )
+    etag = etag_for(request, data_version(session))
+    if cached := not_modified(request, etag):
+        return cached
+    rows = query(session, cube_query)
+    records = [row.to_record() for row in rows]
+    used = sorted({r.classification for r in rows if r.classification})
+    envelope = {
+        "provenance": {"datasets": sources(session, cube_query), "classification": used},
+        "total": len(records),
+        "page": page,
+        "page_size": page_size,
+    }
+    if fmt is ListFormat.json:
+        records = records[(page - 1) * page_size : page * page_size]
+    return records_response(records, fmt, envelope, etag, f"observaties-{measure}")
+
+
+__all__ = ["DatasetSummary", "router"]

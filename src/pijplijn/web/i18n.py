@@ -1,0 +1,63 @@
+"""Page texts in Dutch (default) and English. A missing key shows the key, so a test can
+find it (``tests/test_web_pages.py`` checks that both languages have every key)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("nl", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "site.title": {"nl": "Techniekpact-monitor", "en": "Techniekpact monitor"},
+    "site.tagline": {
+        "nl": "open monitor van de technische onderwijspijplijn",
+        "en": "open monitor of the technical education pipeline",
+    },
+    "nav.overview": {"nl": "Overzicht", "en": "Overview"},
+    "nav.pipeline": {"nl": "Pijplijn", "en": "Pipeline"},
+    "nav.indicators": {"nl": "Indicatoren", "en": "Indicators"},
+    "nav.goals": {"nl": "Doelen", "en": "Goals"},
+    "nav.scenarios": {"nl": "Scenario's", "en": "Scenarios"},
+    "nav.sources": {"nl": "Bronnen", "en": "Sources"},
+    "nav.api": {"nl": "API", "en": "API"},
+    "lang.switch": {"nl": "English", "en": "Nederlands"},
+    "overview.heading": {"nl": "Overzicht", "en": "Overview"},
+    "overview.latest": {"nl": "Nieuwste gegevens per bron", "en": "Latest data per source"},
+    "sources.heading": {"nl": "Bronnen en definities", "en": "Sources and definitions"},
+    "sources.datasets": {"nl": "Geladen datasets", "en": "Loaded datasets"},
+    "sources.classifications": {
+        "nl": "Classificaties: wat telt als techniek",
+        "en": "Classifications: what counts as techniek",
+    },
+    "col.source": {"nl": "Bron", "en": "Source"},
+    "col.title": {"nl": "Titel", "en": "Title"},
+    "col.publisher": {"nl": "Uitgever", "en": "Publisher"},
+    "col.periods": {"nl": "Perioden", "en": "Periods"},
+    "col.rows": {"nl": "Waarnemingen", "en": "Observations"},
+    "col.status": {"nl": "Status", "en": "Status"},
+    "col.loaded": {"nl": "Geladen", "en": "Loaded"},
+    "col.licence": {"nl": "Licentie", "en": "Licence"},
+    "col.version": {"nl": "Versie", "en": "Version"},
+    "col.valid_from": {"nl": "Geldig vanaf", "en": "Valid from"},
+    "col.rules": {"nl": "Regels", "en": "Rules"},
+    "col.changes": {"nl": "Wijzigingen", "en": "Changes"},
+    "empty.datasets": {
+        "nl": "Nog geen datasets geladen. Voer pijplijn init --demo uit.",
+        "en": "No datasets loaded yet. Run pijplijn init --demo.",
+    },
+    "error.heading": {"nl": "Er ging iets mis", "en": "Something went wrong"},
+    "error.back": {"nl": "Terug naar het overzicht", "en": "Back to the overview"},
+    "data.json": {"nl": "Deze gegevens als JSON", "en": "This data as JSON"},
+}
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """Return a function that gives a key's text in ``lang`` (Dutch when missing)."""
+
+    def text(key: str) -> str:
+        entry = TEXTS.get(key)
+        if entry is None:
+            return key
+        return entry.get(lang) or entry["nl"]
+
+    return text

@@ -1,0 +1,85 @@
+"""Lists leave as JSON, CSV or Parquet, chosen by ``?format=`` or the Accept header; every
+response carries an ETag derived from the data version, so an unchanged answer costs a 304."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from enum import StrEnum
+from typing import Any
+
+import polars as pl
+from fastapi import Request, Response
+
+CSV_TYPE = "text/csv; charset=utf-8"
+PARQUET_TYPE = "application/vnd.apache.parquet"
+
+
+class ListFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+
+
+def chosen_format(
+    request: Request,
+    requested: ListFormat | None,
+    allowed: tuple[ListFormat, ...] = (ListFormat.json, ListFormat.csv),
+) -> ListFormat:
+    """Return ``?format=`` when given, else what the Accept header prefers among ``allowed``."""
+    if requested is not None:
+        return requested
+    accept = request.headers.get("accept", "")
+    if "text/csv" in accept and ListFormat.csv in allowed:
+        return ListFormat.csv
+    if PARQUET_TYPE in accept and ListFormat.parquet in allowed:
+        return ListFormat.parquet
+    return ListFormat.json
+
+
+def etag_for(request: Request, version: str) -> str:
+    """Return a strong ETag for this URL (path, query, Accept) at this data version."""
+    key = f"{version}|{request.url.path}?{request.url.query}|{request.headers.get('accept', '')}"
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """Return a 304 when the client already has this ETag, else None."""
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return None
+
+
+def records_response(
+    records: list[dict[str, Any]],
+    fmt: ListFormat,
+    envelope: dict[str, Any],
+    etag: str,
+    filename: str,
+) -> Response:
+    """Return the records in ``fmt``: JSON with its envelope (provenance, paging), or the bare
+    table as CSV or Parquet (provenance then travels in headers)."""
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if fmt is ListFormat.json:
+        body = json.dumps({**envelope, "data": records}, ensure_ascii=False, default=str)
+        return Response(body, media_type="application/json", headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt.value}"'
+    provenance = envelope.get("provenance", {})
+    headers["X-Pijplijn-Datasets"] = ",".join(str(d) for d in provenance.get("datasets", []))
+    if fmt is ListFormat.csv:
+        return Response(_csv(records), media_type=CSV_TYPE, headers=headers)
+    buffer = io.BytesIO()
+    pl.DataFrame(records, infer_schema_length=None).write_parquet(buffer)
+    return Response(buffer.getvalue(), media_type=PARQUET_TYPE, headers=headers)
+
+
+def _csv(records: list[dict[str, Any]]) -> str:
+    if not records:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""Server-rendered pages: one data function per page, templates that only format."""

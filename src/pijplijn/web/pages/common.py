@@ -1,0 +1,53 @@
+"""What every page shares: templates, the language switch, the error page, the chart bundle."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.templating import Jinja2Templates
+
+from pijplijn import __version__
+from pijplijn.web.i18n import LANGUAGES, translator
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+
+
+def language(request: Request) -> str:
+    """Return the page language: ``?lang=``, else the ``lang`` cookie, else Dutch."""
+    asked = request.query_params.get("lang") or request.cookies.get("lang") or "nl"
+    return asked if asked in LANGUAGES else "nl"
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """Render a page in the request's language; remember an explicit ``?lang=`` choice."""
+    lang = language(request)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"lang": lang, "_": translator(lang), "version": __version__, **context},
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") == lang:
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+def render_error(request: Request, problem: dict[str, Any]) -> Response:
+    """Render a problem document as an HTML page with the same status."""
+    return render(request, "error.html", {"problem": problem}, status_code=problem["status"])
+
+
+@functools.cache
+def vega_bundle() -> str:
+    """Return the vega-embed JavaScript bundle that vl-convert ships (built once per process,
+    about 2 s), matching the Vega-Lite version Altair writes."""
+    import altair as alt
+    import vl_convert as vlc
+
+    major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return str(vlc.javascript_bundle(vl_version=major_minor))  # type: ignore[call-arg]

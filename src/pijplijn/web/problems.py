@@ -1,0 +1,89 @@
+"""One error shape (RFC 9457 problem details) and one handler that picks HTML or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pijplijn.errors import DatabaseError, PijplijnError
+
+PROBLEM_TYPE = "about:blank"
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    instance: str | None = None,
+) -> dict[str, Any]:
+    """Return an RFC 9457 problem document for ``status`` with a Dutch ``detail``."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", "text/html"
+    )
+
+
+HtmlRenderer = Callable[[Request, dict[str, Any]], Response]
+
+
+def install(app: FastAPI, render_html: HtmlRenderer) -> None:
+    """Register the handlers: every error, from any route, leaves in the problem shape; pages
+    show it through ``render_html``, the API as ``application/problem+json``."""
+
+    def _respond(request: Request, body: dict[str, Any]) -> Response:
+        if _wants_html(request):
+            return render_html(request, body)
+        return JSONResponse(body, status_code=body["status"], media_type="application/problem+json")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"'{request.url.path}' bestaat niet"
+        response = _respond(request, problem(exc.status_code, detail, instance=request.url.path))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {
+                "parameter": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+                "message": e["msg"],
+            }
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"parameter": "?", "message": "ongeldig"}
+        detail = f"ongeldige parameter '{first['parameter']}': {first['message']}"
+        return _respond(request, problem(400, detail, errors=errors, instance=request.url.path))
+
+    @app.exception_handler(PijplijnError)
+    async def domain_error(request: Request, exc: PijplijnError) -> Response:
+        status = 503 if isinstance(exc, DatabaseError) else 400
+        return _respond(request, problem(status, str(exc), instance=request.url.path))
+
+
+def not_found(detail: str) -> StarletteHTTPException:
+    """Return a 404 for a resource that does not exist, e.g. an unknown indicator id."""
+    return StarletteHTTPException(status_code=404, detail=detail)
