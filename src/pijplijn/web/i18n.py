@@ -48,6 +48,27 @@ TEXTS: dict[str, dict[str, str]] = {
     "error.heading": {"nl": "Er ging iets mis", "en": "Something went wrong"},
     "error.back": {"nl": "Terug naar het overzicht", "en": "Back to the overview"},
     "data.json": {"nl": "Deze gegevens als JSON", "en": "This data as JSON"},
+    "pipeline.intro": {
+        "nl": "Hoeveel jongeren staan er in elke fase, en hoeveel daarvan in de techniek? "
+        "Klik op een fase voor de uitsplitsing.",
+        "en": "How many young people are at each stage, and how many of them in techniek? "
+        "Click a stage for the breakdown.",
+    },
+    "pipeline.table": {"nl": "Aantallen per fase", "en": "Counts per stage"},
+    "pipeline.other_period": {
+        "nl": "geen gegevens voor dit jaar: dichtstbijzijnde periode",
+        "en": "no data for this year: nearest period",
+    },
+    "pipeline.suppressed": {
+        "nl": "ondergrens: kleine aantallen (<5) zijn niet gepubliceerd",
+        "en": "lower bound: small counts (<5) are not published",
+    },
+    "pipeline.drill_by": {"nl": "Uitsplitsen naar", "en": "Break down by"},
+    "col.stage": {"nl": "Fase", "en": "Stage"},
+    "col.measure": {"nl": "Maat", "en": "Measure"},
+    "col.period": {"nl": "Periode", "en": "Period"},
+    "col.total": {"nl": "Totaal", "en": "Total"},
+    "col.sources": {"nl": "Bronnen", "en": "Sources"},
 }
 
 

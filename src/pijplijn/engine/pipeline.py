@@ -1,0 +1,148 @@
+"""The pipeline: how many young people stand at each stage (vmbo → mbo → hbo/wo) in a year,
+and how many of them in techniek.
+
+Sources count different things at different stages (vo: exam candidates per school year; mbo:
+enrolled students; hbo/wo: first-year students), so every stage says which measure and period
+it shows. Where a stage has no data for the asked year, the nearest earlier year with data is
+shown and marked as such; nothing is filled in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pijplijn.engine.classify import OTHER
+from pijplijn.engine.cube import CubeQuery, query, sources
+from pijplijn.periods import Period
+from pijplijn.store.models import Observation
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    stage: str
+    measure: str
+    school_year: bool
+    """True when the source counts per school year (vo exams), False for calendar years."""
+
+
+STAGES: tuple[StageSpec, ...] = (
+    StageSpec("vmbo-bb", "exam_candidates", True),
+    StageSpec("vmbo-kb", "exam_candidates", True),
+    StageSpec("vmbo-gl", "exam_candidates", True),
+    StageSpec("vmbo-tl", "exam_candidates", True),
+    StageSpec("havo", "exam_candidates", True),
+    StageSpec("vwo", "exam_candidates", True),
+    StageSpec("mbo", "enrolled", False),
+    StageSpec("hbo", "first_year", False),
+    StageSpec("wo", "first_year", False),
+)
+DRILL_DIMENSIONS = ("sector", "level", "pathway", "gender", "institution")
+
+
+class StageCount(BaseModel):
+    """One stage: the total, the part in the domain (e.g. techniek), and where they came from.
+    Counts are persons; ``flag`` is the first flag any summed cell carries."""
+
+    stage: str
+    measure: str
+    period: str | None
+    exact_period: bool
+    total: float | None
+    in_domain: float | None
+    share: float | None
+    flag: str | None
+    datasets: list[int]
+
+
+class PipelineView(BaseModel):
+    region: str
+    year: int
+    classification: str
+    domain: str
+    stages: list[StageCount]
+
+
+def pipeline(session: Session, region: str, year: int, classification: str) -> PipelineView:
+    """Return the stage counts for ``region`` in ``year`` (vo: the school year ending in it),
+    split by ``classification`` (e.g. ``techniek``)."""
+    domain = classification.partition("@")[0]
+    counts = [_stage(session, spec, region, year, classification, domain) for spec in STAGES]
+    return PipelineView(
+        region=region, year=year, classification=classification, domain=domain, stages=counts
+    )
+
+
+def latest_year(session: Session) -> int | None:
+    """Return the latest calendar year with mbo data, the default year of the pipeline."""
+    periods = session.scalars(
+        select(Observation.period)
+        .where(
+            Observation.measure == "enrolled",
+            Observation.stage == "mbo",
+            Observation.active.is_(True),
+        )
+        .distinct()
+    )
+    years = [Period.parse(p).year for p in periods]
+    return max(years) if years else None
+
+
+def _stage(
+    session: Session, spec: StageSpec, region: str, year: int, classification: str, domain: str
+) -> StageCount:
+    wanted = f"{year - 1}-{year}" if spec.school_year else str(year)
+    period = _period_for(session, spec, region, wanted)
+    if period is None:
+        return StageCount(
+            stage=spec.stage,
+            measure=spec.measure,
+            period=None,
+            exact_period=False,
+            total=None,
+            in_domain=None,
+            share=None,
+            flag="missing",
+            datasets=[],
+        )
+    q = CubeQuery(
+        measure=spec.measure,
+        region=region,
+        stage=spec.stage,
+        periods=(period,),
+        by=("domain",),
+        classification=classification,
+    )
+    rows = query(session, q)
+    total = sum(r.value or 0 for r in rows) if rows else None
+    inside = next((r.value for r in rows if r.keys["domain"] == domain), 0.0)
+    flags = [r.flag for r in rows if r.flag]
+    return StageCount(
+        stage=spec.stage,
+        measure=spec.measure,
+        period=period,
+        exact_period=period == wanted,
+        total=total,
+        in_domain=inside,
+        share=(inside / total) if total and inside is not None else None,
+        flag=flags[0] if flags else None,
+        datasets=sources(session, q),
+    )
+
+
+def _period_for(session: Session, spec: StageSpec, region: str, wanted: str) -> str | None:
+    """Return ``wanted`` when the stage has data then, else the nearest earlier period, else
+    the earliest later one (so a stage is shown whenever it has any data at all)."""
+    q = CubeQuery(measure=spec.measure, region=region, stage=spec.stage)
+    periods = sorted({r.period for r in query(session, q)}, key=Period.parse)
+    if not periods or wanted in periods:
+        return wanted if periods else None
+    target = Period.parse(wanted)
+    earlier = [p for p in periods if Period.parse(p) < target]
+    return earlier[-1] if earlier else periods[0]
+
+
+__all__ = ["DRILL_DIMENSIONS", "OTHER", "PipelineView", "StageCount", "latest_year", "pipeline"]

@@ -1,0 +1,120 @@
+"""Browser tests in real Chromium (Debian's package), driven by Playwright: pages load, charts
+render as SVG with marks, a click on a pipeline stage drills down. Screenshots of every page go
+to ``test-artifacts/`` (git-ignored)."""
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from pijplijn.settings import Settings
+from pijplijn.web.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PAGES = {"overzicht": "/", "pijplijn": "/pijplijn", "bronnen": "/bronnen"}
+
+
+def _require_browser() -> None:
+    if shutil.which(CHROMIUM) is None:
+        if os.environ.get("PIJPLIJN_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing and PIJPLIJN_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def server(real_url: str) -> Iterator[str]:
+    _require_browser()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(Settings(database_url=real_url)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield tab
+    context.close()
+    assert errors == [], errors  # no script errors, no CSP violations
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_loads_and_is_screenshotted(page: object, server: str, name: str) -> None:
+    response = page.goto(server + PAGES[name])  # type: ignore[attr-defined]
+    assert response.status == 200
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_pipeline_chart_renders_and_a_click_drills_down(page: object, server: str) -> None:
+    page.goto(server + "/pijplijn")  # type: ignore[attr-defined]
+    chart = page.locator("#pipeline-chart[data-rendered=true] svg")  # type: ignore[attr-defined]
+    chart.wait_for(timeout=15000)
+    bars = page.locator("#pipeline-chart svg path[aria-roledescription=bar]")  # type: ignore[attr-defined]
+    assert bars.count() >= 9  # techniek and overig for every stage with data
+    container = page.locator("#pipeline-chart")  # type: ignore[attr-defined]
+    assert "techniek" in (container.get_attribute("aria-label") or "")  # the description
+    assert "aantal" in (bars.first.get_attribute("aria-label") or "")  # each bar is labelled
+    mbo = page.locator("#pipeline-chart svg path[aria-label*='fase: mbo']").first  # type: ignore[attr-defined]
+    mbo.click()
+    page.wait_for_url("**stage=mbo**", timeout=15000)  # type: ignore[attr-defined]
+    page.locator("#drill-chart[data-rendered=true] svg").wait_for(timeout=15000)  # type: ignore[attr-defined]
+    assert "mbo" in page.locator("#drill-heading").inner_text()  # type: ignore[attr-defined]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "pijplijn-drill.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_keyboard_reaches_the_drill_down(page: object, server: str) -> None:
+    page.goto(server + "/pijplijn")  # type: ignore[attr-defined]
+    for _ in range(40):
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        focused = page.evaluate("document.activeElement.className")  # type: ignore[attr-defined]
+        if focused == "stage-link":
+            break
+    assert focused == "stage-link"
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.wait_for_url("**stage=**", timeout=15000)  # type: ignore[attr-defined]
