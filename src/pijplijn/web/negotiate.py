@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 import polars as pl
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 
 CSV_TYPE = "text/csv; charset=utf-8"
 PARQUET_TYPE = "application/vnd.apache.parquet"
@@ -23,13 +23,36 @@ class ListFormat(StrEnum):
     parquet = "parquet"
 
 
+def list_responses(*formats: ListFormat) -> dict[int | str, dict[str, Any]]:
+    """Return the OpenAPI description of a list's 200 response in ``formats``."""
+    types = {
+        ListFormat.json: "application/json",
+        ListFormat.csv: "text/csv",
+        ListFormat.parquet: PARQUET_TYPE,
+    }
+    return {
+        200: {"description": "De lijst, met herkomst", "content": {types[f]: {} for f in formats}}
+    }
+
+
+JSON_CSV = list_responses(ListFormat.json, ListFormat.csv)
+
+
 def chosen_format(
     request: Request,
     requested: ListFormat | None,
     allowed: tuple[ListFormat, ...] = (ListFormat.json, ListFormat.csv),
 ) -> ListFormat:
-    """Return ``?format=`` when given, else what the Accept header prefers among ``allowed``."""
+    """Return ``?format=`` when given, else what the Accept header prefers among ``allowed``.
+
+    Raises a 400 for a requested format this list does not offer."""
     if requested is not None:
+        if requested not in allowed:
+            raise HTTPException(
+                status_code=400,
+                detail=f"formaat '{requested.value}' is hier "
+                f"niet beschikbaar; kies {' of '.join(f.value for f in allowed)}",
+            )
         return requested
     accept = request.headers.get("accept", "")
     if "text/csv" in accept and ListFormat.csv in allowed:

@@ -9,11 +9,39 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pijplijn.errors import DatabaseError, PijplijnError
 
 PROBLEM_TYPE = "about:blank"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: the one shape of every API error."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def _documented(status: int, description: str) -> dict[str, Any]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {"application/problem+json": {}},
+    }
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented(400, "Ongeldige parameter"),
+    404: _documented(404, "Bestaat niet"),
+    503: _documented(503, "Database niet bereikbaar"),
+}
+"""The error responses every API route declares in the OpenAPI document."""
 
 
 def problem(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -16,18 +16,22 @@ from pijplijn.engine.version import data_version
 from pijplijn.store.models import Region
 from pijplijn.web.deps import SessionDep
 from pijplijn.web.negotiate import (
+    JSON_CSV,
     ListFormat,
     chosen_format,
     etag_for,
+    list_responses,
     not_modified,
     records_response,
 )
+from pijplijn.web.problems import ERROR_RESPONSES
 
-router = APIRouter(prefix="/api/v1", tags=["kubus"])
+router = APIRouter(prefix="/api/v1", tags=["kubus"], responses=ERROR_RESPONSES)
 
 MAX_PAGE_SIZE = 1000
 Code = Annotated[str, Query(max_length=64, pattern=r"^[\w@.\- &/()',]*$")]
-FormatParam = Annotated[ListFormat | None, Query(alias="format")]
+FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
+"""Plain lists come as JSON or CSV; only observations also come as Parquet."""
 
 
 class RegionOut(BaseModel):
@@ -49,27 +53,46 @@ def _listing(
     return not_modified(request, etag) or records_response(records, fmt, envelope or {}, etag, name)
 
 
-@router.get("/datasets", response_model=None, summary="Geladen datasets met herkomst")
+@router.get(
+    "/datasets", response_model=None, responses=JSON_CSV, summary="Geladen datasets met herkomst"
+)
 def datasets(request: Request, session: SessionDep, format: FormatParam = None) -> Response:
     """Every loaded dataset: source, publisher, licence, sha256, loader, periods, rows, status."""
     records = [d.model_dump(mode="json") for d in list_datasets(session)]
-    return _listing(request, session, records, chosen_format(request, format), "datasets")
+    return _listing(
+        request,
+        session,
+        records,
+        chosen_format(request, ListFormat(format) if format else None),
+        "datasets",
+    )
 
 
-@router.get("/regions", response_model=None, summary="Regio's en regiosets")
+@router.get("/regions", response_model=None, responses=JSON_CSV, summary="Regio's en regiosets")
 def regions(request: Request, session: SessionDep, format: FormatParam = None) -> Response:
     """Every region code usable as ``region=``: gemeenten, provinces, landsdelen, sets."""
     records = [
         RegionOut(code=r.code, name=r.name, kind=r.kind, parent=r.parent_code).model_dump()
         for r in session.scalars(select(Region).order_by(Region.code))
     ]
-    return _listing(request, session, records, chosen_format(request, format), "regions")
+    return _listing(
+        request,
+        session,
+        records,
+        chosen_format(request, ListFormat(format) if format else None),
+        "regions",
+    )
 
 
-@router.get("/classifications", response_model=None, summary="Versies van classificaties")
+@router.get(
+    "/classifications",
+    response_model=None,
+    responses=JSON_CSV,
+    summary="Versies van classificaties",
+)
 def classifications(request: Request, session: SessionDep, format: FormatParam = None) -> Response:
     """Every version of every classification, with the rules it added and removed."""
-    fmt = chosen_format(request, format)
+    fmt = chosen_format(request, ListFormat(format) if format else None)
     summaries: list[ClassificationSummary] = list_classifications(session)
     records = [s.model_dump(mode="json") for s in summaries]
     if fmt is not ListFormat.json:
@@ -77,7 +100,12 @@ def classifications(request: Request, session: SessionDep, format: FormatParam =
     return _listing(request, session, records, fmt, "classifications")
 
 
-@router.get("/observations", response_model=None, summary="Kubusquery: filteren, optellen")
+@router.get(
+    "/observations",
+    response_model=None,
+    responses=list_responses(*ListFormat),
+    summary="Kubusquery: filteren, optellen",
+)
 def observations(
     request: Request,
     session: SessionDep,
