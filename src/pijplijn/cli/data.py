@@ -53,6 +53,8 @@ def init(
     for file, load in result.demo:
         verb = "geladen" if load.status == "loaded" else "al geladen, niets veranderd"
         out.print(f"Demodata {file}: {load.rows} waarnemingen {verb} (dataset {load.dataset_id}).")
+    if result.goals:
+        out.print(f"Doelen: {result.goals} uit het contentpakket.")
 
 
 @command()

@@ -1,1 +1,394 @@
-"""Commands for indicators, goals and checks (issue 4)."""
+"""Commands for indicators, goals and checks: indicators, indicator, goals, check.
+
+Each command renders one engine data function (``Catalog.summaries``, ``indicator_values``,
+``scorecard``, ``check_published``); none computes a figure itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from pijplijn.cli.app import (
+    DatabaseOption,
+    FormatOption,
+    OutputFormat,
+    command,
+    content_pack,
+    engine_for,
+    out,
+)
+from pijplijn.content.goals import load_goals
+from pijplijn.content.indicators import load_indicators
+from pijplijn.content.loader import ContentPack
+from pijplijn.engine.check import CheckReport, Finding, check_published
+from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard, scorecard
+from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.indicators.evaluate import indicator_values
+from pijplijn.engine.indicators.results import IndicatorValues
+from pijplijn.errors import QueryError
+from pijplijn.store.db import session_scope
+
+FileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--file",
+        metavar="PAD",
+        exists=False,
+        help="Een eigen YAML-bestand in plaats van dat van het contentpakket (om het te toetsen).",
+    ),
+]
+
+
+def _catalog(pack: ContentPack, path: Path | None = None) -> Catalog:
+    if path is None:
+        return Catalog(pack.indicators)
+    return Catalog(load_indicators(path, {c.name for c in pack.classifications}))
+
+
+@command()
+def indicators(
+    format: FormatOption = OutputFormat.table,
+    file: FileOption = None,
+) -> None:
+    """Toon de indicatorencatalogus: id, titel, eenheid, uitsplitsingen, bronnen."""
+    summaries = _catalog(content_pack(), file).summaries()
+    if format is OutputFormat.table:
+        table = Table("id", "titel", "eenheid", "per", "uitsplitsingen", "groep")
+        table.columns[0].no_wrap = True
+        for s in summaries:
+            table.add_row(
+                s.id, s.title, s.unit, "/".join(s.period_unit), ", ".join(s.breakdowns), s.group
+            )
+        out.print(table)
+        return
+    records = [s.model_dump(mode="json") for s in summaries]
+    if format is OutputFormat.csv:
+        records = [
+            {
+                **r,
+                "period_unit": "/".join(r["period_unit"]),
+                "breakdowns": ",".join(r["breakdowns"]),
+                "sources": ",".join(r["sources"]),
+                "definitions": " | ".join(d["formula"] for d in r["definitions"]),
+            }
+            for r in records
+        ]
+    _write(records, format)
+
+
+@command()
+def indicator(
+    indicator_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Indicator, zie 'pijplijn indicators'.")
+    ],
+    region: Annotated[
+        str | None, typer.Option(help="Regio of regioset, bijv. twente, PV23, NL01.")
+    ] = None,
+    period: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Periode (herhaalbaar), bijv. 2011, 2019-2020, 2019KW01; standaard alle."
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(help="Uitsplitsen naar (komma-gescheiden), bijv. sector of stage,gender."),
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(help="Selectie DIM=WAARDE (herhaalbaar), bijv. institution=27YU."),
+    ] = None,
+    classification: Annotated[
+        str | None,
+        typer.Option(help="Andere classificatie(versie), bijv. techniek@2019 of betatechniek."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Basisperiode voor groei en verschil, bijv. 2007.")
+    ] = None,
+    format: FormatOption = OutputFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Bereken een indicator: waarde per periode (en uitsplitsing), met vlag en bronnen.
+
+    Een waarde uit onderdrukte (<5), ontbrekende of geschatte invoer draagt die vlag en is
+    niet exact."""
+    pack = content_pack()
+    dims = None if by is None else [d.strip() for d in by.split(",") if d.strip()]
+    with session_scope(engine_for(database)) as session:
+        result = indicator_values(
+            session,
+            _catalog(pack),
+            indicator_id,
+            region or pack.pack.default_region,
+            periods=period or (),
+            by=dims,
+            classification=classification,
+            filters=_pairs(where or []),
+            since=since,
+        )
+    if format is OutputFormat.table:
+        _indicator_table(result)
+        return
+    records = result.records()
+    if format is OutputFormat.csv:
+        records = [_flat(r) for r in records]
+    _write(records, format)
+
+
+@command()
+def goals(
+    format: FormatOption = OutputFormat.table,
+    file: FileOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Toon de scorekaart: per doel basiswaarde, doel, laatste meting, voortgang, trend,
+    status en de aandelen van de partners. Met --file: de doelen uit dat bestand."""
+    pack = content_pack()
+    catalog = _catalog(pack)
+    chosen = None if file is None else load_goals(file, catalog.indicators, pack.region_codes())
+    with session_scope(engine_for(database)) as session:
+        card = scorecard(session, catalog, chosen)
+    if format is OutputFormat.table:
+        _scorecard_table(card)
+        return
+    records = card.records()
+    if format is OutputFormat.csv:
+        records = [_goal_row(g) for g in card.goals]
+    _write(records, format)
+
+
+@command()
+def check(
+    format: FormatOption = OutputFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Vergelijk elk gepubliceerd cijfer met wat de engine uit de basisdata berekent:
+    overeenkomsten en tegenspraken, met hun grootte."""
+    pack = content_pack()
+    with session_scope(engine_for(database)) as session:
+        report = check_published(session, _catalog(pack), pack.published_checks)
+    if format is OutputFormat.table:
+        _check_table(report)
+        return
+    if format is OutputFormat.json:
+        records = [f.model_dump(mode="json") for f in report.findings]
+    else:
+        records = [_check_row(f) for f in report.findings]
+    _write(records, format)
+
+
+def _pairs(texts: list[str]) -> dict[str, str]:
+    pairs = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise QueryError(f"--where '{text}': verwacht DIMENSIE=WAARDE, bijv. institution=27YU")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _write(records: list[dict[str, Any]], format: OutputFormat) -> None:
+    if format is OutputFormat.json:
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    if not records:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+
+
+def _flat(record: dict[str, Any]) -> dict[str, Any]:
+    flat = {k: v for k, v in record.items() if k not in ("inputs", "sources", "notes")}
+    flat["sources"] = "; ".join(
+        f"{s['source_key']} (dataset {s['dataset']})" for s in record["sources"]
+    )
+    flat["notes"] = "; ".join(record["notes"])
+    return flat
+
+
+def show(value: float | None, unit: str, *, signed: bool = False) -> str:
+    """Return ``value`` in Dutch notation for its unit: 24,8% for shares, 1.643 for counts."""
+    if value is None:
+        return "–"
+    if unit in ("share", "growth"):
+        sign = "+" if (signed or unit == "growth") and value > 0 else ""
+        return f"{sign}{value * 100:.1f}%".replace(".", ",")
+    sign = "+" if signed and value > 0 else ""
+    digits = 0 if unit == "count" and float(value).is_integer() else (2 if unit == "ratio" else 1)
+    text = f"{value:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return sign + text
+
+
+def _indicator_table(result: IndicatorValues) -> None:
+    if not result.values:
+        raise QueryError(
+            f"indicator {result.indicator} heeft geen waarden voor {result.region} in deze selectie"
+        )
+    table = Table(
+        "periode",
+        *result.by,
+        "waarde",
+        "vlag",
+        "classificatie",
+        title=f"{result.title} — {result.region}",
+        caption="~ = niet exact (onderdrukte, ontbrekende of geschatte invoer). "
+        "Invoer en bronnen per waarde: --format json",
+    )
+    for v in result.values:
+        keys = [_label(result, d, v.keys.get(d)) for d in result.by]
+        marker = "" if v.exact or v.value is None else "~"
+        table.add_row(
+            v.period,
+            *keys,
+            marker + show(v.value, result.unit),
+            v.flag or "",
+            v.classification or "",
+        )
+    out.print(table)
+    notes = sorted({n for v in result.values for n in v.notes})
+    for note in notes:
+        out.print(f"let op: {note}", highlight=False, markup=False)
+    out.print(
+        "bronnen: " + "; ".join(f"{s.source_key} (dataset {s.dataset})" for s in result.sources),
+        highlight=False,
+        markup=False,
+    )
+
+
+def _label(result: IndicatorValues, dim: str, value: Any) -> str:
+    if value is None:
+        return ""
+    label = result.labels.get(dim, {}).get(str(value))
+    return f"{value} {label}" if label else str(value)
+
+
+def _scorecard_table(card: Scorecard) -> None:
+    table = Table(
+        "doel",
+        "status",
+        "basis",
+        "doelwaarde",
+        "laatste meting",
+        "voortgang",
+        "trend bij deadline",
+        caption="Drempels en trendmethode: docs/goals.md. Alles als JSON: --format json",
+    )
+    for g in card.goals:
+        table.add_row(
+            f"{escape(g.title)}\n[dim]{g.id}[/]",
+            g.status_label,
+            _point(g.baseline.period, g.baseline.value, g.unit),
+            f"{show(g.target.value, g.unit)}\n[dim]voor {g.target.deadline}[/]",
+            _latest(g),
+            "–" if g.progress is None else f"{g.progress * 100:.0f}%",
+            _projected(g),
+        )
+    out.print(table)
+    for g in card.goals:
+        _goal_details(g)
+
+
+def _goal_details(g: GoalStatus) -> None:
+    out.print(
+        f"\n[bold]{escape(g.title)}[/] ({g.id}): {g.status_label}. {escape(g.status_reason)}.",
+        highlight=False,
+    )
+    if g.target.provisional:
+        out.print(f"  doelwaarde voorlopig: {escape(g.target.source)}", highlight=False)
+    for p in g.partners:
+        kind = "van de verandering" if p.sub_target_kind == "verandering" else "van de doelwaarde"
+        sub = (
+            ""
+            if p.sub_target is None
+            else f"; deeldoel {show(p.sub_target, g.unit, signed=True)} ({kind})"
+        )
+        flag = " — voorlopig: verdeling nog niet vastgesteld" if p.provisional else ""
+        out.print(
+            f"  partner {p.name} ({p.kind}): {p.share:g}%{sub}{flag}", highlight=False, markup=False
+        )
+
+
+def _point(period: str, value: float | None, unit: str) -> str:
+    return f"{period}: {show(value, unit)}" if value is not None else f"{period}: geen data"
+
+
+def _latest(g: GoalStatus) -> str:
+    if g.latest is None:
+        return "geen meting"
+    after = "\n[dim](na de deadline)[/]" if g.latest.after_deadline else ""
+    return _point(g.latest.period, g.latest.value, g.unit) + after
+
+
+def _projected(g: GoalStatus) -> str:
+    p = g.projected
+    if p.value is None:
+        return "te weinig data" if p.points < 3 else "–"
+    return f"{show(p.value, g.unit)}\n[dim]{show(p.low, g.unit)} – {show(p.high, g.unit)}[/]"
+
+
+def _goal_row(g: GoalStatus) -> dict[str, Any]:
+    return {
+        "id": g.id,
+        "title": g.title,
+        "status": g.status.value,
+        "baseline_period": g.baseline.period,
+        "baseline": g.baseline.value,
+        "target": g.target.value,
+        "deadline": g.target.deadline.isoformat(),
+        "latest_period": g.latest.period if g.latest else None,
+        "latest": g.latest.value if g.latest else None,
+        "progress": g.progress,
+        "projected": g.projected.value,
+        "projected_low": g.projected.low,
+        "projected_high": g.projected.high,
+        "partners": "; ".join(
+            f"{p.name} {p.share:g}%{' (voorlopig)' if p.provisional else ''}" for p in g.partners
+        ),
+        "status_reason": g.status_reason,
+    }
+
+
+def _check_row(finding: Finding) -> dict[str, Any]:
+    row = finding.model_dump(mode="json", exclude={"inputs", "alternative", "keys"})
+    row["keys"] = json.dumps(finding.keys, ensure_ascii=False)
+    row["alternative"] = finding.alternative.indicator if finding.alternative else None
+    return row
+
+
+def _check_table(report: CheckReport) -> None:
+    shown = [f for f in report.findings if f.verdict != "no-counterpart"]
+    table = Table("oordeel", "onderwerp", "periode", "gepubliceerd", "berekend", "toelichting")
+    table.columns[1].no_wrap = True
+    names = {
+        "match": "klopt",
+        "contradiction": "tegenspraak",
+        "not-computable": "niet te berekenen",
+    }
+    for f in shown:
+        unit = "share" if f.measure == "published_share" else "count"
+        detail = escape(f.explanation) + (f"\n[dim]{escape(f.note)}[/]" if f.note else "")
+        table.add_row(
+            names[f.verdict],
+            f.subject,
+            f.period,
+            show(f.published, unit),
+            show(f.computed, unit),
+            detail,
+        )
+    out.print(table)
+    counts = report.counts
+    out.print(
+        f"{counts['contradiction']} tegenspraken, {counts['match']} overeenkomsten, "
+        f"{counts['not-computable']} niet te berekenen, {counts['no-counterpart']} "
+        "gepubliceerde cijfers zonder berekening (--format json toont ze alle).",
+        highlight=False,
+    )

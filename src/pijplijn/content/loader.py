@@ -1,8 +1,9 @@
-"""Read a content pack: its regions, institutions and seed datasets, validated at load time."""
+"""Read a content pack: its regions, institutions, classifications, seed datasets, indicator
+catalogue, goals and published-figure checks, validated at load time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -10,6 +11,8 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from pijplijn.content.goals import GoalDef, load_goals
+from pijplijn.content.indicators import CheckDef, IndicatorDef, load_checks, load_indicators
 from pijplijn.errors import ContentError
 from pijplijn.vocabulary import STAGES
 
@@ -134,6 +137,12 @@ class ContentPack:
     seed_datasets: list[SeedDatasetDef]
     classifications: list[ClassificationDef]
     places: dict[str, str]
+    indicators: list[IndicatorDef] = field(default_factory=list)
+    """The indicator catalogue (``indicators.yaml``)."""
+    goals: list[GoalDef] = field(default_factory=list)
+    """The goals seeded by ``init --demo`` (``goals.yaml``)."""
+    published_checks: list[CheckDef] = field(default_factory=list)
+    """Published figures and the indicators that compute them (``published_checks.yaml``)."""
 
     @property
     def name(self) -> str:
@@ -159,7 +168,8 @@ def available_packs() -> list[str]:
 
 
 def load_pack(name: str) -> ContentPack:
-    """Return the validated pack ``name``; raise ContentError naming the file and key."""
+    """Return the validated pack ``name``; raise ContentError naming the file and key (and,
+    for the catalogue, goals and checks, the line)."""
     if name not in available_packs():
         raise ContentError(
             f"onbekend contentpakket '{name}'; beschikbaar: {', '.join(available_packs())}"
@@ -177,7 +187,25 @@ def load_pack(name: str) -> ContentPack:
         places=_read(root / "places.yaml", PlacesFile).places,
     )
     _check_references(pack)
-    return pack
+    return _with_catalogue(pack)
+
+
+def _with_catalogue(pack: ContentPack) -> ContentPack:
+    """Return ``pack`` with its indicator catalogue, goals and published-figure checks, each
+    read only when the pack has the file."""
+    root = pack.root
+    indicators: list[IndicatorDef] = []
+    if (root / "indicators.yaml").is_file():
+        indicators = load_indicators(
+            root / "indicators.yaml", {c.name for c in pack.classifications}
+        )
+    goals: list[GoalDef] = []
+    if (root / "goals.yaml").is_file():
+        goals = load_goals(root / "goals.yaml", indicators, pack.region_codes())
+    checks: list[CheckDef] = []
+    if (root / "published_checks.yaml").is_file():
+        checks = load_checks(root / "published_checks.yaml", indicators)
+    return replace(pack, indicators=indicators, goals=goals, published_checks=checks)
 
 
 _Model = TypeVar("_Model", bound=BaseModel)

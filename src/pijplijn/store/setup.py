@@ -3,14 +3,18 @@ optionally load its demo (seed) datasets, all in one transaction per step."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
+from pijplijn.content.goals import GoalDef
 from pijplijn.content.loader import ContentPack
 from pijplijn.errors import PijplijnError
 from pijplijn.ingest.template import KnownCodes, parse_template_csv, template_info
 from pijplijn.store.db import session_scope, upgrade
+from pijplijn.store.goal_models import Goal, GoalMeasurement, GoalPartner
 from pijplijn.store.load import LoadResult, load_source
 from pijplijn.store.models import Dataset, Institution, Region
 from pijplijn.store.reference import sync_reference
@@ -27,6 +31,8 @@ class InitResult:
     revision_before: str | None
     revision_after: str
     demo: list[tuple[str, LoadResult]] = field(default_factory=list)
+    goals: int = 0
+    """The number of the pack's goals in the store after a demo load."""
 
 
 def initialise(engine: Engine, pack: ContentPack, demo: bool) -> InitResult:
@@ -40,6 +46,8 @@ def initialise(engine: Engine, pack: ContentPack, demo: bool) -> InitResult:
     result = InitResult(revision_before=before, revision_after=after)
     if demo:
         result.demo = load_demo(engine, pack)
+        with session_scope(engine) as session:
+            result.goals = sync_goals(session, pack.goals)
     return result
 
 
@@ -69,3 +77,89 @@ def has_data(engine: Engine) -> bool:
     """Return True when at least one dataset is loaded."""
     with session_scope(engine) as session:
         return session.scalar(select(Dataset.id).limit(1)) is not None
+
+
+def sync_goals(session: Session, goals: list[GoalDef]) -> int:
+    """Insert or update ``goals`` with their partners and entered measurements; return how
+    many there are. Values that did not change are not written, so a second run changes
+    nothing."""
+    for position, goal in enumerate(goals):
+        stored = session.get(Goal, goal.id)
+        if stored is None:
+            stored = Goal(id=goal.id)
+            session.add(stored)
+        _set_goal(stored, goal, position)
+        session.flush()
+        _sync_partners(session, goal)
+        _sync_measurements(session, goal)
+    return len(goals)
+
+
+def _set_goal(stored: Goal, goal: GoalDef, position: int) -> None:
+    values = {
+        "position": position,
+        "programme": goal.programme,
+        "theme": goal.theme,
+        "title": goal.title.nl,
+        "title_en": goal.title.en,
+        "indicator": goal.indicator,
+        "region_code": goal.region,
+        "filters": json.dumps(goal.filters, sort_keys=True, ensure_ascii=False),
+        "classification": goal.classification,
+        "baseline_period": goal.baseline.period,
+        "baseline_value": goal.baseline.value,
+        "baseline_source": goal.baseline.source,
+        "target_rule": goal.target.rule,
+        "target_change": goal.target.change,
+        "target_value": goal.target.value,
+        "target_provisional": goal.target.provisional,
+        "target_source": goal.target.source,
+        "deadline": goal.deadline,
+        "trend_method": goal.trend,
+        "source": goal.source,
+        "notes": goal.notes,
+    }
+    for name, value in values.items():
+        if getattr(stored, name) != value:
+            setattr(stored, name, value)
+
+
+def _sync_partners(session: Session, goal: GoalDef) -> None:
+    stored = {
+        p.name: p
+        for p in session.scalars(select(GoalPartner).where(GoalPartner.goal_id == goal.id))
+    }
+    for position, partner in enumerate(goal.partners):
+        row = stored.pop(partner.name, None)
+        if row is None:
+            row = GoalPartner(goal_id=goal.id, name=partner.name)
+            session.add(row)
+        values = {
+            "position": position,
+            "kind": partner.kind,
+            "institution": partner.institution,
+            "share": partner.share,
+            "provisional": partner.provisional,
+            "note": partner.note,
+        }
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+    for row in stored.values():
+        session.delete(row)
+
+
+def _sync_measurements(session: Session, goal: GoalDef) -> None:
+    stored = {
+        m.period: m
+        for m in session.scalars(select(GoalMeasurement).where(GoalMeasurement.goal_id == goal.id))
+    }
+    for measurement in goal.measurements:
+        row = stored.pop(measurement.period, None)
+        if row is None:
+            row = GoalMeasurement(goal_id=goal.id, period=measurement.period)
+            session.add(row)
+        if (row.value, row.source) != (measurement.value, measurement.source):
+            row.value, row.source = measurement.value, measurement.source
+    for row in stored.values():
+        session.delete(row)

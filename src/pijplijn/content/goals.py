@@ -1,0 +1,212 @@
+"""Goals of a content pack: SMART targets on catalogue indicators, with partner shares.
+
+Read from YAML with the line of every problem. A goal is checked against the indicator
+catalogue (the indicator exists and allows the goal's selection), its partners' shares must sum
+to 100%, and its deadline must fall after the start of its baseline period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from pijplijn.content.indicators import IndicatorDef, LocatedYaml, Text
+from pijplijn.periods import Period, PeriodError
+
+SHARE_TOLERANCE = 0.01
+"""Partner shares are percentages; their sum may differ from 100 by rounding up to this."""
+
+PartnerKind = Literal["ondernemers", "onderwijs", "onderzoek", "overheid"]
+"""The four O's."""
+TargetRule = Literal["relative", "absolute", "share"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartnerDef(_Strict):
+    """A partner that owns part of a goal."""
+
+    name: str
+    kind: PartnerKind
+    institution: str | None = None
+    """BRIN, when the partner is an institution in the cube."""
+    share: float
+    """Percentage of the goal this partner owns (all partners together: 100)."""
+    provisional: bool = False
+    """True while the split is not agreed (e.g. equal shares as a placeholder)."""
+    note: str = ""
+
+
+class BaselineDef(_Strict):
+    """The baseline: a period, and a value computed from the indicator or entered with a
+    source."""
+
+    period: str
+    value: float | None = None
+    source: str | None = None
+
+
+class TargetDef(_Strict):
+    """What counts as reaching the goal.
+
+    - ``relative``: ``change`` is a fraction, the target is baseline × (1 + change);
+    - ``absolute``: ``value`` in the indicator's unit;
+    - ``share``: ``value`` is a share to reach (0-1), or ``change`` the percentage points
+      (as a fraction: 0.05 = 5 points) to add to the baseline share.
+    """
+
+    rule: TargetRule
+    change: float | None = None
+    value: float | None = None
+    provisional: bool = False
+    """True when the target value itself is not agreed in the sources (see ``source``)."""
+    source: str = ""
+
+    def target_value(self, baseline: float | None) -> float | None:
+        """Return the value to reach, or None when it depends on a baseline that is missing."""
+        if self.value is not None:
+            return self.value
+        if baseline is None or self.change is None:
+            return None
+        if self.rule == "relative":
+            return baseline * (1 + self.change)
+        return baseline + self.change
+
+
+class MeasurementDef(_Strict):
+    """A value entered by hand for a period, with its source (e.g. a partner survey)."""
+
+    period: str
+    value: float
+    source: str
+
+
+class GoalDef(_Strict):
+    """A goal: an indicator for a region (and selection) from a baseline to a target."""
+
+    id: str
+    programme: str
+    theme: str
+    title: Text
+    indicator: str
+    region: str
+    filters: dict[str, str] = {}
+    """Selection on the indicator's breakdowns, e.g. ``{institution: 27YU}``."""
+    classification: str | None = None
+    baseline: BaselineDef
+    target: TargetDef
+    deadline: date
+    trend: Literal["linear", "damped"] = "linear"
+    partners: list[PartnerDef]
+    measurements: list[MeasurementDef] = []
+    source: str
+    notes: str = ""
+
+
+class _GoalsFile(_Strict):
+    goals: list[GoalDef]
+
+
+def load_goals(
+    path: Path, indicators: Sequence[IndicatorDef], regions: Collection[str]
+) -> list[GoalDef]:
+    """Return the goals in ``path``, validated; raise ContentError naming file and line."""
+    located = LocatedYaml(path)
+    goals = located.validate(_GoalsFile).goals
+    known = {i.id: i for i in indicators}
+    seen: set[str] = set()
+    for index, goal in enumerate(goals):
+        loc: list[str | int] = ["goals", index]
+        if goal.id in seen:
+            raise located.error([*loc, "id"], f"doel '{goal.id}' staat er twee keer in")
+        seen.add(goal.id)
+        _check_goal(located, loc, goal, known, regions)
+    return goals
+
+
+def _check_goal(
+    located: LocatedYaml,
+    loc: list[str | int],
+    goal: GoalDef,
+    known: dict[str, IndicatorDef],
+    regions: Collection[str],
+) -> None:
+    where = f"doel '{goal.id}'"
+    indicator = known.get(goal.indicator)
+    if indicator is None:
+        raise located.error(
+            [*loc, "indicator"],
+            f"{where}: onbekende indicator '{goal.indicator}'; zie 'pijplijn indicators'",
+        )
+    if goal.region not in regions:
+        raise located.error([*loc, "region"], f"{where}: onbekende regio '{goal.region}'")
+    for dim in goal.filters:
+        if dim not in indicator.breakdowns:
+            raise located.error(
+                [*loc, "filters", dim],
+                f"{where}: indicator {indicator.id} staat selectie op '{dim}' niet toe; "
+                f"toegestaan: {', '.join(indicator.breakdowns) or 'geen'}",
+            )
+    start = _period_start(located, [*loc, "baseline", "period"], where, goal.baseline.period)
+    if goal.deadline <= start:
+        raise located.error(
+            [*loc, "deadline"],
+            f"{where}: deadline {goal.deadline} ligt niet na het begin van de basisperiode "
+            f"{goal.baseline.period}; verwacht een datum na {start}",
+        )
+    if goal.baseline.value is not None and not goal.baseline.source:
+        raise located.error(
+            [*loc, "baseline"], f"{where}: een ingevoerde basiswaarde vraagt een 'source'"
+        )
+    _check_target(located, [*loc, "target"], where, goal)
+    _check_partners(located, [*loc, "partners"], where, goal)
+    for index, measurement in enumerate(goal.measurements):
+        _period_start(located, [*loc, "measurements", index, "period"], where, measurement.period)
+
+
+def _check_target(located: LocatedYaml, loc: list[str | int], where: str, goal: GoalDef) -> None:
+    target = goal.target
+    given = [k for k in ("change", "value") if getattr(target, k) is not None]
+    expected = {"relative": ["change"], "absolute": ["value"], "share": ["change", "value"]}
+    if len(given) != 1 or given[0] not in expected[target.rule]:
+        raise located.error(
+            loc,
+            f"{where}: doelregel '{target.rule}' vraagt precies één van "
+            f"{' of '.join(expected[target.rule])}",
+        )
+    if target.rule == "share" and target.value is not None and not 0 <= target.value <= 1:
+        raise located.error(
+            [*loc, "value"], f"{where}: een aandeel ligt tussen 0 en 1 (50% is 0.5)"
+        )
+
+
+def _check_partners(located: LocatedYaml, loc: list[str | int], where: str, goal: GoalDef) -> None:
+    if not goal.partners:
+        raise located.error(loc, f"{where}: noem minstens één partner (eigenaar van het doel)")
+    names = [p.name for p in goal.partners]
+    if len(set(names)) != len(names):
+        raise located.error(loc, f"{where}: een partner staat er twee keer in")
+    negative = [p.name for p in goal.partners if p.share < 0]
+    if negative:
+        raise located.error(loc, f"{where}: partner '{negative[0]}' heeft een negatief aandeel")
+    total = sum(p.share for p in goal.partners)
+    if abs(total - 100) > SHARE_TOLERANCE:
+        shares = " + ".join(f"{p.share:g}" for p in goal.partners)
+        raise located.error(
+            loc,
+            f"{where}: de aandelen van de partners tellen op tot {total:g}% ({shares}); "
+            "verwacht 100%",
+        )
+
+
+def _period_start(located: LocatedYaml, loc: list[str | int], where: str, text: str) -> date:
+    try:
+        return Period.parse(text).start
+    except PeriodError as exc:
+        raise located.error(loc, f"{where}: {exc}") from None

@@ -1,0 +1,294 @@
+"""Evaluate an indicator of the catalogue: values per period and breakdown, with provenance.
+
+``evaluate`` computes; ``indicator_values`` is the data function outputs call (the CLI, the
+web page and the API): it looks the indicator up and caches per data version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pijplijn.content.indicators import DefinitionDef, IndicatorDef
+from pijplijn.engine.classify import choose
+from pijplijn.engine.indicators.cache import ResultCache
+from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.indicators.results import (
+    INEXACT_FLAGS,
+    IndicatorValue,
+    IndicatorValues,
+    Source,
+)
+from pijplijn.engine.indicators.series import ANY_PERIOD, Series, combine, ratio
+from pijplijn.engine.indicators.terms import Context, Periods, evaluate_expr
+from pijplijn.engine.version import data_version
+from pijplijn.errors import QueryError
+from pijplijn.periods import Period, PeriodError
+from pijplijn.store.models import CodeLabel, Dataset, Region
+
+MAX_BREAKDOWNS = 2
+_UNIT_NAMES = {"year": "jaar", "school_year": "schooljaar", "quarter": "kwartaal"}
+_UNIT_EXAMPLES = {"year": "2011", "school_year": "2019-2020", "quarter": "2019KW01"}
+
+CACHE: ResultCache[IndicatorValues] = ResultCache()
+"""Evaluations of this process, keyed by database, data version and every parameter."""
+
+
+def indicator_values(
+    session: Session,
+    catalog: Catalog,
+    indicator_id: str,
+    region: str,
+    periods: Sequence[str] = (),
+    by: Sequence[str] | None = None,
+    classification: str | None = None,
+    filters: Mapping[str, str] | None = None,
+    since: str | None = None,
+) -> IndicatorValues:
+    """Return the values of indicator ``indicator_id`` (see ``evaluate``), cached per data
+    version. Raises QueryError for an unknown indicator or parameters it does not allow."""
+    indicator = catalog.get(indicator_id)
+    version = data_version(session)
+    key = (
+        _database(session),
+        version,
+        indicator.model_dump_json(),
+        region.strip().lower(),
+        tuple(periods),
+        None if by is None else tuple(by),
+        classification,
+        tuple(sorted((filters or {}).items())),
+        since,
+    )
+    return CACHE.get_or_compute(
+        key,
+        lambda: evaluate(
+            session, indicator, region, periods, by, classification, filters, since, version
+        ),
+    )
+
+
+def evaluate(
+    session: Session,
+    indicator: IndicatorDef,
+    region: str,
+    periods: Sequence[str] = (),
+    by: Sequence[str] | None = None,
+    classification: str | None = None,
+    filters: Mapping[str, str] | None = None,
+    since: str | None = None,
+    version: str | None = None,
+) -> IndicatorValues:
+    """Return the indicator's values for ``region`` per period (all periods with data when
+    ``periods`` is empty) and per ``by`` breakdown (the indicator's ``default_by`` when None).
+
+    ``classification`` (``name`` or ``name@version``) replaces the indicator's own;
+    ``filters`` select values of allowed breakdowns (e.g. ``{"institution": "27YU"}``);
+    ``since`` replaces the base period of changes. Values are in the indicator's unit (shares
+    and growth as fractions). Raises QueryError for parameters the indicator does not allow.
+    """
+    dims = _breakdown(indicator, by)
+    selection = _selection(indicator, filters or {})
+    wanted = _periods(indicator, periods, "--period")
+    base = _since(indicator, since)
+    spec = classification or indicator.classification
+    datasets = {d.id: d for d in session.scalars(select(Dataset))}
+    ctx = Context(
+        session=session,
+        chain=_region_chain(session, region),
+        by=dims,
+        filters=selection,
+        classification=spec,
+        domain=choose(session, spec).versions[0].name if spec else None,
+        source_keys={i: d.source_key for i, d in datasets.items()},
+        since=base,
+    )
+    values: list[IndicatorValue] = []
+    for definition in indicator.definitions:
+        group = _holding(definition, wanted)
+        if group == ():
+            continue
+        values.extend(_values(ctx, indicator, definition, group))
+    values.sort(key=lambda v: (Period.parse(v.period), *_order(v.keys)))
+    used = sorted({d for v in values for d in v.datasets})
+    return IndicatorValues(
+        indicator=indicator.id,
+        title=indicator.title.nl,
+        unit=indicator.unit,
+        direction=indicator.direction,
+        region=ctx.region,
+        by=list(dims),
+        filters=dict(selection),
+        classification=spec,
+        since=base,
+        data_version=version or "",
+        values=values,
+        sources=[_source(datasets[d]) for d in used if d in datasets],
+        labels=_labels(session, dims, values),
+    )
+
+
+def _values(
+    ctx: Context, indicator: IndicatorDef, definition: DefinitionDef, periods: Periods
+) -> list[IndicatorValue]:
+    series = evaluate_expr(ctx, definition.numerator, periods, "numerator")
+    if definition.denominator is not None:
+        denominator = evaluate_expr(ctx, definition.denominator, periods, "denominator")
+        series = combine([series, denominator], ratio, indicator.id, ["teller", "noemer"])
+    return [
+        v for v in _rows(series, indicator, definition) if periods is None or v.period in periods
+    ]
+
+
+def _rows(
+    series: Series, indicator: IndicatorDef, definition: DefinitionDef
+) -> list[IndicatorValue]:
+    rows = []
+    for (period, own), cell in series.cells.items():
+        if period == ANY_PERIOD:
+            continue
+        parsed = Period.parse(period)
+        if parsed.unit.value not in indicator.period_units or not definition.holds_at(parsed.start):
+            continue
+        versions = sorted({i.classification for i in cell.inputs if i.classification})
+        notes = list(dict.fromkeys(cell.notes))
+        if definition.note:
+            notes.append(definition.note)
+        rows.append(
+            IndicatorValue(
+                period=period,
+                keys=dict(zip(series.dims, own, strict=True)),
+                value=cell.value,
+                flag=cell.flag,
+                exact=cell.value is not None and cell.flag not in INEXACT_FLAGS,
+                classification=", ".join(versions) or None,
+                definition=definition.valid_from,
+                datasets=sorted({d for i in cell.inputs for d in i.datasets}),
+                inputs=list(cell.inputs),
+                notes=notes,
+            )
+        )
+    return rows
+
+
+def _holding(definition: DefinitionDef, wanted: Periods) -> Periods:
+    if wanted is None:
+        return None
+    return tuple(p for p in wanted if definition.holds_at(Period.parse(p).start))
+
+
+def _breakdown(indicator: IndicatorDef, by: Sequence[str] | None) -> tuple[str, ...]:
+    dims = tuple(dict.fromkeys(indicator.default_by if by is None else by))
+    for dim in dims:
+        if dim not in indicator.breakdowns:
+            raise QueryError(
+                f"indicator {indicator.id} staat uitsplitsen naar '{dim}' niet toe; "
+                f"toegestaan: {', '.join(indicator.breakdowns) or 'geen uitsplitsing'}"
+            )
+    if len(dims) > MAX_BREAKDOWNS:
+        raise QueryError(f"te veel uitsplitsingen ({len(dims)}); hoogstens {MAX_BREAKDOWNS}")
+    return dims
+
+
+def _selection(indicator: IndicatorDef, filters: Mapping[str, str]) -> dict[str, str]:
+    if "region" in filters:
+        raise QueryError("kies een regio met --region, niet als selectie")
+    for dim in filters:
+        if dim not in indicator.breakdowns:
+            raise QueryError(
+                f"indicator {indicator.id} staat selecteren op '{dim}' niet toe; "
+                f"toegestaan: {', '.join(indicator.breakdowns) or 'geen selectie'}"
+            )
+    return {k: v.upper() if k == "institution" else v for k, v in filters.items()}
+
+
+def _periods(indicator: IndicatorDef, texts: Sequence[str], option: str) -> Periods:
+    if not texts:
+        return None
+    canonical = []
+    for text in texts:
+        try:
+            period = Period.parse(text)
+        except PeriodError as exc:
+            raise QueryError(str(exc)) from None
+        if period.unit.value not in indicator.period_units:
+            units = indicator.period_units
+            hint = (
+                " (tel de kwartalen op)"
+                if "quarter" in units and period.unit.value == "year"
+                else ""
+            )
+            raise QueryError(
+                f"indicator {indicator.id} telt per "
+                f"{' of '.join(_UNIT_NAMES[u] for u in units)}, niet per "
+                f"{_UNIT_NAMES[period.unit.value]}: geef {option} bijv. "
+                f"{_UNIT_EXAMPLES[units[0]]}{hint}"
+            )
+        canonical.append(str(period))
+    return tuple(dict.fromkeys(canonical))
+
+
+def _since(indicator: IndicatorDef, since: str | None) -> str | None:
+    found = _periods(indicator, [since], "--since") if since else None
+    return found[0] if found else None
+
+
+def _database(session: Session) -> str:
+    """Return the identity of the session's database (its URL with options)."""
+    bind = session.get_bind()
+    return str(bind.engine.url)
+
+
+def _region_chain(session: Session, code: str) -> tuple[str, ...]:
+    """Return the region ``code`` (any case) and the regions around it, innermost first."""
+    regions = {r.code.lower(): r for r in session.scalars(select(Region))}
+    region = regions.get(code.strip().lower())
+    if region is None:
+        examples = ", ".join(sorted(r.code for r in regions.values())[:6])
+        raise QueryError(
+            f"onbekende regio '{code}'; bekende regio's zijn o.a. {examples} "
+            "(zie 'pijplijn regions')"
+        )
+    chain = [region.code]
+    while region.parent_code and region.parent_code not in chain:
+        region = regions[region.parent_code.lower()]
+        chain.append(region.code)
+    return tuple(chain)
+
+
+def _labels(
+    session: Session, dims: tuple[str, ...], values: list[IndicatorValue]
+) -> dict[str, dict[str, str]]:
+    codes = {str(v.keys[d]) for v in values for d in dims if v.keys.get(d) is not None}
+    if not codes:
+        return {}
+    found = {
+        code: label
+        for code, label in session.execute(
+            select(CodeLabel.code, CodeLabel.label).where(CodeLabel.code.in_(codes))
+        )
+    }
+    labels: dict[str, dict[str, str]] = {}
+    for dim in dims:
+        own = {
+            str(v.keys[dim]): found[str(v.keys[dim])] for v in values if str(v.keys[dim]) in found
+        }
+        if own:
+            labels[dim] = own
+    return labels
+
+
+def _source(dataset: Dataset) -> Source:
+    return Source(
+        dataset=dataset.id,
+        source_key=dataset.source_key,
+        title=dataset.title,
+        publisher=dataset.publisher,
+    )
+
+
+def _order(keys: dict[str, Any]) -> tuple[tuple[bool, str], ...]:
+    return tuple((value is None, str(value)) for value in keys.values())

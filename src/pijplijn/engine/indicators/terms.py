@@ -1,0 +1,247 @@
+"""Evaluating an indicator's expressions: every sum goes through the cube query.
+
+The cube does the filtering and summing; this module only selects its rows (a stage among
+several, a dataset's source, the region itself rather than what lies within it) and adds up
+the few rows it split by for that purpose, keeping the cube's flag rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, SumTerm
+from pijplijn.engine.classify import OTHER
+from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, query
+from pijplijn.engine.indicators.results import InputValue, worst_flag
+from pijplijn.engine.indicators.series import (
+    ANY_PERIOD,
+    Cell,
+    Keys,
+    Series,
+    combine,
+    previous_year,
+    product,
+)
+from pijplijn.errors import QueryError
+from pijplijn.periods import Period
+
+Periods = tuple[str, ...] | None
+"""Canonical period texts to evaluate, or None for every period with data."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an evaluation is about: the region, breakdown, selection and classification."""
+
+    session: Session
+    chain: tuple[str, ...]
+    """The region asked for, then the regions around it, innermost first."""
+    by: tuple[str, ...]
+    filters: Mapping[str, str]
+    classification: str | None
+    """``name`` or ``name@version``, passed to the cube."""
+    domain: str | None
+    """The classification's name: the cube's domain value for observations inside it."""
+    source_keys: Mapping[int, str]
+    """Dataset id → source_key."""
+    since: str | None = None
+    """A base period that overrides every change term's own base."""
+
+    @property
+    def region(self) -> str:
+        return self.chain[0]
+
+
+def evaluate_expr(ctx: Context, expr: Expr, periods: Periods, role: str) -> Series:
+    """Return the series of ``expr`` for ``periods``, its inputs labelled with ``role``."""
+    if expr.sum is not None:
+        return _sum(ctx, expr.sum, periods, role)
+    if expr.published is not None:
+        return _published(ctx, expr.published, periods, role)
+    if expr.change is not None:
+        return _change(ctx, expr.change, periods, role)
+    if expr.product is not None:
+        parts = [
+            evaluate_expr(ctx, factor, periods, f"{role}.factor{index + 1}")
+            for index, factor in enumerate(expr.product)
+        ]
+        return combine(parts, product, role)
+    return Series(dims=(), unavailable=expr.unavailable)
+
+
+def _sum(ctx: Context, term: SumTerm, periods: Periods, role: str) -> Series:
+    dims = tuple(d for d in ctx.by if d not in term.total_over)
+    filters = {k: v for k, v in ctx.filters.items() if k not in term.total_over}
+    filters.update(term.where)
+    for name, code in term.totals.items():
+        if name not in dims:
+            filters.setdefault(name, code)
+    if term.in_domain is not None:
+        filters["domain"] = (ctx.domain or "") if term.in_domain else OTHER
+    stages = list(term.stages)
+    if "stage" in filters:
+        chosen = filters.pop("stage")
+        stages = [s for s in stages if s == chosen] if stages else [chosen]
+        if not stages:
+            return Series(dims=dims)
+    institution = filters.pop("institution", None)
+    extra = ["dataset"]
+    if len(stages) > 1 and "stage" not in dims:
+        extra.append("stage")
+    if term.region != "within":
+        extra.append("region")
+    rows = _cube(
+        ctx,
+        CubeQuery(
+            measure=term.measure,
+            region=ctx.region if term.region == "within" else None,
+            institution=institution,
+            stage=stages[0] if len(stages) == 1 else None,
+            periods=(term.period,) if term.period else periods or (),
+            by=(*dims, *extra),
+            filters=filters,
+            classification=ctx.classification,
+        ),
+    )
+    if len(stages) > 1:
+        rows = [r for r in rows if r.keys["stage"] in stages]
+    if term.source is not None:
+        rows = [r for r in rows if ctx.source_keys.get(r.keys["dataset"]) == term.source]
+    return _series(ctx, rows, dims, term.region, role, fixed=term.period is not None)
+
+
+def _published(ctx: Context, term: PublishedTerm, periods: Periods, role: str) -> Series:
+    dims = tuple(d for d in ctx.by if d in term.split_by)
+    rows = _cube(
+        ctx,
+        CubeQuery(
+            measure=term.measure,
+            periods=(term.period,) if term.period else periods or (),
+            by=(*dims, "dataset", "region"),
+            filters={"subject": term.subject, **term.where},
+        ),
+    )
+    return _series(
+        ctx, rows, dims, term.region, role, fixed=term.period is not None, subject=term.subject
+    )
+
+
+def _change(ctx: Context, term: ChangeTerm, periods: Periods, role: str) -> Series:
+    base = ctx.since or term.base
+    fixed_base = None if base == "previous" else str(Period.parse(base))
+    if periods is None:
+        needed: Periods = None
+    elif fixed_base is None:
+        needed = tuple(dict.fromkeys([*periods, *(previous_year(p) for p in periods)]))
+    else:
+        needed = tuple(dict.fromkeys([*periods, fixed_base]))
+    inner = evaluate_expr(ctx, term.of, needed, role)
+    result = Series(dims=inner.dims, unavailable=inner.unavailable)
+    for (period, own), cell in inner.cells.items():
+        if period == ANY_PERIOD or (periods is not None and period not in periods):
+            continue
+        base_period = fixed_base or previous_year(period)
+        before = inner.cells.get((base_period, own))
+        if base_period == period or before is None:
+            continue
+        result.cells[(period, own)] = _difference(cell, before, term.kind, role)
+    return result
+
+
+def _difference(now: Cell, before: Cell, kind: str, role: str) -> Cell:
+    base_inputs = tuple(i.model_copy(update={"role": f"{role}.base"}) for i in before.inputs)
+    inputs = now.inputs + base_inputs
+    flag = worst_flag([now.flag, before.flag])
+    notes = now.notes + before.notes
+    if now.value is None or before.value is None:
+        return Cell(None, flag or "missing", inputs, notes)
+    change = now.value - before.value
+    if kind == "difference":
+        return Cell(change, flag, inputs, notes)
+    if before.value == 0:
+        return Cell(None, "missing", inputs, (*notes, "basiswaarde is 0"))
+    return Cell(change / before.value, flag, inputs, notes)
+
+
+def _cube(ctx: Context, q: CubeQuery) -> list[CubeRow]:
+    if len(q.by) > MAX_BY:
+        raise QueryError(
+            f"te veel uitsplitsingen voor deze indicator ({', '.join(ctx.by)}); kies er minder"
+        )
+    return query(ctx.session, q)
+
+
+def _series(
+    ctx: Context,
+    rows: list[CubeRow],
+    dims: tuple[str, ...],
+    mode: str,
+    role: str,
+    *,
+    fixed: bool,
+    subject: str | None = None,
+) -> Series:
+    """Group cube rows into cells per (period, dims), in the region ``mode`` asks for."""
+    used = _regions_used(ctx, rows, mode)
+    groups: dict[tuple[str, Keys], list[CubeRow]] = defaultdict(list)
+    for row in rows:
+        if mode != "within" and row.keys["region"] != used.get(row.period):
+            continue
+        groups[(row.period, tuple(row.keys[d] for d in dims))].append(row)
+    series = Series(dims=dims, fixed=fixed)
+    for (period, own), group in groups.items():
+        key_period = ANY_PERIOD if fixed else period
+        region = used.get(period, ctx.region)
+        cell = _cell(group, dict(zip(dims, own, strict=True)), region, role, subject)
+        if region != ctx.region:
+            note = f"cijfers van {region}: {ctx.region} heeft er geen eigen"
+            cell = Cell(cell.value, cell.flag, cell.inputs, (*cell.notes, note))
+        series.cells[(key_period, own)] = cell
+    return series
+
+
+def _regions_used(ctx: Context, rows: list[CubeRow], mode: str) -> dict[str, str]:
+    """Return per period the region whose own figures are used (exact and enclosing)."""
+    if mode == "within":
+        return {}
+    allowed = ctx.chain[:1] if mode == "exact" else ctx.chain
+    rank = {code: index for index, code in enumerate(allowed)}
+    best: dict[str, str] = {}
+    for row in rows:
+        code = row.keys["region"]
+        if code in rank and (row.period not in best or rank[code] < rank[best[row.period]]):
+            best[row.period] = code
+    return best
+
+
+def _cell(
+    rows: list[CubeRow], keys: dict[str, Any], region: str, role: str, subject: str | None
+) -> Cell:
+    known = [r.value for r in rows if r.value is not None]
+    value = sum(known) if known else None
+    flag = worst_flag([r.flag for r in rows])
+    versions = sorted({r.classification for r in rows if r.classification})
+    if subject is not None and len(rows) > 1:
+        raise QueryError(
+            f"{role}: gepubliceerd cijfer '{subject}' staat er meer dan eens in; "
+            "gepubliceerde cijfers zijn niet optelbaar (verfijn met where of split_by)"
+        )
+    item = InputValue(
+        role=role,
+        measure=rows[0].measure,
+        subject=subject,
+        period=rows[0].period,
+        region=region,
+        keys=keys,
+        value=value,
+        flag=flag,
+        cells=sum(r.cells for r in rows),
+        datasets=sorted({int(r.keys["dataset"]) for r in rows}),
+        classification=", ".join(versions) or None,
+    )
+    return Cell(value, flag, (item,))

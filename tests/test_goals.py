@@ -1,0 +1,300 @@
+"""Goals: validation of a goals file, the trend, the status thresholds, and the scorecard on
+the demo and on the real data."""
+
+import csv
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from pijplijn.cli import app
+from pijplijn.content import loader
+from pijplijn.content.goals import load_goals
+from pijplijn.content.loader import load_pack
+from pijplijn.engine.goals import scorecard, stored_goals
+from pijplijn.engine.goals.status import Evidence, Status, judge
+from pijplijn.engine.goals.trend import Projection, project
+from pijplijn.engine.indicators import Catalog
+from pijplijn.errors import ContentError, QueryError
+from pijplijn.store.db import session_scope
+from pijplijn.store.goal_models import Goal, GoalPartner
+from pijplijn.store.setup import initialise
+
+PACK = load_pack("twente")
+CATALOG = Catalog(PACK.indicators)
+SEED = PACK.root / "seed" / "regiovisie.csv"
+TTA = [
+    "tta-instroom-vmbo-techniek",
+    "tta-mbo-instroom-vmbo-tg",
+    "tta-doorstroom-mbo-hbo-techniek",
+    "tta-participatie-meisjes",
+    "tta-deelname-bbl",
+    "tta-deelname-duaal-hbo",
+    "tta-bedrijvenparticipatie",
+]
+
+GOALS = """\
+goals:
+  - id: test-doel
+    programme: test
+    theme: test
+    title: {nl: test, en: test}
+    indicator: mbo-techniek-studenten
+    region: twente
+    filters: {institution: 27YU}
+    baseline: {period: "2011"}
+    target: {rule: relative, change: 0.1}
+    deadline: 2016-12-31
+    partners:
+      - {name: A, kind: onderwijs, share: 60}
+      - {name: B, kind: ondernemers, share: 40}
+    source: test
+"""
+
+
+def goals_file(tmp_path: Path, old: str = "", new: str = "") -> Path:
+    path = tmp_path / "goals.yaml"
+    path.write_text(GOALS.replace(old, new) if old else GOALS, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("share: 40", "share: 30", 13, "tellen op tot 90% (60 + 30); verwacht 100%"),
+        (
+            "deadline: 2016-12-31",
+            "deadline: 2010-12-31",
+            11,
+            "ligt niet na het begin van de basisperiode 2011",
+        ),
+        ("{institution: 27YU}", "{stage: mbo}", 8, "staat selectie op 'stage' niet toe"),
+        ("indicator: mbo-techniek-studenten", "indicator: mbo-studenten", 6, "onbekende indicator"),
+        (
+            "{rule: relative, change: 0.1}",
+            "{rule: relative, value: 0.1}",
+            10,
+            "vraagt precies één van change",
+        ),
+        ("region: twente", "region: twent", 7, "onbekende regio 'twent'"),
+        ('{period: "2011"}', '{period: "2011", value: 5}', 9, "vraagt een 'source'"),
+    ],
+)
+def test_bad_goals_name_file_and_line(
+    tmp_path: Path, old: str, new: str, line: int, message: str
+) -> None:
+    path = goals_file(tmp_path, old, new)
+    with pytest.raises(ContentError) as caught:
+        load_goals(path, PACK.indicators, PACK.region_codes())
+    assert str(caught.value).startswith(f"{path}, regel {line}: doel 'test-doel': ")
+    assert message in str(caught.value)
+
+
+def test_a_good_goals_file_loads(tmp_path: Path) -> None:
+    (goal,) = load_goals(goals_file(tmp_path), PACK.indicators, PACK.region_codes())
+    assert goal.target.target_value(100) == pytest.approx(110)
+    assert [p.share for p in goal.partners] == [60, 40]
+
+
+def test_linear_trend_and_interval() -> None:
+    points = [(date(2011, 1, 1), 10.0), (date(2012, 1, 1), 12.1), (date(2013, 1, 1), 13.9)]
+    p = project(points, date(2016, 1, 1))
+    assert p.slope == pytest.approx(1.95)
+    assert p.value == pytest.approx(12.0 + 1.95 * 4, abs=0.05)
+    assert p.low is not None and p.high is not None and p.low < p.value < p.high
+    wider = project(points, date(2020, 1, 1))
+    assert wider.high is not None and wider.low is not None
+    assert wider.high - wider.low > p.high - p.low
+    damped = project(points, date(2016, 1, 1), "damped")
+    assert damped.value is not None and damped.value < p.value
+
+
+def test_too_few_points_is_said_not_guessed() -> None:
+    p = project([(date(2011, 1, 1), 1.0), (date(2015, 1, 1), 2.0)], date(2016, 12, 31))
+    assert (p.value, p.low, p.high) == (None, None, None)
+    assert p.note.startswith("te weinig data")
+
+
+def evidence(**changes: object) -> Evidence:
+    base: dict[str, object] = {
+        "baseline": 100.0,
+        "target": 110.0,
+        "upward": True,
+        "latest": 104.0,
+        "latest_period": "2014",
+        "at_deadline": False,
+        "later_period": None,
+        "projection": Projection(
+            method="linear", at=date(2016, 1, 1), points=4, value=111.0, low=105.0, high=117.0
+        ),
+    }
+    return Evidence(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def proj(value: float, low: float, high: float) -> Projection:
+    return Projection(
+        method="linear", at=date(2016, 1, 1), points=4, value=value, low=low, high=high
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ({}, Status.ON_TRACK),
+        ({"projection": proj(108, 104, 112)}, Status.AT_RISK),
+        ({"projection": proj(104, 101, 107)}, Status.OFF_TRACK),
+        ({"latest": 110.0}, Status.ACHIEVED),
+        ({"latest": 106.0, "at_deadline": True}, Status.OFF_TRACK),
+        ({"target": None}, Status.NO_DATA),
+        ({"latest": None, "latest_period": None, "later_period": "2019"}, Status.NO_DATA),
+        ({"latest": None, "latest_period": None, "baseline": 120.0}, Status.ACHIEVED),
+        (
+            {
+                "projection": Projection(
+                    method="linear", at=date(2016, 1, 1), points=2, note="te weinig data"
+                )
+            },
+            Status.NO_DATA,
+        ),
+        (
+            {"upward": False, "target": 90.0, "latest": 95.0, "projection": proj(92, 88, 96)},
+            Status.AT_RISK,
+        ),
+    ],
+)
+def test_status_thresholds(changes: dict[str, object], status: Status) -> None:
+    assert judge(evidence(**changes)).status is status
+
+
+def seed_value(measure: str, period: str) -> float:
+    with SEED.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return sum(
+        float(r["value"])
+        for r in rows
+        if (r["measure"], r["period"]) == (measure, period) and r["value"]
+    )
+
+
+def test_scorecard_on_the_demo_data(demo_engine: Engine) -> None:
+    with session_scope(demo_engine) as session:
+        card = scorecard(session, CATALOG)
+    goals = {g.id: g for g in card.goals}
+    assert [g.id for g in card.goals if g.programme.startswith("Twente Techniek Agenda")] == TTA
+    assert all(g.target.deadline == date(2016, 12, 31) for g in card.goals if g.id in TTA)
+    bbl = goals["tta-deelname-bbl"]
+    assert bbl.baseline.computed and bbl.baseline.value == pytest.approx(
+        0.61 * seed_value("enrolled", "2011")
+    )
+    assert bbl.target.value == pytest.approx(bbl.baseline.value * 1.1)
+    assert bbl.status is Status.NO_DATA  # the demo holds no DUO data after 2011
+    doorstroom = goals["tta-doorstroom-mbo-hbo-techniek"]
+    assert doorstroom.baseline.value == pytest.approx(seed_value("graduates", "2011") * 0.2 * 0.45)
+    assert (
+        goals["tta-deelname-duaal-hbo"].status_reason == "geen doelwaarde: de basiswaarde ontbreekt"
+    )
+    vmbo = goals["tta-instroom-vmbo-techniek"]
+    assert (vmbo.baseline.value, vmbo.latest and vmbo.latest.period) == (664, "2011")
+    shared = [p for g in card.goals for p in g.partners if p.provisional]
+    assert shared and all(p.note == "verdeling nog niet vastgesteld" for p in shared)
+    assert all(sum(p.share for p in g.partners) == pytest.approx(100) for g in card.goals)
+    companies = goals["tta-bedrijvenparticipatie"]
+    assert [(p.share, p.provisional) for p in companies.partners] == [(100, False)]
+    assert companies.latest is not None and companies.latest.after_deadline
+    assert companies.status is Status.NO_DATA and "2017" in companies.status_reason
+    for goal in (
+        "tt2020-bedrijvenparticipatie-hightech-groot",
+        "tt2020-bedrijvenparticipatie-hightech-mkb",
+    ):
+        assert goals[goal].status is Status.ACHIEVED and goals[goal].target.provisional
+
+
+def test_sub_targets_split_the_change(demo_engine: Engine) -> None:
+    with session_scope(demo_engine) as session:
+        card = scorecard(session, CATALOG)
+    goal = next(g for g in card.goals if g.id == "tta-mbo-instroom-vmbo-tg")
+    assert goal.baseline.value == 263
+    assert [p.sub_target for p in goal.partners] == pytest.approx([263 * 0.25 / 2] * 2)
+    assert {p.sub_target_kind for p in goal.partners} == {"verandering"}
+
+
+def test_scorecard_on_the_real_data(real_engine: Engine, shared_data: Path) -> None:
+    with (shared_data / "duo" / "mbo_deelnemers_2015-2019.csv").open(encoding="utf-8") as f:
+        rows = [
+            {k.strip(): (v or "").strip() for k, v in r.items()}
+            for r in csv.DictReader(f, delimiter=";")
+            if any(r.values())
+        ]
+    bbl_2016 = sum(
+        float(r["MAN2016"] or 0) + float(r["VROUW2016"] or 0)
+        for r in rows
+        if (r["BRIN NUMMER"], r["TYPE MBO"], r["MBO SECTOR"]) == ("27YU", "BBL", "techniek")
+    )
+    with session_scope(real_engine) as session:
+        card = scorecard(session, CATALOG)
+    goals = {g.id: g for g in card.goals}
+    bbl = goals["tta-deelname-bbl"]
+    assert bbl.latest is not None and (bbl.latest.period, bbl.latest.value) == ("2016", bbl_2016)
+    assert bbl.status is Status.OFF_TRACK and "deadline" in bbl.status_reason
+    assert bbl.progress == pytest.approx(
+        (bbl_2016 - bbl.baseline.value) / (bbl.target.value - bbl.baseline.value)
+    )  # type: ignore[operator]
+    assert bbl.projected.points == 3 and bbl.projected.value is not None
+    vmbo = goals["tta-instroom-vmbo-techniek"]
+    assert vmbo.status is Status.NO_DATA and vmbo.latest is not None
+    assert (vmbo.latest.period, vmbo.latest.after_deadline) == ("2019-2020", True)
+    assert "2019-2020" in vmbo.status_reason
+    assert [g.status for g in card.goals if g.id in TTA].count(Status.NO_DATA) >= 4
+
+
+def test_goals_are_seeded_once(empty_engine: Engine) -> None:
+    initialise(empty_engine, PACK, demo=True)
+
+    def snapshot() -> list[tuple[object, ...]]:
+        with session_scope(empty_engine) as session:
+            goals = [
+                (g.id, g.title, g.baseline_value, g.target_change)
+                for g in session.scalars(select(Goal).order_by(Goal.id))
+            ]
+            partners = session.execute(
+                select(GoalPartner.id, GoalPartner.name, GoalPartner.share).order_by(GoalPartner.id)
+            ).all()
+            return [*goals, *map(tuple, partners)]
+
+    first = snapshot()
+    assert len([row for row in first if len(row) == 4]) == len(PACK.goals)
+    result = initialise(empty_engine, PACK, demo=True)
+    assert result.goals == len(PACK.goals)
+    assert snapshot() == first
+    with session_scope(empty_engine) as session:
+        assert [g.id for g in stored_goals(session)] == [g.id for g in PACK.goals]
+        assert session.scalar(select(func.count()).select_from(GoalPartner)) == sum(
+            len(g.partners) for g in PACK.goals
+        )
+
+
+def test_scorecard_without_goals_says_what_to_do(empty_engine: Engine) -> None:
+    initialise(empty_engine, PACK, demo=False)
+    with session_scope(empty_engine) as session, pytest.raises(QueryError, match="init --demo"):
+        scorecard(session, CATALOG)
+
+
+def test_init_stops_on_a_pack_whose_goal_shares_do_not_add_up(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(PACK.root, tmp_path / "twente")
+    goals = tmp_path / "twente" / "goals.yaml"
+    lines = goals.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if "share: 50" in line)
+    lines[at] = lines[at].replace("share: 50", "share: 45")
+    goals.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(loader, "PACKS_ROOT", tmp_path)
+    result = CliRunner().invoke(app, ["init", "--demo", "--database", database_url])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"fout: {goals}, regel {at + 1}: doel 'tta-instroom-vmbo-techniek'"
+    )
+    assert "tellen op tot 95% (45 + 50); verwacht 100%" in result.stderr
