@@ -3,6 +3,7 @@ catalogue, goals and published-figure checks, validated at load time."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -168,13 +169,20 @@ def available_packs() -> list[str]:
 
 
 def load_pack(name: str) -> ContentPack:
-    """Return the validated pack ``name``; raise ContentError naming the file and key (and,
-    for the catalogue, goals and checks, the line)."""
+    """Return the validated pack ``name``; raise ContentError naming the file and key.
+
+    Cached per packs folder: a pack ships inside the package and does not change while the
+    process runs."""
+    return _load_pack(PACKS_ROOT, name)
+
+
+@functools.cache
+def _load_pack(packs_root: Path, name: str) -> ContentPack:
     if name not in available_packs():
         raise ContentError(
             f"onbekend contentpakket '{name}'; beschikbaar: {', '.join(available_packs())}"
         )
-    root = PACKS_ROOT / name
+    root = packs_root / name
     regions = _read(root / "regions.yaml", RegionsFile)
     pack = ContentPack(
         root=root,

@@ -13,6 +13,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from pijplijn import vocabulary as vocab
+from pijplijn.engine.cache import cached
 from pijplijn.engine.classify import ClassificationChoice, choose
 from pijplijn.engine.regions import resolve_region
 from pijplijn.errors import QueryError
@@ -58,6 +59,19 @@ class CubeQuery:
     {"domain": "techniek"}."""
     classification: str | None = None
     """``name`` or ``name@version``; needed when breaking down or filtering by ``domain``."""
+
+    def key(self) -> tuple[object, ...]:
+        """Return the query as a hashable value, for caching."""
+        return (
+            self.measure,
+            self.region,
+            self.institution,
+            self.stage,
+            self.periods,
+            self.by,
+            tuple(sorted(self.filters.items())),
+            self.classification,
+        )
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,10 @@ def query(session: Session, q: CubeQuery) -> list[CubeRow]:
     Values are in the measure's unit (``count``, ``thousand`` or ``share``); a sum over
     flagged cells carries the first flag of vocabulary.FLAGS that any cell has.
     """
+    return cached(session, ("cube", q.key()), lambda: _query(session, q))
+
+
+def _query(session: Session, q: CubeQuery) -> list[CubeRow]:
     by = _validate(session, q)
     choice = _classification(session, q, by)
     plain = [d for d in by if d not in ("period", "domain")]
@@ -173,6 +191,10 @@ def query(session: Session, q: CubeQuery) -> list[CubeRow]:
 
 def sources(session: Session, q: CubeQuery) -> list[int]:
     """Return the ids of the datasets whose active observations a query sums."""
+    return cached(session, ("sources", q.key()), lambda: _sources(session, q))
+
+
+def _sources(session: Session, q: CubeQuery) -> list[int]:
     _validate(session, q)
     base = select(Observation.dataset_id).where(
         Observation.measure == q.measure, Observation.active.is_(True)

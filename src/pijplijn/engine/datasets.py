@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pijplijn.engine.cache import cached
 from pijplijn.store.models import Dataset, Observation
 
 
@@ -31,7 +32,12 @@ class DatasetSummary(BaseModel):
 
 
 def list_datasets(session: Session) -> list[DatasetSummary]:
-    """Return every loaded dataset, newest release of each source first."""
+    """Return every loaded dataset, newest release of each source first (cached per data
+    version: counting active observations scans the whole cube)."""
+    return cached(session, ("datasets",), lambda: _list_datasets(session))
+
+
+def _list_datasets(session: Session) -> list[DatasetSummary]:
     counts = session.execute(
         select(Observation.dataset_id, func.count())
         .where(Observation.active.is_(True))

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pijplijn.engine.cache import cached
 from pijplijn.engine.classify import OTHER
 from pijplijn.engine.cube import CubeQuery, query, sources
 from pijplijn.periods import Period
@@ -68,7 +69,15 @@ class PipelineView(BaseModel):
 
 def pipeline(session: Session, region: str, year: int, classification: str) -> PipelineView:
     """Return the stage counts for ``region`` in ``year`` (vo: the school year ending in it),
-    split by ``classification`` (e.g. ``techniek``)."""
+    split by ``classification`` (e.g. ``techniek``); cached per data version."""
+    return cached(
+        session,
+        ("pipeline", region, year, classification),
+        lambda: _pipeline(session, region, year, classification),
+    )
+
+
+def _pipeline(session: Session, region: str, year: int, classification: str) -> PipelineView:
     domain = classification.partition("@")[0]
     counts = [_stage(session, spec, region, year, classification, domain) for spec in STAGES]
     return PipelineView(
@@ -78,6 +87,10 @@ def pipeline(session: Session, region: str, year: int, classification: str) -> P
 
 def latest_year(session: Session) -> int | None:
     """Return the latest calendar year with mbo data, the default year of the pipeline."""
+    return cached(session, ("latest-year",), lambda: _latest_year(session))
+
+
+def _latest_year(session: Session) -> int | None:
     periods = session.scalars(
         select(Observation.period)
         .where(

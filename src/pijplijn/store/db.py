@@ -11,12 +11,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pijplijn.errors import DatabaseError
+from pijplijn.store.models import DataState
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -117,3 +118,21 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
+
+
+@event.listens_for(Session, "before_flush")
+def _note_write(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.info["wrote"] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_data_version(session: Session) -> None:
+    # Every transaction that wrote through the ORM (an import creates a Dataset row; init
+    # merges regions and classifications; goals and edits are ORM objects) raises the data
+    # version in the same transaction, so no cache can outlive the data it was built from.
+    session.flush()
+    if session.info.pop("wrote", False) and inspect(session.connection()).has_table("data_state"):
+        session.execute(
+            update(DataState).where(DataState.id == 1).values(version=DataState.version + 1)
+        )

@@ -174,3 +174,15 @@ class CodeLabel(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     label: Mapped[str] = mapped_column(Text)
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("dataset.id", ondelete="SET NULL"))
+
+
+class DataState(Base):
+    """One row: the data version, a counter raised by every transaction that writes through
+    the ORM (``store/db.py``), so caches can key on it with a single primary-key read."""
+
+    __tablename__ = "data_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance: Mapped[str] = mapped_column(String(32))
+    """Random at creation: a re-created database never repeats an old version."""
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pijplijn.content.indicators import DefinitionDef, IndicatorDef
+from pijplijn.engine.cache import ResultCache
 from pijplijn.engine.classify import choose
-from pijplijn.engine.indicators.cache import ResultCache
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.results import (
     INEXACT_FLAGS,

@@ -1,10 +1,8 @@
-"""Results cached per data version.
+"""Engine results cached per data version.
 
-The data version is a digest of what an evaluation depends on besides its parameters: the
-datasets (every import adds one; superseding changes a status), the classification rules and
-the regions (``init`` rewrites them). Any import therefore changes the key, and a stale result
-can never be served. The cache lives in the process: workers share nothing, the key makes each
-one correct on its own.
+The key of every cached result includes the data version (``engine/version.py``), which
+changes with every import or ``init``: a stale result can never be served. The cache lives in
+the process; workers share nothing, and the key makes each one correct on its own.
 """
 
 from __future__ import annotations
@@ -13,6 +11,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from pijplijn.engine.version import data_version
 
 _Value = TypeVar("_Value")
 
@@ -46,3 +48,12 @@ class ResultCache(Generic[_Value]):
         """Forget every result (for benchmarks measuring cold evaluations)."""
         with self._lock:
             self._items.clear()
+
+
+_SHARED: ResultCache[object] = ResultCache(size=1024)
+
+
+def cached(session: Session, key: Hashable, compute: Callable[[], _Value]) -> _Value:
+    """Return ``compute()``, cached under ``key`` at the session's current data version."""
+    full_key = (str(session.get_bind().engine.url), data_version(session), key)
+    return _SHARED.get_or_compute(full_key, compute)  # type: ignore[return-value]
