@@ -17,6 +17,7 @@ from pijplijn.settings import Settings
 from pijplijn.store.db import open_engine, require_schema, schema_revision
 from pijplijn.web import problems
 from pijplijn.web.api import cube as cube_api
+from pijplijn.web.api import monitor as monitor_api
 from pijplijn.web.pages import overview, pipeline, sources
 from pijplijn.web.pages.common import render_error, vega_bundle
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     problems.install(app, render_error)
     app.include_router(cube_api.router)
+    app.include_router(monitor_api.router)
     app.include_router(overview.router)
     app.include_router(sources.router)
     app.include_router(pipeline.router)

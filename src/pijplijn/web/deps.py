@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: a database session in one transaction."""
+"""Request-scoped dependencies: a database session in one transaction, the content pack and
+its indicator catalogue."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from pijplijn.content.loader import ContentPack, load_pack
+from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.settings import Settings
 from pijplijn.store.db import session_scope
 
 
@@ -18,3 +22,17 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def content() -> ContentPack:
+    """The configured content pack (parsed once per process)."""
+    return load_pack(Settings().content_pack)
+
+
+def catalog() -> Catalog:
+    """The pack's indicator catalogue."""
+    return Catalog(content().indicators)
+
+
+PackDep = Annotated[ContentPack, Depends(content)]
+CatalogDep = Annotated[Catalog, Depends(catalog)]
