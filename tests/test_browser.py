@@ -27,7 +27,7 @@ FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PAGES = {"overzicht": "/", "pijplijn": "/pijplijn", "bronnen": "/bronnen"}
+PAGES = {"overzicht": "/", "pijplijn": "/pijplijn", "doelen": "/doelen", "bronnen": "/bronnen"}
 
 
 def _require_browser() -> None:

@@ -9,7 +9,7 @@ from pijplijn.settings import Settings
 from pijplijn.web.app import create_app
 from pijplijn.web.i18n import LANGUAGES, TEXTS
 
-PAGES = ["/", "/bronnen"]
+PAGES = ["/", "/bronnen", "/pijplijn", "/doelen"]
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +47,11 @@ def test_every_text_exists_in_every_language() -> None:
 def test_the_chart_bundle_is_served_locally(client: TestClient) -> None:
     response = client.get("/static/vega-embed.js")
     assert response.status_code == 200 and "vegaEmbed" in response.text
+
+
+def test_goals_page_shows_every_goal_with_status_and_partners(client: TestClient) -> None:
+    text = client.get("/doelen").text
+    api = client.get("/api/v1/goals").json()["data"]
+    for goal in api:
+        assert f'id="{goal["id"]}"' in text and goal["status_label"] in text
+    assert "Partners en hun aandeel" in text

@@ -64,6 +64,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "lower bound: small counts (<5) are not published",
     },
     "pipeline.drill_by": {"nl": "Uitsplitsen naar", "en": "Break down by"},
+    "goals.intro": {
+        "nl": "Elk doel met zijn basiswaarde, streefwaarde, metingen, trend tot de deadline "
+        "en het aandeel van elke partner. De status komt uit de gegevens; waar die te kort "
+        "zijn, staat dat er.",
+        "en": "Every goal with its baseline, target, measurements, trend to the deadline and "
+        "each partner's share. The status comes from the data; where it is too short, it says "
+        "so.",
+    },
+    "goals.baseline": {"nl": "Basis", "en": "Baseline"},
+    "goals.target": {"nl": "Doel", "en": "Target"},
+    "goals.by": {"nl": "uiterlijk", "en": "by"},
+    "goals.provisional": {"nl": "voorlopig", "en": "provisional"},
+    "goals.latest": {"nl": "Laatste meting", "en": "Latest measurement"},
+    "goals.after_deadline": {"nl": "na de deadline", "en": "after the deadline"},
+    "goals.progress": {"nl": "Voortgang", "en": "Progress"},
+    "goals.projected": {"nl": "Trend bij de deadline", "en": "Trend at the deadline"},
+    "goals.too_little": {"nl": "te weinig data", "en": "too little data"},
+    "goals.partners": {"nl": "Partners en hun aandeel", "en": "Partners and their share"},
+    "goals.partner": {"nl": "Partner", "en": "Partner"},
+    "goals.share": {"nl": "Aandeel", "en": "Share"},
+    "goals.sub_target": {"nl": "Deeldoel", "en": "Sub-target"},
     "col.stage": {"nl": "Fase", "en": "Stage"},
     "col.measure": {"nl": "Maat", "en": "Measure"},
     "col.period": {"nl": "Periode", "en": "Period"},
