@@ -27,7 +27,14 @@ FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PAGES = {"overzicht": "/", "pijplijn": "/pijplijn", "doelen": "/doelen", "bronnen": "/bronnen"}
+PAGES = {
+    "overzicht": "/",
+    "pijplijn": "/pijplijn",
+    "indicatoren": "/indicatoren",
+    "indicator-mbo-techniek-studenten": "/indicatoren/mbo-techniek-studenten",
+    "doelen": "/doelen",
+    "bronnen": "/bronnen",
+}
 
 
 def _require_browser() -> None:
@@ -118,3 +125,10 @@ def test_keyboard_reaches_the_drill_down(page: object, server: str) -> None:
     assert focused == "stage-link"
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
     page.wait_for_url("**stage=**", timeout=15000)  # type: ignore[attr-defined]
+
+
+def test_indicator_chart_renders_with_a_line_per_region(page: object, server: str) -> None:
+    page.goto(server + "/indicatoren/mbo-techniek-studenten")  # type: ignore[attr-defined]
+    page.locator("#series-chart[data-rendered=true] svg").wait_for(timeout=15000)  # type: ignore[attr-defined]
+    lines = page.locator("#series-chart svg path[aria-roledescription='line mark']")  # type: ignore[attr-defined]
+    assert lines.count() >= 2

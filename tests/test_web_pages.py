@@ -9,7 +9,14 @@ from pijplijn.settings import Settings
 from pijplijn.web.app import create_app
 from pijplijn.web.i18n import LANGUAGES, TEXTS
 
-PAGES = ["/", "/bronnen", "/pijplijn", "/doelen"]
+PAGES = [
+    "/",
+    "/bronnen",
+    "/pijplijn",
+    "/doelen",
+    "/indicatoren",
+    "/indicatoren/mbo-techniek-sector-aandeel",
+]
 
 
 @pytest.fixture(scope="module")

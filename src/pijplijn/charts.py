@@ -79,3 +79,34 @@ def bar_chart(
     # The spec is built from typed parts above; validating it against the whole Vega-Lite
     # schema on every request costs more than building it.
     return dict(chart.to_dict(validate=False))
+
+
+def series_chart(
+    records: list[dict[str, Any]], unit: str, title: str, description: str
+) -> dict[str, Any]:
+    """Return a line per region over the periods; shares and growth show as percentages.
+    ``records`` have ``period``, ``region`` and ``value``."""
+    rows = [r for r in records if r.get("value") is not None]
+    percent = unit in ("share", "growth")
+    y_format = ".0%" if percent else ",.0f"
+    chart = (
+        alt.Chart(alt.InlineData(values=rows), title=title, description=description)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:O", title=None),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(format=y_format)),
+            color=alt.Color(
+                "region:N",
+                title=None,
+                scale=alt.Scale(range=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"]),
+            ),
+            strokeDash=alt.StrokeDash("region:N", legend=None),
+            tooltip=[
+                alt.Tooltip("region:N"),
+                alt.Tooltip("period:O"),
+                alt.Tooltip("value:Q", format=".1%" if percent else ",.1f"),
+            ],
+        )
+        .properties(width="container", height=280)
+    )
+    return dict(chart.to_dict(validate=False))

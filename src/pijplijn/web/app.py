@@ -18,7 +18,7 @@ from pijplijn.store.db import open_engine, require_schema, schema_revision
 from pijplijn.web import problems
 from pijplijn.web.api import cube as cube_api
 from pijplijn.web.api import monitor as monitor_api
-from pijplijn.web.pages import goals, overview, pipeline, sources
+from pijplijn.web.pages import goals, indicators, overview, pipeline, sources
 from pijplijn.web.pages.common import render_error, vega_bundle
 
 STATIC = Path(__file__).parent / "static"
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sources.router)
     app.include_router(pipeline.router)
     app.include_router(goals.router)
+    app.include_router(indicators.router)
 
     app.add_middleware(SecurityHeaders)
 
