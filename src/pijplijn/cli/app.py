@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import functools
+import json
+import sys
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
@@ -68,6 +71,18 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[_Command], _Com
         return function
 
     return register
+
+
+def emit(records: list[dict[str, Any]], format: OutputFormat) -> None:
+    """Write records to stdout as JSON (a list) or CSV (a header from the first record)."""
+    if format is OutputFormat.json:
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    if not records:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
 
 
 def fail(message: str, code: int = 2) -> None:

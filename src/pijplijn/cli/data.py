@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -17,6 +14,7 @@ from pijplijn.cli.app import (
     OutputFormat,
     command,
     content_pack,
+    emit,
     engine_for,
     out,
 )
@@ -89,7 +87,7 @@ def datasets(
             )
         out.print(table)
         return
-    _emit(records, format)
+    emit(records, format)
 
 
 @command()
@@ -109,7 +107,7 @@ def regions(
             table.add_row(r["code"], r["name"], r["kind"], r["parent"] or "")
         out.print(table)
         return
-    _emit(records, format)
+    emit(records, format)
 
 
 @command("query")
@@ -171,18 +169,7 @@ def query_command(
             table.add_row(*("" if v is None else _number(v) for v in record.values()))
         out.print(table)
         return
-    _emit(records, format)
-
-
-def _emit(records: list[dict[str, Any]], format: OutputFormat) -> None:
-    if format is OutputFormat.json:
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
-        return
-    if not records:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
+    emit(records, format)
 
 
 def _number(value: Any) -> str:
@@ -211,7 +198,7 @@ def classifications_command(
             records = [
                 {**r, "added": len(r["added"]), "removed": len(r["removed"])} for r in records
             ]
-        _emit(records, format)
+        emit(records, format)
         return
     for s in summaries:
         out.print(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +14,7 @@ from pijplijn.cli.app import (
     OutputFormat,
     command,
     content_pack,
+    emit,
     engine_for,
     err,
     out,
@@ -57,8 +56,7 @@ def import_command(
             progress=lambda phase, path: bar.update(task, description=f"{phase}: {path.name}"),
         )
     if format is OutputFormat.json:
-        records = [_record(o) for o in outcomes]
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        emit([_record(o) for o in outcomes], format)
     else:
         for outcome in outcomes:
             _print(outcome)

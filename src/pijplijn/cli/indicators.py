@@ -6,9 +6,7 @@ Each command renders one engine data function (``Catalog.summaries``, ``indicato
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +20,7 @@ from pijplijn.cli.app import (
     OutputFormat,
     command,
     content_pack,
+    emit,
     engine_for,
     out,
 )
@@ -81,7 +80,7 @@ def indicators(
             }
             for r in records
         ]
-    _write(records, format)
+    emit(records, format)
 
 
 @command()
@@ -140,7 +139,7 @@ def indicator(
     records = result.records()
     if format is OutputFormat.csv:
         records = [_flat(r) for r in records]
-    _write(records, format)
+    emit(records, format)
 
 
 @command()
@@ -162,7 +161,7 @@ def goals(
     records = card.records()
     if format is OutputFormat.csv:
         records = [_goal_row(g) for g in card.goals]
-    _write(records, format)
+    emit(records, format)
 
 
 @command()
@@ -182,7 +181,7 @@ def check(
         records = [f.model_dump(mode="json") for f in report.findings]
     else:
         records = [_check_row(f) for f in report.findings]
-    _write(records, format)
+    emit(records, format)
 
 
 def _pairs(texts: list[str]) -> dict[str, str]:
@@ -193,17 +192,6 @@ def _pairs(texts: list[str]) -> dict[str, str]:
             raise QueryError(f"--where '{text}': verwacht DIMENSIE=WAARDE, bijv. institution=27YU")
         pairs[name.strip()] = value.strip()
     return pairs
-
-
-def _write(records: list[dict[str, Any]], format: OutputFormat) -> None:
-    if format is OutputFormat.json:
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
-        return
-    if not records:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
 
 
 def _flat(record: dict[str, Any]) -> dict[str, Any]:

@@ -17,10 +17,10 @@ from pijplijn.cli.app import (
     OutputFormat,
     command,
     content_pack,
+    emit,
     engine_for,
     out,
 )
-from pijplijn.cli.data import _emit
 from pijplijn.content.projection import ProjectionContent, load_projection, read_scenario_file
 from pijplijn.engine.projection import backtest as backtests
 from pijplijn.engine.projection import scenario as scenarios
@@ -127,7 +127,7 @@ def project_command(
     elif format is OutputFormat.table:
         _projection_table(result)
     else:
-        _emit([p.model_dump() for p in result.series], format)
+        emit([p.model_dump() for p in result.series], format)
 
 
 def _projection_table(result: Projection) -> None:
@@ -210,7 +210,7 @@ def _rates_output(result: Projection, format: OutputFormat) -> None:
             {**r, **{k: ";".join(map(str, r[k])) for k in ("subjects", "datasets", "periods")}}
             for r in records
         ]
-    _emit(records, format)
+    emit(records, format)
 
 
 def _gap_table(result: Projection, years: set[str] | None = None) -> None:
@@ -241,7 +241,7 @@ def _gap_output(result: Projection, format: OutputFormat) -> None:
         _gap_table(result)
         out.print(f"Bron van de vraag: {result.gap[0].demand_source}", highlight=False)
         return
-    _emit([g.model_dump() for g in result.gap], format)
+    emit([g.model_dump() for g in result.gap], format)
 
 
 @command("scenarios")
@@ -304,7 +304,7 @@ def _show(
     resolved = scenarios.resolve(content, spec)
     records = [lever.model_dump(exclude_none=True) for lever in resolved.levers]
     if format is not OutputFormat.table:
-        _emit(
+        emit(
             [{**r, "targets": ";".join(r["targets"])} for r in records]
             if format is OutputFormat.csv
             else records,
@@ -331,7 +331,7 @@ def _show(
 
 def _comparison(result: Comparison, format: OutputFormat) -> None:
     if format is not OutputFormat.table:
-        _emit([d.model_dump() for d in result.differences], format)
+        emit([d.model_dump() for d in result.differences], format)
         return
     out.print(
         f"[bold]{result.b}[/] min [bold]{result.a}[/] voor {result.region}, per jaar "
@@ -363,7 +363,7 @@ def _emit_or_table(
     records: list[dict[str, Any]], format: OutputFormat, columns: tuple[str, ...]
 ) -> None:
     if format is not OutputFormat.table:
-        _emit(records, format)
+        emit(records, format)
         return
     table = Table(*columns)
     for record in records:
@@ -406,7 +406,7 @@ def backtest_command(
 def _backtest_output(report: BacktestReport, format: OutputFormat) -> None:
     if format is not OutputFormat.table:
         records = [{**s.model_dump(), "note": r.note} for r in report.regions for s in r.scores]
-        _emit(records, format)
+        emit(records, format)
         return
     out.print(
         f"Backtest: oorsprongen {', '.join(map(str, report.origins))}, tot en met "
