@@ -19,7 +19,7 @@ def pipeline_chart(
     stages: list[dict[str, Any]], domain: str, title: str, description: str
 ) -> dict[str, Any]:
     """Return a stacked bar per stage: the part in ``domain`` and the rest. ``stages`` are
-    records with ``stage``, ``label``, ``in_domain`` and ``rest`` (persons)."""
+    records with ``stage``, ``label``, ``in_domain`` and ``outside_domain`` (persons)."""
     rows = [
         {
             "stage": s["stage"],
@@ -30,7 +30,7 @@ def pipeline_chart(
         }
         for s in stages
         if s["total"] is not None
-        for part, key in ((domain, "in_domain"), ("overig", "rest"))
+        for part, key in ((domain, "in_domain"), ("overig", "outside_domain"))
     ]
     order = [s["label"] for s in stages]
     chart = (

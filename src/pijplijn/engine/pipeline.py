@@ -54,6 +54,8 @@ class StageCount(BaseModel):
     exact_period: bool
     total: float | None
     in_domain: float | None
+    outside_domain: float | None
+    """``total`` minus ``in_domain``: the rest of the stage (e.g. not techniek)."""
     share: float | None
     flag: str | None
     datasets: list[int]
@@ -117,6 +119,7 @@ def _stage(
             exact_period=False,
             total=None,
             in_domain=None,
+            outside_domain=None,
             share=None,
             flag="missing",
             datasets=[],
@@ -140,6 +143,7 @@ def _stage(
         exact_period=period == wanted,
         total=total,
         in_domain=inside,
+        outside_domain=None if total is None else total - (inside or 0.0),
         share=(inside / total) if total and inside is not None else None,
         flag=flags[0] if flags else None,
         datasets=sources(session, q),

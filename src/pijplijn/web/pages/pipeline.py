@@ -56,14 +56,7 @@ def pipeline_page(
     if year is None:
         return PipelinePage(view=None, chart=None, drill=None)
     view = pipeline(session, region, year, CLASSIFICATION)
-    records = [
-        {
-            **s.model_dump(),
-            "label": STAGE_LABELS[s.stage],
-            "rest": (s.total or 0) - (s.in_domain or 0),
-        }
-        for s in view.stages
-    ]
+    records = [{**s.model_dump(), "label": STAGE_LABELS[s.stage]} for s in view.stages]
     chart = charts.pipeline_chart(
         records,
         view.domain,
