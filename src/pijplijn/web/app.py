@@ -18,6 +18,7 @@ from pijplijn.store.db import open_engine, require_schema, schema_revision
 from pijplijn.web import problems
 from pijplijn.web.api import cube as cube_api
 from pijplijn.web.api import monitor as monitor_api
+from pijplijn.web.api import projections as projections_api
 from pijplijn.web.pages import goals, indicators, overview, pipeline, sources
 from pijplijn.web.pages.common import render_error, vega_bundle
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app, render_error)
     app.include_router(cube_api.router)
     app.include_router(monitor_api.router)
+    app.include_router(projections_api.router)
     app.include_router(overview.router)
     app.include_router(sources.router)
     app.include_router(pipeline.router)
