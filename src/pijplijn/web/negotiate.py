@@ -98,11 +98,34 @@ def records_response(
     return Response(buffer.getvalue(), media_type=PARQUET_TYPE, headers=headers)
 
 
+def listing(
+    request: Request,
+    version: str,
+    records: list[dict[str, Any]],
+    fmt: ListFormat,
+    name: str,
+    envelope: dict[str, Any] | None = None,
+) -> Response:
+    """Return a list endpoint's answer: a 304 when the client has this data version's ETag,
+    else the records in ``fmt``."""
+    etag = etag_for(request, version)
+    return not_modified(request, etag) or records_response(records, fmt, envelope or {}, etag, name)
+
+
 def _csv(records: list[dict[str, Any]]) -> str:
+    """Return the records as CSV; nested values (lists, objects) become JSON text in a cell."""
     if not records:
         return ""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(records)
+    for record in records:
+        writer.writerow(
+            {
+                k: json.dumps(v, ensure_ascii=False, default=str)
+                if isinstance(v, list | dict)
+                else v
+                for k, v in record.items()
+            }
+        )
     return out.getvalue()

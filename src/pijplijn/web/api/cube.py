@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -21,6 +21,7 @@ from pijplijn.web.negotiate import (
     chosen_format,
     etag_for,
     list_responses,
+    listing,
     not_modified,
     records_response,
 )
@@ -41,27 +42,15 @@ class RegionOut(BaseModel):
     parent: str | None
 
 
-def _listing(
-    request: Request,
-    session: Any,
-    records: list[dict[str, Any]],
-    fmt: ListFormat,
-    name: str,
-    envelope: dict[str, Any] | None = None,
-) -> Response:
-    etag = etag_for(request, data_version(session))
-    return not_modified(request, etag) or records_response(records, fmt, envelope or {}, etag, name)
-
-
 @router.get(
     "/datasets", response_model=None, responses=JSON_CSV, summary="Geladen datasets met herkomst"
 )
 def datasets(request: Request, session: SessionDep, format: FormatParam = None) -> Response:
     """Every loaded dataset: source, publisher, licence, sha256, loader, periods, rows, status."""
     records = [d.model_dump(mode="json") for d in list_datasets(session)]
-    return _listing(
+    return listing(
         request,
-        session,
+        data_version(session),
         records,
         chosen_format(request, ListFormat(format) if format else None),
         "datasets",
@@ -75,9 +64,9 @@ def regions(request: Request, session: SessionDep, format: FormatParam = None) -
         RegionOut(code=r.code, name=r.name, kind=r.kind, parent=r.parent_code).model_dump()
         for r in session.scalars(select(Region).order_by(Region.code))
     ]
-    return _listing(
+    return listing(
         request,
-        session,
+        data_version(session),
         records,
         chosen_format(request, ListFormat(format) if format else None),
         "regions",
@@ -97,7 +86,7 @@ def classifications(request: Request, session: SessionDep, format: FormatParam =
     records = [s.model_dump(mode="json") for s in summaries]
     if fmt is not ListFormat.json:
         records = [{**r, "added": len(r["added"]), "removed": len(r["removed"])} for r in records]
-    return _listing(request, session, records, fmt, "classifications")
+    return listing(request, data_version(session), records, fmt, "classifications")
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -16,9 +16,7 @@ from pijplijn.web.negotiate import (
     JSON_CSV,
     ListFormat,
     chosen_format,
-    etag_for,
-    not_modified,
-    records_response,
+    listing,
 )
 from pijplijn.web.problems import ERROR_RESPONSES, not_found
 
@@ -27,31 +25,13 @@ Id = Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9-]+$")]
 FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 
 
-def _respond(
-    request: Request,
-    session: Any,
-    records: list[dict[str, Any]],
-    format: str | None,
-    name: str,
-    envelope: dict[str, Any] | None = None,
-) -> Response:
-    fmt = chosen_format(request, ListFormat(format) if format else None)
-    etag = etag_for(request, data_version(session))
-    return not_modified(request, etag) or records_response(records, fmt, envelope or {}, etag, name)
-
-
 @router.get("/indicators", response_model=None, responses=JSON_CSV, summary="De indicatorcatalogus")
 def indicators(
     request: Request, session: SessionDep, catalog: CatalogDep, format: FormatParam = None
 ) -> Response:
     """Every indicator: titles, unit, direction, breakdowns, sources, definitions in words."""
     records = [s.model_dump(mode="json") for s in catalog.summaries()]
-    if format == "csv":
-        records = [
-            {k: (v if not isinstance(v, list | dict) else str(v)) for k, v in r.items()}
-            for r in records
-        ]
-    return _respond(request, session, records, format, "indicatoren")
+    return listing(request, data_version(session), records, _format(request, format), "indicatoren")
 
 
 @router.get(
@@ -104,12 +84,13 @@ def indicator_values_route(
         since,
     )
     records = values.records()
-    if format == "csv":
-        records = [
-            {k: (v if not isinstance(v, list | dict) else str(v)) for k, v in r.items()}
-            for r in records
-        ]
-    return _respond(request, session, records, format, f"indicator-{indicator_id}")
+    return listing(
+        request,
+        data_version(session),
+        records,
+        _format(request, format),
+        f"indicator-{indicator_id}",
+    )
 
 
 @router.get("/goals", response_model=None, responses=JSON_CSV, summary="Het scorebord")
@@ -119,12 +100,7 @@ def goals(
     """Every goal: baseline, target, latest measurement, progress, trend to the deadline with
     interval, status and partner shares (the same function as ``pijplijn goals``)."""
     records = scorecard(session, catalog).records()
-    if format == "csv":
-        records = [
-            {k: (v if not isinstance(v, list | dict) else str(v)) for k, v in r.items()}
-            for r in records
-        ]
-    return _respond(request, session, records, format, "doelen")
+    return listing(request, data_version(session), records, _format(request, format), "doelen")
 
 
 @router.get("/goals/{goal_id}", response_model=None, summary="Eén doel")
@@ -133,4 +109,8 @@ def goal(request: Request, session: SessionDep, catalog: CatalogDep, goal_id: Id
     found = [g for g in scorecard(session, catalog).records() if g["id"] == goal_id]
     if not found:
         raise not_found(f"onbekend doel '{goal_id}'")
-    return _respond(request, session, found, None, f"doel-{goal_id}")
+    return listing(request, data_version(session), found, ListFormat.json, f"doel-{goal_id}")
+
+
+def _format(request: Request, format: str | None) -> ListFormat:
+    return chosen_format(request, ListFormat(format) if format else None)

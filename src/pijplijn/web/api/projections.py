@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -16,9 +16,7 @@ from pijplijn.web.negotiate import (
     JSON_CSV,
     ListFormat,
     chosen_format,
-    etag_for,
-    not_modified,
-    records_response,
+    listing,
 )
 from pijplijn.web.problems import ERROR_RESPONSES
 
@@ -40,7 +38,9 @@ def scenario_list(
     records = [
         s.model_dump(mode="json") for s in scenarios.list_scenarios(session, load_projection(pack))
     ]
-    return _respond(request, session, records, format, "scenarios", {})
+    return listing(
+        request, data_version(session), records, _format(request, format), "scenarios", {}
+    )
 
 
 @router.get(
@@ -83,17 +83,10 @@ def projection(
         "provenance": {"rates": [r.model_dump(mode="json") for r in result.rates]},
     }
     records = [p.model_dump(mode="json") for p in result.series]
-    return _respond(request, session, records, format, "projectie", envelope)
+    return listing(
+        request, data_version(session), records, _format(request, format), "projectie", envelope
+    )
 
 
-def _respond(
-    request: Request,
-    session: Any,
-    records: list[dict[str, Any]],
-    format: str | None,
-    name: str,
-    envelope: dict[str, Any],
-) -> Response:
-    fmt = chosen_format(request, ListFormat(format) if format else None)
-    etag = etag_for(request, data_version(session))
-    return not_modified(request, etag) or records_response(records, fmt, envelope, etag, name)
+def _format(request: Request, format: str | None) -> ListFormat:
+    return chosen_format(request, ListFormat(format) if format else None)
