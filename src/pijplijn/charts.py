@@ -13,6 +13,8 @@ from typing import Any
 import altair as alt
 
 DOMAIN_COLOURS = {"in": "#0072B2", "out": "#E69F00"}
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+"""Okabe-Ito, in the order lines and categories take them."""
 
 
 def pipeline_chart(
@@ -82,32 +84,64 @@ def bar_chart(
 
 
 def series_chart(
-    records: list[dict[str, Any]], unit: str, title: str, description: str
+    records: list[dict[str, Any]],
+    unit: str,
+    title: str,
+    description: str,
+    colour: str = "region",
+    goal_lines: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Return a line per region over the periods; shares and growth show as percentages.
-    ``records`` have ``period``, ``region`` and ``value``."""
+    """Return a line per ``colour`` value (a region, or a breakdown's label) over the periods;
+    shares and growth show as percentages. ``records`` have ``period``, ``colour`` and
+    ``value``. ``goal_lines`` (records with ``goal``, ``period``, ``value``) are drawn dashed in
+    black: from a goal's baseline to its target at the deadline."""
     rows = [r for r in records if r.get("value") is not None]
     percent = unit in ("share", "growth")
     y_format = ".0%" if percent else ",.0f"
-    chart = (
-        alt.Chart(alt.InlineData(values=rows), title=title, description=description)
+    periods = sorted({str(r["period"]) for r in [*rows, *(goal_lines or [])]})
+    x = alt.X("period:O", title=None, sort=periods)
+    lines = (
+        alt.Chart(alt.InlineData(values=rows))
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:O", title=None),
+            x=x,
             y=alt.Y("value:Q", title=None, axis=alt.Axis(format=y_format)),
             color=alt.Color(
-                "region:N",
+                f"{colour}:N",
                 title=None,
-                scale=alt.Scale(range=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"]),
+                scale=alt.Scale(range=list(PALETTE)),
             ),
-            strokeDash=alt.StrokeDash("region:N", legend=None),
+            # Colour and dash share one legend, so lines differ without colour too.
+            strokeDash=alt.StrokeDash(f"{colour}:N", title=None),
             tooltip=[
-                alt.Tooltip("region:N"),
+                alt.Tooltip(f"{colour}:N"),
                 alt.Tooltip("period:O"),
                 alt.Tooltip("value:Q", format=".1%" if percent else ",.1f"),
             ],
         )
-        .properties(width="container", height=280)
+    )
+    layers: list[alt.Chart] = [lines]
+    if goal_lines:
+        layers.append(
+            alt.Chart(alt.InlineData(values=goal_lines))
+            .mark_line(
+                point=alt.OverlayMarkDef(shape="diamond", size=60),
+                color="#000000",
+                strokeDash=[6, 4],
+            )
+            .encode(
+                x=x,
+                y="value:Q",
+                detail="goal:N",
+                tooltip=[
+                    alt.Tooltip("goal:N", title="doel"),
+                    alt.Tooltip("period:O"),
+                    alt.Tooltip("value:Q", format=".1%" if percent else ",.1f"),
+                ],
+            )
+        )
+    chart = alt.layer(*layers, title=title, description=description).properties(
+        width="container", height=280
     )
     return dict(chart.to_dict(validate=False))
 

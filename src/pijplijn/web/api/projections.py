@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -14,14 +14,13 @@ from pijplijn.engine.version import data_version
 from pijplijn.web.deps import PackDep, SessionDep
 from pijplijn.web.negotiate import (
     JSON_CSV,
-    ListFormat,
-    chosen_format,
+    TableFormatParam,
     listing,
+    table_format,
 )
 from pijplijn.web.problems import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["projecties"], responses=ERROR_RESPONSES)
-FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 MAX_DRAWS = 2000
 
 
@@ -32,14 +31,14 @@ MAX_DRAWS = 2000
     summary="Opgeslagen scenario's en de hefbomen van het pakket",
 )
 def scenario_list(
-    request: Request, session: SessionDep, pack: PackDep, format: FormatParam = None
+    request: Request, session: SessionDep, pack: PackDep, format: TableFormatParam = None
 ) -> Response:
     """Every saved scenario version, then the pack's scenarios and ready-made levers."""
     records = [
         s.model_dump(mode="json") for s in scenarios.list_scenarios(session, load_projection(pack))
     ]
     return listing(
-        request, data_version(session), records, _format(request, format), "scenarios", {}
+        request, data_version(session), records, table_format(request, format), "scenarios", {}
     )
 
 
@@ -58,7 +57,7 @@ def projection(
     scenario: Annotated[str | None, Query(max_length=80, pattern=r"^[a-z0-9-]+$")] = None,
     draws: Annotated[int | None, Query(ge=1, le=MAX_DRAWS)] = None,
     seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
-    format: FormatParam = None,
+    format: TableFormatParam = None,
 ) -> Response:
     """Per series (state) and year: the median ``value``, the 80% interval ``low``-``high``
     and the 95% interval, for the baseline or a named scenario (names only: no files)."""
@@ -84,9 +83,10 @@ def projection(
     }
     records = [p.model_dump(mode="json") for p in result.series]
     return listing(
-        request, data_version(session), records, _format(request, format), "projectie", envelope
+        request,
+        data_version(session),
+        records,
+        table_format(request, format),
+        "projectie",
+        envelope,
     )
-
-
-def _format(request: Request, format: str | None) -> ListFormat:
-    return chosen_format(request, ListFormat(format) if format else None)
