@@ -207,3 +207,39 @@ def choropleth_chart(
         .properties(width="container", height=360)
     )
     return dict(chart.to_dict(validate=False))
+
+
+def band_chart(
+    points: list[dict[str, Any]],
+    unit: str,
+    title: str,
+    description: str,
+    colour: str = "series",
+) -> dict[str, Any]:
+    """Return a line per ``colour`` value with its 80% interval as a band: ``points`` have
+    ``period``, ``value``, ``low``, ``high`` and ``colour``. Shares show as percentages."""
+    percent = unit in ("share", "growth")
+    y_format = ".0%" if percent else ",.0f"
+    scale = alt.Scale(range=list(PALETTE))
+    base = alt.Chart(alt.InlineData(values=points)).encode(x=alt.X("period:O", title=None))
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("low:Q", title=None, axis=alt.Axis(format=y_format)),
+        y2="high:Q",
+        color=alt.Color(f"{colour}:N", scale=scale, legend=None),
+    )
+    line = base.mark_line(point=True).encode(
+        y="value:Q",
+        color=alt.Color(f"{colour}:N", title=None, scale=scale),
+        strokeDash=alt.StrokeDash(f"{colour}:N", title=None),
+        tooltip=[
+            alt.Tooltip(f"{colour}:N"),
+            alt.Tooltip("period:O"),
+            alt.Tooltip("value:Q", format=".1%" if percent else ",.0f", title="mediaan"),
+            alt.Tooltip("low:Q", format=".1%" if percent else ",.0f", title="80%-marge laag"),
+            alt.Tooltip("high:Q", format=".1%" if percent else ",.0f", title="80%-marge hoog"),
+        ],
+    )
+    chart = alt.layer(band, line, title=title, description=description).properties(
+        width="container", height=260
+    )
+    return dict(chart.to_dict(validate=False))
