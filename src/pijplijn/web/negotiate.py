@@ -91,6 +91,11 @@ def not_modified(request: Request, etag: str) -> Response | None:
     return None
 
 
+def unchanged(request: Request, version: str) -> Response | None:
+    """Return a 304 before any work when the client has this URL's ETag at ``version``."""
+    return not_modified(request, etag_for(request, version))
+
+
 def records_response(
     records: list[dict[str, Any]],
     fmt: ListFormat,

@@ -20,6 +20,7 @@ from pijplijn.web.negotiate import (
     TableFormatParam,
     listing,
     table_format,
+    unchanged,
 )
 from pijplijn.web.problems import ERROR_RESPONSES, not_found
 
@@ -80,6 +81,9 @@ def indicator_values_route(
         catalog.get(indicator_id)
     except QueryError as exc:
         raise not_found(str(exc)) from None
+    version = data_version(session)
+    if answer := unchanged(request, version):
+        return answer
     records = []
     for code in region or ["twente"]:
         if not REGION_CODE.fullmatch(code):
@@ -98,7 +102,7 @@ def indicator_values_route(
         records.extend(values.records())
     return listing(
         request,
-        data_version(session),
+        version,
         records,
         table_format(request, format),
         f"indicator-{indicator_id}",
@@ -155,8 +159,11 @@ def goals(
 ) -> Response:
     """Every goal: baseline, target, latest measurement, progress, trend to the deadline with
     interval, status and partner shares (the same function as ``pijplijn goals``)."""
+    version = data_version(session)
+    if answer := unchanged(request, version):
+        return answer
     records = scorecard(session, catalog).records()
-    return listing(request, data_version(session), records, table_format(request, format), "doelen")
+    return listing(request, version, records, table_format(request, format), "doelen")
 
 
 @router.get("/goals/{goal_id}", response_model=None, summary="Eén doel")

@@ -18,6 +18,7 @@ from pijplijn.web.negotiate import (
     TableFormatParam,
     listing,
     table_format,
+    unchanged,
 )
 from pijplijn.web.problems import ERROR_RESPONSES
 
@@ -70,6 +71,9 @@ def projection(
     pack's levers set by ``levers=id:change,...`` (what the Scenario's page sliders send).
     ``state`` keeps only those series; ``table=gap`` gives the coverage of
     vervangingsvraag per niveau and year instead."""
+    version = data_version(session)
+    if answer := unchanged(request, version):
+        return answer
     content = load_projection(pack)
     if scenario and levers is not None:
         raise ProjectionError("kies scenario of levers, niet allebei")
@@ -104,7 +108,7 @@ def projection(
     ]
     return listing(
         request,
-        data_version(session),
+        version,
         records,
         table_format(request, format),
         "projectie",
