@@ -123,7 +123,7 @@ def test_choropleth_spec_greys_out_gemeenten_without_a_value() -> None:
     assert PACK.shapes is not None
     values = [{"code": "GM0153", "name": "Enschede", "value": 0.25}]
     spec = charts.choropleth_chart(PACK.shapes, values, "share", "Titel", "Beschrijving")
-    features = spec["datasets"][next(iter(spec["datasets"]))]["features"]
+    features = spec["datasets"]["table"]
     by_code = {f["properties"]["code"]: f["properties"]["value"] for f in features}
     assert by_code["GM0153"] == 0.25 and by_code["GM0141"] is None
     assert spec["description"] == "Beschrijving"
