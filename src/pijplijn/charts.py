@@ -110,3 +110,66 @@ def series_chart(
         .properties(width="container", height=280)
     )
     return dict(chart.to_dict(validate=False))
+
+
+def choropleth_chart(
+    shapes: dict[str, Any],
+    values: list[dict[str, Any]],
+    unit: str,
+    title: str,
+    description: str,
+) -> dict[str, Any]:
+    """Return a map of ``values`` (records with ``code``, ``name``, ``value``) over the
+    gemeente ``shapes`` (a GeoJSON FeatureCollection with property ``code``). A gemeente
+    without a value is grey, labelled "geen cijfer": never coloured as zero."""
+    by_code = {v["code"]: v for v in values}
+    features = [
+        {
+            **feature,
+            "properties": {
+                **feature["properties"],
+                "value": by_code.get(feature["properties"]["code"], {}).get("value"),
+            },
+        }
+        for feature in shapes["features"]
+    ]
+    data = alt.InlineData(
+        values={"type": "FeatureCollection", "features": features},
+        format={"type": "json", "property": "features"},
+    )
+    percent = unit in ("share", "growth")
+    base = (
+        alt.Chart(data)
+        .mark_geoshape(fill="#d9d9d9", stroke="white", strokeWidth=1)
+        .encode(
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="gemeente"),
+                alt.Tooltip("properties.code:N", title="code"),
+            ]
+        )
+    )
+    coloured = (
+        alt.Chart(data)
+        .transform_filter("isValid(datum.properties.value)")
+        .mark_geoshape(stroke="white", strokeWidth=1)
+        .encode(
+            color=alt.Color(
+                "properties.value:Q",
+                title=None,
+                scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(format=".0%" if percent else ",.0f"),
+            ),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="gemeente"),
+                alt.Tooltip(
+                    "properties.value:Q", title="waarde", format=".1%" if percent else ",.0f"
+                ),
+            ],
+        )
+    )
+    chart = (
+        alt.layer(base, coloured, title=title, description=description)
+        .project(type="mercator")
+        .properties(width="container", height=360)
+    )
+    return dict(chart.to_dict(validate=False))

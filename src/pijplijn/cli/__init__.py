@@ -6,6 +6,7 @@ from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
     indicators,
     projection,
     serve,
+    shapes,
     update,
 )
 from pijplijn.cli.app import app
