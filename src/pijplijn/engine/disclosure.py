@@ -251,3 +251,64 @@ def _suppressed_value(value: IndicatorValue, limit: int) -> IndicatorValue:
             "notes": [*value.notes, note(limit)],
         }
     )
+
+
+OBSERVATION_DIMS = (
+    "dataset_id",
+    "measure",
+    "period",
+    "unit",
+    "region_code",
+    "region_basis",
+    "institution",
+    "stage",
+    "level",
+    "pathway",
+    "programme_code",
+    "programme_name",
+    "sector",
+    "subsector",
+    "opleidingsdomein",
+    "gender",
+    "subject",
+)
+OBSERVATION_MARGINS = (
+    "region_code",
+    "institution",
+    "stage",
+    "level",
+    "pathway",
+    "programme_code",
+    "sector",
+    "gender",
+)
+"""The dimensions the cube sums over (its published totals); the others are labels of these
+(programme_name of programme_code) or never summed (measure, period, unit, dataset)."""
+
+
+def protect_observations(frame: pl.DataFrame, limit: int) -> pl.DataFrame:
+    """Return the observation ``frame`` (columns OBSERVATION_DIMS, ``value``, ``flag``) with
+    disclosure control: a suppressed count has value null and flag ``suppressed``. Only rows
+    of a (measure, period, dataset) with a small count can change, so only those are searched."""
+    if limit <= 0 or frame.is_empty():
+        return frame
+    counted = pl.col("unit").is_in(sorted(COUNTED_UNITS))
+    small = counted & (pl.col("value") > 0) & (pl.col("value") < limit)
+    parts = ["dataset_id", "measure", "period"]
+    frame = frame.with_row_index("_row")
+    touched = frame.filter(small).select(parts).unique()
+    affected = frame.filter(counted).join(touched, on=parts, how="semi")
+    if affected.is_empty():
+        return frame.drop("_row")
+    marks = suppression(
+        affected.with_columns(pl.col(OBSERVATION_DIMS).cast(pl.Utf8)),
+        OBSERVATION_DIMS,
+        OBSERVATION_MARGINS,
+        limit,
+    )
+    hidden = affected.get_column("_row").filter(marks.is_not_null())
+    is_hidden = pl.col("_row").is_in(hidden.implode())
+    return frame.with_columns(
+        pl.when(is_hidden).then(None).otherwise(pl.col("value")).alias("value"),
+        pl.when(is_hidden).then(pl.lit("suppressed")).otherwise(pl.col("flag")).alias("flag"),
+    ).drop("_row")
