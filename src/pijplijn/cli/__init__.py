@@ -2,6 +2,7 @@
 
 from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
     data,
+    export,
     imports,
     indicators,
     projection,
