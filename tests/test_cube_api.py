@@ -60,9 +60,23 @@ def test_csv_and_parquet_carry_the_whole_table(client: TestClient) -> None:
     assert negotiated.text == csv.text
     parquet = client.get(OBS + "&format=parquet")
     frame = pl.read_parquet(io.BytesIO(parquet.content))
-    assert (
-        frame.height == 55 and frame.get_column("value").sum() == 6303 + 6765 + 7411 + 8844 + 7028
-    )
+    # Disclosure control: 'Combinatie bedrijf' counts 1 student in 2010 and 2011, so it is
+    # suppressed, and with it the next smallest sector (else the year's total gives it back).
+    hidden = frame.filter(pl.col("flag") == "suppressed")
+    assert hidden.get_column("value").null_count() == hidden.height == 4
+    assert sorted(hidden.get_column("sector").unique()) == [
+        "Carrosserie en autoschadeherstel",
+        "Combinatie bedrijf",
+    ]
+    assert frame.height == 55
+
+
+def test_without_disclosure_control_the_table_adds_up_to_the_seed_totals(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIJPLIJN_DISCLOSURE_THRESHOLD", "0")
+    frame = pl.read_parquet(io.BytesIO(client.get(OBS + "&format=parquet").content))
+    assert frame.get_column("value").sum() == 6303 + 6765 + 7411 + 8844 + 7028
 
 
 def test_etag_gives_304_until_the_data_changes(client: TestClient) -> None:

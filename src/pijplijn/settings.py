@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +37,10 @@ class Settings(BaseSettings):
     sources_file: Path | None = None
     """The list of sources ``pijplijn update`` downloads; default: the content pack's
     ``sources.yaml``."""
+
+    disclosure_threshold: int = Field(default=5, ge=0, le=1000)
+    """Public outputs never show a count of persons or organisations above 0 and below this
+    number, nor a figure that would give one away (docs/disclosure.md). 0 turns it off."""
 
     def resolved_database_url(self, override: str | None = None) -> str:
         """Return the URL to use: the ``--database`` option, the setting, or the default."""

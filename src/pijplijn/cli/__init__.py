@@ -2,9 +2,11 @@
 
 from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
     data,
+    export,
     imports,
     indicators,
     projection,
+    report,
     serve,
     shapes,
     update,

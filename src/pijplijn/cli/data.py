@@ -19,8 +19,9 @@ from pijplijn.cli.app import (
     out,
 )
 from pijplijn.engine.classify import list_classifications
-from pijplijn.engine.cube import CubeQuery, query
+from pijplijn.engine.cube import CubeQuery
 from pijplijn.engine.datasets import list_datasets
+from pijplijn.engine.disclosure import published
 from pijplijn.errors import QueryError
 from pijplijn.store.db import session_scope
 from pijplijn.store.models import Region
@@ -159,7 +160,7 @@ def query_command(
         classification=classification,
     )
     with session_scope(engine_for(database)) as session:
-        rows = query(session, cube_query)
+        rows = published(session, cube_query)
     records = [row.to_record() for row in rows]
     if format is OutputFormat.table:
         if not records:

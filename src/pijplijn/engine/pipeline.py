@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import polars as pl
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pijplijn.engine import disclosure
 from pijplijn.engine.cache import cached
 from pijplijn.engine.classify import OTHER
 from pijplijn.engine.cube import CubeQuery, query, sources
@@ -74,7 +76,7 @@ def pipeline(session: Session, region: str, year: int, classification: str) -> P
     split by ``classification`` (e.g. ``techniek``); cached per data version."""
     return cached(
         session,
-        ("pipeline", region, year, classification),
+        ("pipeline", region, year, classification, disclosure.threshold()),
         lambda: _pipeline(session, region, year, classification),
     )
 
@@ -136,18 +138,38 @@ def _stage(
     total = sum(r.value or 0 for r in rows) if rows else None
     inside = next((r.value for r in rows if r.keys["domain"] == domain), 0.0)
     flags = [r.flag for r in rows if r.flag]
+    outside = None if total is None else total - (inside or 0.0)
+    hidden = _hidden(total, inside, outside)
+    if hidden:
+        flags.insert(0, "suppressed")
     return StageCount(
         stage=spec.stage,
         measure=spec.measure,
         period=period,
         exact_period=period == wanted,
-        total=total,
-        in_domain=inside,
-        outside_domain=None if total is None else total - (inside or 0.0),
-        share=(inside / total) if total and inside is not None else None,
+        total=None if "total" in hidden else total,
+        in_domain=None if "in" in hidden else inside,
+        outside_domain=None if "out" in hidden else outside,
+        share=(inside / total) if total and inside is not None and not hidden else None,
         flag=flags[0] if flags else None,
         datasets=sources(session, q),
     )
+
+
+def _hidden(total: float | None, inside: float | None, outside: float | None) -> set[str]:
+    """Return which of the stage's figures disclosure control hides: the total when it is a
+    small count, and the split into domain and rest when either part is (the total minus
+    one part gives the other back). The share goes with the split."""
+    limit = disclosure.threshold()
+    frame = pl.DataFrame(
+        {"part": ["in", "out"], "value": [inside, outside]},
+        schema={"part": pl.Utf8, "value": pl.Float64},
+    )
+    marks = disclosure.suppression(frame, ["part"], ["part"], limit).to_list()
+    hidden = {part for part, mark in zip(("in", "out"), marks, strict=True) if mark}
+    if total is not None and 0 < total < limit:
+        hidden |= {"total", "in", "out"}
+    return hidden
 
 
 def _period_for(session: Session, spec: StageSpec, region: str, wanted: str) -> str | None:

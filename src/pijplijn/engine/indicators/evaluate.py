@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pijplijn.content.indicators import DefinitionDef, IndicatorDef
+from pijplijn.engine import disclosure
 from pijplijn.engine.cache import ResultCache
 from pijplijn.engine.classify import choose
 from pijplijn.engine.indicators.catalog import Catalog
@@ -48,10 +49,12 @@ def indicator_values(
     filters: Mapping[str, str] | None = None,
     since: str | None = None,
 ) -> IndicatorValues:
-    """Return the values of indicator ``indicator_id`` (see ``evaluate``), cached per data
-    version. Raises QueryError for an unknown indicator or parameters it does not allow."""
+    """Return the values of indicator ``indicator_id`` (see ``evaluate``) as public outputs
+    may show them (disclosure control: ``engine/disclosure.py``), cached per data version and
+    threshold. Raises QueryError for an unknown indicator or parameters it does not allow."""
     indicator = catalog.get(indicator_id)
     version = data_version(session)
+    limit = disclosure.threshold()
     key = (
         _database(session),
         version,
@@ -62,11 +65,15 @@ def indicator_values(
         classification,
         tuple(sorted((filters or {}).items())),
         since,
+        limit,
     )
     return CACHE.get_or_compute(
         key,
-        lambda: evaluate(
-            session, indicator, region, periods, by, classification, filters, since, version
+        lambda: disclosure.protect_values(
+            evaluate(
+                session, indicator, region, periods, by, classification, filters, since, version
+            ),
+            limit,
         ),
     )
 

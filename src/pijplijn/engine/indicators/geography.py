@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import polars as pl
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pijplijn.engine import disclosure
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.results import IndicatorValue, Source
@@ -83,6 +85,7 @@ def gemeente_values(
                 datasets=value.datasets if value else [],
             )
         )
+    rows = _protected(rows, indicator.unit)
     used = {d for r in rows for d in r.datasets}
     return GemeenteMap(
         indicator=indicator.id,
@@ -111,3 +114,22 @@ def _members(session: Session, region_set: str) -> dict[str, str]:
 def _own(value: IndicatorValue, code: str) -> bool:
     """Is ``value`` a total computed from ``code``'s own figures only?"""
     return not value.keys and all(i.region == code for i in value.inputs)
+
+
+def _protected(rows: list[GemeenteValue], unit: str) -> list[GemeenteValue]:
+    """Return the gemeente values with secondary suppression: the region set's total is
+    published, so one suppressed gemeente must not be recoverable from the others."""
+    if unit not in disclosure.COUNTED_UNITS:
+        return rows
+    frame = pl.DataFrame(
+        {
+            "code": [r.code for r in rows],
+            "value": [0.5 if r.flag == "suppressed" and r.value is None else r.value for r in rows],
+        },
+        schema={"code": pl.Utf8, "value": pl.Float64},
+    )
+    marks = disclosure.suppression(frame, ["code"], ["code"], disclosure.threshold()).to_list()
+    return [
+        r.model_copy(update={"value": None, "flag": "suppressed", "exact": False}) if mark else r
+        for r, mark in zip(rows, marks, strict=True)
+    ]

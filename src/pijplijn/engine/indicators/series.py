@@ -126,3 +126,11 @@ def ratio(values: list[float]) -> float | None:
     """Return values[0] / values[1], or None when the denominator is 0."""
     numerator, denominator = values
     return None if denominator == 0 else numerator / denominator
+
+
+def relative_change(first: float | None, last: float | None) -> float | None:
+    """Return (last − first) / first as a fraction, or None when either is unknown or first
+    is 0."""
+    if first is None or last is None or first == 0:
+        return None
+    return (last - first) / first

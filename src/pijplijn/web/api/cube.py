@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from pijplijn import vocabulary as vocab
 from pijplijn.engine.classify import ClassificationSummary, list_classifications
-from pijplijn.engine.cube import MAX_BY, CubeQuery, query, sources
+from pijplijn.engine.cube import MAX_BY, CubeQuery, sources
 from pijplijn.engine.datasets import DatasetSummary, list_datasets
+from pijplijn.engine.disclosure import published
 from pijplijn.engine.version import data_version
 from pijplijn.store.models import Region
 from pijplijn.web.deps import SessionDep
@@ -144,7 +145,7 @@ def observations(
     etag = etag_for(request, data_version(session))
     if cached := not_modified(request, etag):
         return cached
-    rows = query(session, cube_query)
+    rows = published(session, cube_query)
     records = [row.to_record() for row in rows]
     used = sorted({r.classification for r in rows if r.classification})
     envelope = {

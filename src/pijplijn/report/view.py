@@ -1,0 +1,321 @@
+"""The report's one data function: every figure from the engine, every chart from the web's
+specs. Templates only format what ``report_view`` returns."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pijplijn import __version__, charts
+from pijplijn.content.loader import ContentPack
+from pijplijn.content.projection import load_projection
+from pijplijn.engine import disclosure
+from pijplijn.engine.check import CheckReport, check_published
+from pijplijn.engine.classify import ClassificationSummary, list_classifications
+from pijplijn.engine.datasets import DatasetSummary, list_datasets
+from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard, scorecard
+from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary
+from pijplijn.engine.indicators.geography import gemeente_values
+from pijplijn.engine.indicators.series import relative_change
+from pijplijn.engine.pipeline import PipelineView, latest_year, pipeline
+from pijplijn.engine.projection import backtest as backtests
+from pijplijn.engine.projection import scenario as scenarios
+from pijplijn.engine.projection.project import compare, prepare, run
+from pijplijn.engine.projection.results import (
+    BacktestReport,
+    Comparison,
+    DifferencePoint,
+    Projection,
+    SeriesPoint,
+)
+from pijplijn.engine.version import data_version
+from pijplijn.errors import PijplijnError
+from pijplijn.report.figures import Figure, render, with_goal_line
+from pijplijn.store.models import Region
+
+CLASSIFICATION = "techniek"
+PROJECTED_STAGES = ("mbo-2", "mbo-3", "mbo-4", "hbo")
+"""The projected series the report shows, as ``stage:domain`` states."""
+MAX_MAPS = 3
+
+
+class Trend(BaseModel):
+    """The first and last measurement of a goal's indicator, for a templated sentence."""
+
+    first_period: str
+    first: float
+    last_period: str
+    last: float
+    change: float | None
+    """(last − first) / first."""
+    direction: str
+    """``up``, ``down`` or ``same``."""
+
+
+class GoalSection(BaseModel):
+    goal: GoalStatus
+    chart: Figure | None
+    trend: Trend | None
+
+
+class Chapter(BaseModel):
+    """One theme of one programme line, with its goals."""
+
+    programme: str
+    theme: str
+    goals: list[GoalSection]
+
+
+class ProjectionRow(BaseModel):
+    label: str
+    points: list[SeriesPoint]
+
+
+class ComparisonRow(BaseModel):
+    label: str
+    points: list[DifferencePoint]
+
+
+class ReportView(BaseModel):
+    """Everything the report shows, computed by the engine at ``data_version``."""
+
+    region: str
+    region_name: str
+    year: int | None
+    lang: str
+    threshold: int
+    data_version: str
+    made_on: date
+    version: str
+    card: Scorecard
+    chapters: list[Chapter]
+    pipeline: PipelineView | None
+    pipeline_chart: Figure | None
+    maps: list[Figure]
+    projection: Projection | None
+    projection_rows: list[ProjectionRow]
+    projection_years: list[str]
+    projection_chart: Figure | None
+    comparison: Comparison | None
+    comparison_rows: list[ComparisonRow]
+    check: CheckReport
+    datasets: list[DatasetSummary]
+    classifications: list[ClassificationSummary]
+    indicators: list[IndicatorSummary]
+    backtest: BacktestReport | None
+    notes: list[str]
+
+
+def report_view(
+    session: Session, pack: ContentPack, region: str, year: int | None, lang: str
+) -> ReportView:
+    """Return the report for ``region`` (the pipeline of ``year``, default the latest)."""
+    catalog = Catalog(pack.indicators)
+    notes: list[str] = []
+    card = scorecard(session, catalog)
+    year = year or latest_year(session)
+    stages = pipeline(session, region, year, CLASSIFICATION) if year else None
+    projection, comparison, backtest = _outlook(session, pack, region, notes)
+    years = _years(projection)
+    return ReportView(
+        region=region,
+        region_name=_region_name(session, region),
+        year=year,
+        lang=lang,
+        threshold=disclosure.threshold(),
+        data_version=data_version(session),
+        made_on=date.today(),
+        version=__version__,
+        card=card,
+        chapters=_chapters(card, lang),
+        pipeline=stages,
+        pipeline_chart=_pipeline_chart(stages) if stages else None,
+        maps=_maps(session, pack, catalog, card, notes),
+        projection=projection,
+        projection_rows=_projection_rows(projection, years),
+        projection_years=years,
+        projection_chart=_projection_chart(projection) if projection else None,
+        comparison=comparison,
+        comparison_rows=_comparison_rows(comparison, projection),
+        check=check_published(session, catalog, pack.published_checks),
+        datasets=list_datasets(session),
+        classifications=list_classifications(session),
+        indicators=[s for s in catalog.summaries() if s.id in {g.indicator for g in card.goals}],
+        backtest=backtest,
+        notes=notes,
+    )
+
+
+def _chapters(card: Scorecard, lang: str) -> list[Chapter]:
+    chapters: dict[tuple[str, str], Chapter] = {}
+    for goal in card.goals:
+        key = (goal.programme, goal.theme)
+        chapter = chapters.setdefault(key, Chapter(programme=key[0], theme=key[1], goals=[]))
+        chapter.goals.append(
+            GoalSection(goal=goal, chart=_goal_chart(goal, lang), trend=_trend(goal))
+        )
+    return list(chapters.values())
+
+
+def _goal_chart(goal: GoalStatus, lang: str) -> Figure | None:
+    records = [
+        {"period": p.period, "region": goal.region, "value": p.value} for p in goal.measurements
+    ]
+    if len(records) < 2:
+        return None
+    title = goal.indicator_title
+    spec = charts.series_chart(
+        records, goal.unit, title, f"{title}, {goal.region}, met het doel als stippellijn."
+    )
+    label = ("doel " if lang == "nl" else "goal ") + str(goal.target.deadline.year)
+    return render(with_goal_line(spec, goal.target.value, label), height=200)
+
+
+def _trend(goal: GoalStatus) -> Trend | None:
+    points = [p for p in goal.measurements if not p.entered]
+    if len(points) < 2:
+        return None
+    first, last = points[0], points[-1]
+    direction = (
+        "same" if last.value == first.value else "up" if last.value > first.value else "down"
+    )
+    return Trend(
+        first_period=first.period,
+        first=first.value,
+        last_period=last.period,
+        last=last.value,
+        change=relative_change(first.value, last.value),
+        direction=direction,
+    )
+
+
+def _pipeline_chart(view: PipelineView) -> Figure:
+    records = [{**s.model_dump(), "label": s.stage} for s in view.stages]
+    return render(
+        charts.pipeline_chart(
+            records,
+            view.domain,
+            f"Pijplijn {view.region} {view.year}",
+            f"Aantallen per fase in {view.region} rond {view.year}, met het deel in {view.domain}.",
+        ),
+        height=240,
+    )
+
+
+def _maps(
+    session: Session, pack: ContentPack, catalog: Catalog, card: Scorecard, notes: list[str]
+) -> list[Figure]:
+    """Maps of the goals' indicators per gemeente, where the gemeenten have own figures."""
+    if pack.shapes is None:
+        notes.append("het contentpakket heeft geen gemeentegrenzen: geen kaarten")
+        return []
+    figures: list[Figure] = []
+    for indicator, region in dict.fromkeys((g.indicator, g.region) for g in card.goals):
+        if len(figures) >= MAX_MAPS:
+            break
+        try:
+            found = gemeente_values(session, catalog, indicator, region)
+        except PijplijnError:
+            continue
+        if found.period is None or all(v.value is None for v in found.values):
+            continue
+        title = catalog.get(indicator).title.nl
+        records = [v.model_dump() for v in found.values]
+        spec = charts.choropleth_chart(
+            pack.shapes,
+            records,
+            found.unit,
+            f"{title}, {found.period}",
+            f"{title} per gemeente van {region} in {found.period}; grijs: geen eigen cijfer.",
+        )
+        figures.append(render(spec, height=300))
+    return figures
+
+
+def _outlook(
+    session: Session, pack: ContentPack, region: str, notes: list[str]
+) -> tuple[Projection | None, Comparison | None, BacktestReport | None]:
+    content = load_projection(pack)
+    try:
+        prepared = prepare(session, content, region)
+        base = scenarios.find(session, content, None)
+        projection = run(prepared, scenario=base)
+        others = [s for s in scenarios.list_scenarios(session, content) if s.name != base.name]
+        comparison = (
+            compare(prepared, base, scenarios.find(session, content, others[0].name))
+            if others
+            else None
+        )
+    except PijplijnError as exc:
+        notes.append(f"geen projectie voor {region}: {exc}")
+        return None, None, None
+    try:
+        backtest = backtests.backtest(session, content, [region], draws=200)
+    except PijplijnError as exc:
+        notes.append(f"geen backtest voor {region}: {exc}")
+        backtest = None
+    return projection, comparison, backtest
+
+
+def _states(projection: Projection) -> list[str]:
+    domain = projection.classification.partition("@")[0]
+    present = {p.state for p in projection.series}
+    return [f"{s}:{domain}" for s in PROJECTED_STAGES if f"{s}:{domain}" in present]
+
+
+def _years(projection: Projection | None) -> list[str]:
+    if projection is None:
+        return []
+    base, horizon = projection.base_year, projection.horizon
+    return [str(y) for y in sorted({base, base + 1, base + (horizon - base) // 2, horizon})]
+
+
+def _projection_rows(projection: Projection | None, years: list[str]) -> list[ProjectionRow]:
+    if projection is None:
+        return []
+    rows = []
+    for state in _states(projection):
+        points = [p for p in projection.series if p.state == state and p.period in years]
+        rows.append(ProjectionRow(label=points[0].label if points else state, points=points))
+    return rows
+
+
+def _projection_chart(projection: Projection) -> Figure | None:
+    states = set(_states(projection))
+    records: list[dict[str, Any]] = [
+        {"period": p.period, "region": p.label, "value": p.value}
+        for p in projection.series
+        if p.state in states
+    ]
+    if not records:
+        return None
+    spec = charts.series_chart(
+        records,
+        "count",
+        f"Projectie {projection.region}, scenario {projection.scenario}",
+        "Mediaan van de projectie per reeks; intervallen in de tabel.",
+    )
+    return render(spec, height=240)
+
+
+def _comparison_rows(
+    comparison: Comparison | None, projection: Projection | None
+) -> list[ComparisonRow]:
+    if comparison is None or projection is None:
+        return []
+    years = {str(comparison.base_year + 1), str(comparison.horizon)}
+    rows = []
+    for state in _states(projection):
+        points = [d for d in comparison.differences if d.state == state and d.period in years]
+        if points:
+            rows.append(ComparisonRow(label=points[0].label, points=points))
+    return rows
+
+
+def _region_name(session: Session, code: str) -> str:
+    region = session.scalars(select(Region).where(Region.code == code)).first()
+    return region.name if region else code

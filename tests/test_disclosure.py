@@ -1,0 +1,136 @@
+"""Disclosure control: a crafted table where a small cell could be recovered from the total by
+subtraction, through the engine's public cube, and the rule's properties."""
+
+from __future__ import annotations
+
+import itertools
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pijplijn.engine.cube import CubeQuery, CubeRow
+from pijplijn.engine.disclosure import protect_rows, suppression
+
+SECTORS = ("bouw", "ict", "metaal", "zorg")
+GENDERS = ("man", "vrouw")
+
+
+def crafted(values: dict[tuple[str, str], float]) -> list[CubeRow]:
+    return [
+        CubeRow("enrolled", "2019", {"sector": s, "gender": g}, v, None, 1, "count")
+        for (s, g), v in values.items()
+    ]
+
+
+def recoverable(table: dict[tuple[str, ...], float | None], limit: int) -> list[tuple[str, ...]]:
+    """Cells with 0 < value < limit that a reader can give back from a published margin: the
+    only hidden cell in its row or column, or hidden with others that sum below the limit."""
+    found = []
+    keys = list(table)
+    for axis in range(len(keys[0])):
+        groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for key in keys:
+            groups.setdefault(key[:axis] + key[axis + 1 :], []).append(key)
+        for members in groups.values():
+            hidden = [k for k in members if table[k] is None]
+            if len(members) > 1 and hidden and len(hidden) < len(members):
+                true = sum(ORIGINAL[k] for k in hidden)
+                if len(hidden) == 1 or true < limit:
+                    found.extend(hidden)
+    return found
+
+
+ORIGINAL: dict[tuple[str, ...], float] = {}
+
+
+def test_a_small_cell_cannot_be_recovered_from_the_published_total() -> None:
+    values = {
+        ("bouw", "man"): 120.0,
+        ("bouw", "vrouw"): 3.0,  # 123 − 120 would give it back
+        ("ict", "man"): 80.0,
+        ("ict", "vrouw"): 15.0,
+        ("metaal", "man"): 60.0,
+        ("metaal", "vrouw"): 9.0,
+        ("zorg", "man"): 20.0,
+        ("zorg", "vrouw"): 200.0,
+    }
+    query = CubeQuery(measure="enrolled", by=("sector", "gender"))
+    rows = protect_rows(crafted(values), query, 5)
+    shown = {(r.keys["sector"], r.keys["gender"]): r.value for r in rows}
+    assert shown[("bouw", "vrouw")] is None
+    # Along gender (the sector total) and along sector (the vrouw total) a second cell goes.
+    assert shown[("bouw", "man")] is None
+    hidden_vrouw = [s for s in SECTORS if shown[(s, "vrouw")] is None]
+    assert len(hidden_vrouw) >= 2
+    assert all(r.flag == "suppressed" for r in rows if r.value is None)
+    ORIGINAL.clear()
+    ORIGINAL.update(values)
+    assert recoverable(dict(shown), 5) == []
+    # Published cells keep their value exactly.
+    assert all(shown[k] == v for k, v in values.items() if shown[k] is not None)
+
+
+def test_two_small_cells_that_sum_below_the_threshold_take_a_third() -> None:
+    values = {("bouw", "man"): 1.0, ("ict", "man"): 2.0, ("metaal", "man"): 50.0}
+    rows = protect_rows(
+        [
+            CubeRow("enrolled", "2019", {"sector": s}, v, None, 1, "count")
+            for (s, _), v in values.items()
+        ],
+        CubeQuery(measure="enrolled", by=("sector",)),
+        5,
+    )
+    assert [r.value for r in rows] == [None, None, None]
+
+
+def test_zero_and_shares_are_not_suppressed_and_threshold_zero_turns_it_off() -> None:
+    rows = [
+        CubeRow("enrolled", "2019", {"sector": "bouw"}, 0.0, None, 1, "count"),
+        CubeRow("enrolled", "2019", {"sector": "ict"}, 40.0, None, 1, "count"),
+    ]
+    query = CubeQuery(measure="enrolled", by=("sector",))
+    assert [r.value for r in protect_rows(rows, query, 5)] == [0.0, 40.0]
+    small = [CubeRow("enrolled", "2019", {}, 2.0, None, 1, "count")]
+    assert protect_rows(small, CubeQuery(measure="enrolled"), 0)[0].value == 2.0
+    assert protect_rows(small, CubeQuery(measure="enrolled"), 5)[0].value is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.integers(1, 6), st.integers(0, 300)), min_size=12, max_size=12),
+    st.integers(2, 10),
+)
+def test_no_suppressed_cell_is_recoverable_in_any_table(cells: list[int], limit: int) -> None:
+    keys = list(itertools.product(("a", "b", "c"), ("x", "y", "z", "w")))
+    frame = pl.DataFrame(
+        {"r": [k[0] for k in keys], "c": [k[1] for k in keys], "value": [float(v) for v in cells]}
+    )
+    marks = suppression(frame, ["r", "c"], ["r", "c"], limit).to_list()
+    table = {k: (None if m else float(v)) for k, v, m in zip(keys, cells, marks, strict=True)}
+    ORIGINAL.clear()
+    ORIGINAL.update({k: float(v) for k, v in zip(keys, cells, strict=True)})
+    assert all(table[k] is None for k, v in ORIGINAL.items() if 0 < v < limit)
+    assert recoverable(table, limit) == []
+
+
+@pytest.mark.parametrize("limit", [5, 10])
+def test_the_public_cube_of_the_demo_data_hides_every_small_count(
+    demo_url: str, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pijplijn.engine.disclosure import published
+    from pijplijn.store.db import open_engine, session_scope
+
+    monkeypatch.setenv("PIJPLIJN_DISCLOSURE_THRESHOLD", str(limit))
+    engine = open_engine(demo_url)
+    with session_scope(engine) as session:
+        rows = published(
+            session, CubeQuery(measure="enrolled", institution="27YU", by=("period", "sector"))
+        )
+    engine.dispose()
+    assert all(r.value is None or not 0 < r.value < limit for r in rows)
+    per_period: dict[str, int] = {}
+    for r in rows:
+        per_period[r.period] = per_period.get(r.period, 0) + (r.value is None)
+    assert all(n != 1 for n in per_period.values())

@@ -1,0 +1,70 @@
+"""pijplijn export: every format from the same tables; the data package validates; the XLSX
+has a frozen header and number types; suppressed values are empty, never 0."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from pijplijn.cli import app
+
+runner = CliRunner()
+
+
+def export(fmt: str, out: Path, url: str) -> None:
+    result = runner.invoke(app, ["export", "--format", fmt, "--out", str(out), "--database", url])
+    assert result.exit_code == 0, result.output
+
+
+def test_datapackage_validates(demo_url: str, tmp_path: Path) -> None:
+    frictionless = pytest.importorskip("frictionless")
+    export("datapackage", tmp_path / "pkg", demo_url)
+    descriptor = json.loads((tmp_path / "pkg" / "datapackage.json").read_text("utf-8"))
+    assert [r["name"] for r in descriptor["resources"]] == [
+        "observations",
+        "indicator-values",
+        "goals",
+        "datasets",
+    ]
+    report = frictionless.validate(tmp_path / "pkg" / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+def test_xlsx_sheets_frozen_headers_and_number_types(demo_url: str, tmp_path: Path) -> None:
+    export("xlsx", tmp_path / "monitor.xlsx", demo_url)
+    sheets = pl.read_excel(tmp_path / "monitor.xlsx", sheet_id=0)
+    assert list(sheets) == ["observations", "indicator_values", "goals", "datasets"]
+    assert sheets["observations"].schema["value"] == pl.Float64
+    assert sheets["datasets"].schema["dataset_id"] == pl.Int64
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "monitor.xlsx") as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert 'state="frozen"' in sheet and 'ySplit="1"' in sheet
+
+
+def test_parquet_and_csv_hold_the_same_protected_observations(
+    demo_url: str, tmp_path: Path
+) -> None:
+    export("parquet", tmp_path / "pq", demo_url)
+    export("csv", tmp_path / "csv", demo_url)
+    parquet = pl.read_parquet(tmp_path / "pq" / "observations.parquet")
+    csv = pl.read_csv(tmp_path / "csv" / "observations.csv", infer_schema_length=None)
+    assert parquet.height == csv.height > 0
+    counts = parquet.filter(pl.col("unit") == "count")
+    assert counts.filter((pl.col("value") > 0) & (pl.col("value") < 5)).height == 0
+    hidden = parquet.filter(pl.col("flag") == "suppressed")
+    assert hidden.get_column("value").null_count() == hidden.height
+
+
+def test_bad_out_path_is_one_clear_error(demo_url: str, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["export", "--format", "xlsx", "--out", str(tmp_path / "x.csv"), "--database", demo_url],
+    )
+    assert result.exit_code == 2 and ".xlsx" in result.output
+    assert not (tmp_path / "x.csv").exists()

@@ -1,0 +1,97 @@
+"""pijplijn report: builds for the demo and the real data; every number sampled from the HTML
+is recomputed through the engine; the PDF renders to PNG pages that all have content."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pijplijn.cli import app
+from pijplijn.content.loader import load_pack
+from pijplijn.engine.goals.scorecard import scorecard
+from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.pipeline import latest_year, pipeline
+from pijplijn.store.db import open_engine, session_scope
+
+runner = CliRunner()
+PACK = load_pack("twente")
+
+
+def dutch(value: float) -> str:
+    return f"{value:,.0f}".replace(",", ".")
+
+
+@pytest.fixture(scope="module")
+def real_report(real_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("report") / "monitor.pdf"
+    result = runner.invoke(app, ["report", "--out", str(out), "--database", real_url])
+    assert result.exit_code == 0, result.output
+    html = out.with_suffix(".html")
+    result = runner.invoke(app, ["report", "--out", str(html), "--database", real_url])
+    assert result.exit_code == 0, result.output
+    yield out
+
+
+def test_demo_report_builds_in_both_languages(demo_url: str, tmp_path: Path) -> None:
+    for lang in ("nl", "en"):
+        out = tmp_path / f"monitor-{lang}.html"
+        result = runner.invoke(
+            app, ["report", "--out", str(out), "--lang", lang, "--database", demo_url]
+        )
+        assert result.exit_code == 0, result.output
+        html = out.read_text("utf-8")
+        assert "<script" not in html and "http" not in html.split("<body>")[0]
+        assert html.count("<svg") >= 3
+
+
+def test_numbers_in_the_html_are_the_engine_s(real_report: Path, real_url: str) -> None:
+    html = real_report.with_suffix(".html").read_text("utf-8")
+    engine = open_engine(real_url)
+    with session_scope(engine) as session:
+        card = scorecard(session, Catalog(PACK.indicators))
+        year = latest_year(session)
+        assert year is not None
+        view = pipeline(session, "twente", year, "techniek")
+    engine.dispose()
+    # Every templated sentence names the first and last measurement of its goal.
+    sentences = re.findall(r'data-figures="([\d.e+-]+) ([\d.e+-]+)"', html)
+    assert sentences
+    measured = {
+        (g.measurements[0].value, g.measurements[-1].value)
+        for g in card.goals
+        if len([p for p in g.measurements if not p.entered]) >= 2
+    }
+    assert {(float(a), float(b)) for a, b in sentences} <= measured
+    # The pipeline table shows the engine's stage totals with Dutch thousands separators.
+    for stage in view.stages:
+        if stage.total is not None:
+            assert f'<td class="n">{dutch(stage.total)}</td>' in html, stage.stage
+    # Every dataset of the store is in the sources appendix.
+    assert all(f'id="dataset-{d}"' in html for d in range(1, 13))
+
+
+def test_pdf_pages_all_have_content_and_no_chart_is_missing(
+    real_report: Path, tmp_path: Path
+) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm (poppler-utils) is required to check the PDF")
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "30", str(real_report), str(tmp_path / "p")], check=True
+    )
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert 12 <= len(pages) <= 60
+    from PIL import Image
+
+    for page in pages:
+        image = Image.open(page).convert("L")
+        dark = sum(image.histogram()[:200])
+        assert dark > 200, f"{page.name} is (nearly) blank"
+    html = real_report.with_suffix(".html").read_text("utf-8")
+    figures = html.count('<figure class="chart')
+    assert figures >= 6 and html.count("<svg") == figures
