@@ -36,32 +36,5 @@ def render(spec: dict[str, Any], height: int | None = None) -> Figure:
     )
 
 
-def with_goal_line(spec: dict[str, Any], target: float | None, label: str) -> dict[str, Any]:
-    """Return a single-view ``spec`` with a dashed rule at ``target`` (the goal), labelled.
-
-    The line is an annotation on top of the same spec the web draws, not another chart."""
-    if target is None or "layer" in spec:
-        return spec
-    view_keys = ("mark", "encoding", "transform")
-    base = {k: v for k, v in spec.items() if k in view_keys}
-    outer = {k: v for k, v in spec.items() if k not in view_keys}
-    goal = {"data": {"values": [{"target": target, "label": label}]}}
-    rule = {
-        **goal,
-        "mark": {"type": "rule", "color": "#D55E00", "strokeDash": [6, 4], "strokeWidth": 1.5},
-        "encoding": {"y": {"field": "target", "type": "quantitative"}},
-    }
-    text = {
-        **goal,
-        "mark": {"type": "text", "align": "left", "dx": 4, "dy": -6, "color": "#D55E00"},
-        "encoding": {
-            "y": {"field": "target", "type": "quantitative"},
-            "x": {"value": 0},
-            "text": {"field": "label"},
-        },
-    }
-    return {**outer, "layer": [base, rule, text]}
-
-
 def _without_xml_header(svg: str) -> str:
     return svg.split("?>", 1)[1].lstrip() if svg.startswith("<?xml") else svg

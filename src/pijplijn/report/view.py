@@ -34,7 +34,7 @@ from pijplijn.engine.projection.results import (
 )
 from pijplijn.engine.version import data_version
 from pijplijn.errors import PijplijnError
-from pijplijn.report.figures import Figure, render, with_goal_line
+from pijplijn.report.figures import Figure, render
 from pijplijn.store.models import Region
 
 CLASSIFICATION = "techniek"
@@ -168,11 +168,15 @@ def _goal_chart(goal: GoalStatus, lang: str) -> Figure | None:
     if len(records) < 2:
         return None
     title = goal.indicator_title
-    spec = charts.series_chart(
-        records, goal.unit, title, f"{title}, {goal.region}, met het doel als stippellijn."
-    )
     label = ("doel " if lang == "nl" else "goal ") + str(goal.target.deadline.year)
-    return render(with_goal_line(spec, goal.target.value, label), height=200)
+    spec = charts.series_chart(
+        records,
+        goal.unit,
+        title,
+        f"{title}, {goal.region}, met het doel als stippellijn.",
+        goal_lines=goal.target_line(label),
+    )
+    return render(spec, height=200)
 
 
 def _trend(goal: GoalStatus) -> Trend | None:

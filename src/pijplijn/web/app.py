@@ -19,6 +19,7 @@ from pijplijn.web import problems
 from pijplijn.web.api import cube as cube_api
 from pijplijn.web.api import monitor as monitor_api
 from pijplijn.web.api import projections as projections_api
+from pijplijn.web.conditional import ConditionalGet
 from pijplijn.web.pages import goals, indicators, overview, pipeline, scenarios, sources
 from pijplijn.web.pages.common import render_error, vega_bundle
 
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(indicators.router)
     app.include_router(scenarios.router)
 
+    app.add_middleware(ConditionalGet, engine=engine)
+    # Added last, so outermost: a 304 from ConditionalGet gets the headers too.
     app.add_middleware(SecurityHeaders)
 
     @app.get("/api/health", response_model=Health, tags=["status"])

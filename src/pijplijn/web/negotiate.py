@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 import polars as pl
 from fastapi import HTTPException, Query, Request, Response
 
+from pijplijn.engine.disclosure import threshold
+
 CSV_TYPE = "text/csv; charset=utf-8"
 PARQUET_TYPE = "application/vnd.apache.parquet"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,8 +81,12 @@ def chosen_format(
 
 
 def etag_for(request: Request, version: str) -> str:
-    """Return a strong ETag for this URL (path, query, Accept) at this data version."""
-    key = f"{version}|{request.url.path}?{request.url.query}|{request.headers.get('accept', '')}"
+    """Return a strong ETag for this URL (path, query, Accept) at this data version and
+    disclosure threshold (both change the answer)."""
+    key = (
+        f"{version}|{threshold()}|{request.url.path}?{request.url.query}|"
+        f"{request.headers.get('accept', '')}"
+    )
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 

@@ -110,6 +110,20 @@ class GoalStatus(BaseModel):
     source: str
     notes: str
 
+    def target_line(self, label: str) -> list[dict[str, Any]]:
+        """Return the goal as a line for a chart: its baseline (period, value) and its target
+        at the deadline (the deadline's year); empty when either value is unknown."""
+        if self.baseline.value is None or self.target.value is None:
+            return []
+        return [
+            {"goal": label, "period": self.baseline.period, "value": self.baseline.value},
+            {
+                "goal": label,
+                "period": str(self.target.deadline.year),
+                "value": self.target.value,
+            },
+        ]
+
 
 class Scorecard(BaseModel):
     """Every goal's status, computed from the data of ``data_version``."""

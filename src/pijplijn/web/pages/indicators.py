@@ -123,17 +123,12 @@ def _compare(
 def _goal_lines(session: Session, catalog: Catalog, indicator_id: str) -> list[dict[str, Any]]:
     """Return per goal on this indicator (whole region, no selection) its baseline and its
     target at the deadline, as points of a line."""
-    points = []
-    for goal in scorecard(session, catalog).goals:
-        if goal.indicator != indicator_id or goal.filters or goal.region not in COMPARED:
-            continue
-        if goal.baseline.value is None or goal.target.value is None:
-            continue
-        label = f"doel: {goal.title}"
-        points.append({"goal": label, "period": goal.baseline.period, "value": goal.baseline.value})
-        deadline = str(goal.target.deadline.year)
-        points.append({"goal": label, "period": deadline, "value": goal.target.value})
-    return points
+    return [
+        point
+        for goal in scorecard(session, catalog).goals
+        if goal.indicator == indicator_id and not goal.filters and goal.region in COMPARED
+        for point in goal.target_line(f"doel: {goal.title}")
+    ]
 
 
 def _breakdown(

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from pijplijn import charts
 from pijplijn import vocabulary as vocab
 from pijplijn.content.loader import load_pack
-from pijplijn.engine.cube import CubeQuery, query
+from pijplijn.engine.cube import CubeQuery
+from pijplijn.engine.disclosure import published
 from pijplijn.engine.pipeline import DRILL_DIMENSIONS, STAGES, PipelineView, latest_year, pipeline
 from pijplijn.settings import Settings
 from pijplijn.web.deps import SessionDep
@@ -74,7 +75,7 @@ def _drill(session: Session, view: PipelineView, stage: str, by: str) -> Drill |
     measure = next(spec.measure for spec in STAGES if spec.stage == stage)
     rows = [
         r.to_record()
-        for r in query(
+        for r in published(
             session,
             CubeQuery(
                 measure=measure,
