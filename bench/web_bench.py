@@ -121,7 +121,8 @@ def wrk(url: str, path: str, seconds: float, etag: str | None = None) -> str:
     """Return wrk's requests/s for ``path`` (a C load generator: not limited by Python)."""
     if shutil.which("wrk") is None:
         return "wrk not installed (apt-get install wrk)"
-    header = ["-H", f"If-None-Match: {etag}"] if etag else []
+    # The same Accept header as the Python client's: it is part of the ETag.
+    header = ["-H", "Accept: */*", *(["-H", f"If-None-Match: {etag}"] if etag else [])]
     done = subprocess.run(
         ["wrk", "-t2", "-c16", f"-d{int(seconds)}s", *header, url + path],
         capture_output=True,
@@ -198,7 +199,11 @@ def main() -> None:
         print(f"wrk API cached:  {wrk(url, API, args.seconds, etag)}   target >= 500 req/s")
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 if __name__ == "__main__":
