@@ -24,7 +24,7 @@ from pijplijn.engine.indicators.series import relative_change
 from pijplijn.engine.pipeline import PipelineView, latest_year, pipeline
 from pijplijn.engine.projection import backtest as backtests
 from pijplijn.engine.projection import scenario as scenarios
-from pijplijn.engine.projection.project import compare, prepare, run
+from pijplijn.engine.projection.project import compare, prepared_for, run
 from pijplijn.engine.projection.results import (
     BacktestReport,
     Comparison,
@@ -245,7 +245,7 @@ def _outlook(
 ) -> tuple[Projection | None, Comparison | None, BacktestReport | None]:
     content = load_projection(pack)
     try:
-        prepared = prepare(session, content, region)
+        prepared = prepared_for(session, content, region)
         base = scenarios.find(session, content, None)
         projection = run(prepared, scenario=base)
         others = [s for s in scenarios.list_scenarios(session, content) if s.name != base.name]
