@@ -54,6 +54,8 @@ def main(url: str) -> None:
                 to_html(report_view(session, pack, "twente", None, "nl")), "utf-8"
             ),
         )
+        warm = report_view(session, pack, "twente", None, "nl")
+        timed("  baseline: HTML from a warm view (templates only)", None, lambda: to_html(warm))
         cold()
         timed(
             "PDF report, Twente, cold caches",
@@ -89,6 +91,11 @@ def main(url: str) -> None:
         write_parquet([Table("observations", "", protected, {})], out / "pq1m")
 
     timed("Parquet export of 1,000,000 observations (protect+write)", 3, export_million)
+    timed(
+        "  baseline: the same 1,000,000 rows written unprotected",
+        None,
+        lambda: write_parquet([Table("observations", "", million, {})], out / "pq1m-raw"),
+    )
     print(f"store read rate: {n / max(1e-9, _read_seconds(url)):,.0f} rows/s (see above)")
 
 

@@ -95,14 +95,29 @@ def suppression(
         groups[margin] = key.alias(f"_g_{margin}")
     work = work.with_columns(list(groups.values()))
     secondary = pl.Series("_x", [False] * frame.height)
+    # Groups to look at per margin (None: all). A group's safety changes only when one of its
+    # cells is suppressed, so after the first round only the groups of newly suppressed cells
+    # (and those of margins not yet looked at) need a look: the same result, far less work.
+    pending: dict[str, pl.Series | None] = dict.fromkeys(groups)
     # Every round suppresses at least one more cell, so this ends within frame.height rounds.
     while True:
-        added = _one_round(work, list(groups), limit)
+        added, looked = _one_round(work, list(groups), limit, pending)
         if added.is_empty():
             break
         mark = pl.Series("_x", [False] * frame.height).scatter(added, True)
         secondary = secondary | mark
         work = work.with_columns(pl.col("_s") | mark)
+        touched = work.filter(mark)
+        for margin in groups:
+            fresh = touched.get_column(f"_g_{margin}").unique()
+            before = pending[margin]
+            pending[margin] = (
+                fresh
+                if margin in looked
+                else None
+                if before is None
+                else pl.concat([before, fresh]).unique()
+            )
     return (
         pl.select(
             pl.when(primary)
@@ -116,14 +131,21 @@ def suppression(
     )
 
 
-def _one_round(work: pl.DataFrame, margins: list[str], limit: int) -> pl.Series:
-    """Return the rows to suppress next: per unsafe group, its smallest published cell."""
+def _one_round(
+    work: pl.DataFrame, margins: list[str], limit: int, pending: dict[str, pl.Series | None]
+) -> tuple[pl.Series, list[str]]:
+    """Return the rows to suppress next (per unsafe group of the first margin that has one,
+    its smallest published cell) and the margins looked at."""
     known = work.filter(pl.col("_v").is_not_null())
     chosen: list[pl.Series] = []
+    looked: list[str] = []
     for margin in margins:
         group = f"_g_{margin}"
+        looked.append(margin)
+        candidates = pending[margin]
+        scope = known if candidates is None else known.filter(pl.col(group).is_in(candidates))
         stats = (
-            known.group_by(group)
+            scope.group_by(group)
             .agg(
                 cells=pl.len(),
                 hidden=pl.col("_s").sum(),
@@ -138,7 +160,7 @@ def _one_round(work: pl.DataFrame, margins: list[str], limit: int) -> pl.Series:
         if stats.is_empty():
             continue
         picks = (
-            known.filter(~pl.col("_s"))
+            scope.filter(~pl.col("_s"))
             .join(stats.select(group), on=group, how="semi")
             .sort(["_v", "_row"])
             .group_by(group, maintain_order=True)
@@ -149,8 +171,8 @@ def _one_round(work: pl.DataFrame, margins: list[str], limit: int) -> pl.Series:
         # safe, and suppressing more than needed loses information.
         break
     if not chosen:
-        return pl.Series("_row", [], dtype=pl.Int64)
-    return pl.concat(chosen).unique().sort()
+        return pl.Series("_row", [], dtype=pl.Int64), looked
+    return pl.concat(chosen).unique().sort(), looked
 
 
 def published(session: Session, q: CubeQuery) -> list[CubeRow]:
