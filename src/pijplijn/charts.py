@@ -271,6 +271,103 @@ def _band_skeleton(unit: str, title: str, description: str, colour: str) -> str:
     return _skeleton(chart)
 
 
+def sparkline(records: list[dict[str, Any]], unit: str, description: str) -> dict[str, Any]:
+    """Return a small line of ``value`` over ``period`` without axes, for a key figure; the
+    ``description`` names what it shows (the figure itself stands beside it)."""
+    rows = [r for r in records if r.get("value") is not None]
+    return _filled(_sparkline_skeleton(unit, description), {TABLE: rows})
+
+
+@functools.lru_cache(maxsize=256)
+def _sparkline_skeleton(unit: str, description: str) -> str:
+    percent = unit in ("share", "growth")
+    chart = (
+        alt.Chart(alt.NamedData(name=TABLE), description=description)
+        .mark_line(point=alt.OverlayMarkDef(size=12), color=PALETTE[0])
+        .encode(
+            x=alt.X("period:O", axis=None),
+            y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
+            tooltip=[
+                alt.Tooltip("period:O"),
+                alt.Tooltip("value:Q", format=".1%" if percent else ",.0f"),
+            ],
+        )
+        .properties(width=160, height=40)
+        .configure_view(stroke=None)
+    )
+    return _skeleton(chart)
+
+
+def goal_chart(
+    measurements: list[dict[str, Any]],
+    target_line: list[dict[str, Any]],
+    trend: dict[str, Any] | None,
+    unit: str,
+    title: str,
+    description: str,
+) -> dict[str, Any]:
+    """Return a goal's measurements (``period``, ``value``) as a line, its target line
+    (``goal``, ``period``, ``value``) dashed in black, and the trend at the deadline
+    (``period``, ``value``, ``low``, ``high``) as a point with its interval."""
+    rows = [r for r in measurements if r.get("value") is not None]
+    trends = [trend] if trend and trend.get("value") is not None else []
+    periods = tuple(sorted({str(r["period"]) for r in [*rows, *target_line, *trends]}))
+    skeleton = _goal_skeleton(unit, title, description, periods)
+    return _filled(skeleton, {TABLE: rows, GOALS: target_line, "trend": trends})
+
+
+@functools.lru_cache(maxsize=256)
+def _goal_skeleton(unit: str, title: str, description: str, periods: tuple[str, ...]) -> str:
+    percent = unit in ("share", "growth")
+    value_format = ".1%" if percent else ",.0f"
+    x = alt.X("period:O", title=None, sort=list(periods))
+    y_axis = alt.Axis(format=".0%" if percent else ",.0f")
+    measured = (
+        alt.Chart(alt.NamedData(name=TABLE))
+        .mark_line(point=True, color=PALETTE[0])
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=None, axis=y_axis),
+            tooltip=[alt.Tooltip("period:O"), alt.Tooltip("value:Q", format=value_format)],
+        )
+    )
+    target = (
+        alt.Chart(alt.NamedData(name=GOALS))
+        .mark_line(
+            point=alt.OverlayMarkDef(shape="diamond", size=60), color="#000000", strokeDash=[6, 4]
+        )
+        .encode(
+            x=x,
+            y="value:Q",
+            tooltip=[
+                alt.Tooltip("goal:N", title="doel"),
+                alt.Tooltip("value:Q", format=value_format),
+            ],
+        )
+    )
+    interval = (
+        alt.Chart(alt.NamedData(name="trend"))
+        .mark_rule(color=PALETTE[5], strokeWidth=2)
+        .encode(x=x, y="low:Q", y2="high:Q")
+    )
+    point = (
+        alt.Chart(alt.NamedData(name="trend"))
+        .mark_point(shape="circle", filled=True, size=70, color=PALETTE[5])
+        .encode(
+            x=x,
+            y="value:Q",
+            tooltip=[
+                alt.Tooltip("period:O", title="trend in"),
+                alt.Tooltip("value:Q", format=value_format),
+                alt.Tooltip("low:Q", format=value_format, title="marge laag"),
+                alt.Tooltip("high:Q", format=value_format, title="marge hoog"),
+            ],
+        )
+    )
+    chart = alt.layer(measured, target, interval, point, title=title, description=description)
+    return _skeleton(chart.properties(width="container", height=220))
+
+
 def _skeleton(chart: alt.TopLevelMixin) -> str:
     # The spec is built from typed parts; validating it against the whole Vega-Lite schema
     # costs more than building it.

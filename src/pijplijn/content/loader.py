@@ -112,6 +112,8 @@ class PackDef(_Strict):
     name: str
     title: str
     default_region: str
+    key_indicators: list[str] = []
+    """The indicators the overview page shows as key figures, in order."""
 
 
 class RegionsFile(_Strict):
@@ -217,6 +219,12 @@ def _with_catalogue(pack: ContentPack) -> ContentPack:
     checks: list[CheckDef] = []
     if (root / "published_checks.yaml").is_file():
         checks = load_checks(root / "published_checks.yaml", indicators)
+    unknown = sorted(set(pack.pack.key_indicators) - {i.id for i in indicators})
+    if unknown:
+        raise ContentError(
+            f"{root / 'pack.yaml'}: sleutel 'key_indicators': onbekende indicator(en) "
+            f"{', '.join(unknown)}; zie indicators.yaml"
+        )
     return replace(pack, indicators=indicators, goals=goals, published_checks=checks)
 
 

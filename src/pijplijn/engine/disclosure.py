@@ -143,7 +143,9 @@ def _one_round(
         group = f"_g_{margin}"
         looked.append(margin)
         candidates = pending[margin]
-        scope = known if candidates is None else known.filter(pl.col(group).is_in(candidates))
+        scope = (
+            known if candidates is None else known.filter(pl.col(group).is_in(candidates.implode()))
+        )
         stats = (
             scope.group_by(group)
             .agg(

@@ -91,6 +91,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "col.value": {"nl": "Waarde", "en": "Value"},
     "indicator.data": {"nl": "Gegevens", "en": "Data"},
     "block.data": {"nl": "Data", "en": "Data"},
+    "overview.figures": {"nl": "Kerncijfers", "en": "Key figures"},
+    "sources.check": {
+        "nl": "Controle van gepubliceerde cijfers (pijplijn check)",
+        "en": "Check of published figures (pijplijn check)",
+    },
+    "col.verdict": {"nl": "Oordeel", "en": "Verdict"},
+    "col.published": {"nl": "Gepubliceerd", "en": "Published"},
+    "col.computed": {"nl": "Berekend", "en": "Computed"},
     "scenarios.intro": {
         "nl": "Zet de hefbomen van de Twente Techniek Agenda met de schuiven. De projectie en "
         "de dekking van de vervangingsvraag rekenen direct opnieuw, naast de basis (geen "

@@ -16,7 +16,6 @@ from pijplijn.errors import QueryError
 from pijplijn.web.deps import CatalogDep, SessionDep
 from pijplijn.web.negotiate import (
     JSON_CSV,
-    ListFormat,
     TableFormatParam,
     listing,
     table_format,
@@ -166,10 +165,18 @@ def goals(
     return listing(request, version, records, table_format(request, format), "doelen")
 
 
-@router.get("/goals/{goal_id}", response_model=None, summary="Eén doel")
-def goal(request: Request, session: SessionDep, catalog: CatalogDep, goal_id: Id) -> Response:
+@router.get("/goals/{goal_id}", response_model=None, responses=JSON_CSV, summary="Eén doel")
+def goal(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    goal_id: Id,
+    format: TableFormatParam = None,
+) -> Response:
     """One goal's status, measurements and partner shares."""
     found = [g for g in scorecard(session, catalog).records() if g["id"] == goal_id]
     if not found:
         raise not_found(f"onbekend doel '{goal_id}'")
-    return listing(request, data_version(session), found, ListFormat.json, f"doel-{goal_id}")
+    return listing(
+        request, data_version(session), found, table_format(request, format), f"doel-{goal_id}"
+    )

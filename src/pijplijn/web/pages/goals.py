@@ -1,19 +1,100 @@
-"""Doelen: every goal with its baseline, target, measurements, trend with interval, status and
-partner shares (the scorecard of ``pijplijn goals``)."""
+"""Doelen: every goal with its baseline, target line, measurements, trend to the deadline with
+its interval, status and partner shares (the scorecard of ``pijplijn goals``), each with a
+chart of the same figures."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from pijplijn.engine.goals.scorecard import scorecard
+from pijplijn import charts
+from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard, scorecard
+from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.indicators.evaluate import indicator_values
+from pijplijn.engine.indicators.results import Source
+from pijplijn.errors import QueryError
 from pijplijn.web.deps import CatalogDep, SessionDep
+from pijplijn.web.pages.blocks import ChartBlock, Column
 from pijplijn.web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/doelen")
-def goals_page(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
-    return render(
-        request, "goals.html", {"card": scorecard(session, catalog), "json_url": "/api/v1/goals"}
+class GoalsPage(BaseModel):
+    card: Scorecard
+    blocks: dict[str, ChartBlock]
+    """Per goal id: its chart and the table behind it."""
+
+
+def goals_page(session: Session, catalog: Catalog) -> GoalsPage:
+    """Return the scorecard and, per goal, a chart of measurements, target line and trend."""
+    card = scorecard(session, catalog)
+    return GoalsPage(
+        card=card,
+        blocks={g.id: _block(g, _sources(session, catalog, g)) for g in card.goals},
     )
+
+
+def _sources(session: Session, catalog: Catalog, goal: GoalStatus) -> list[Source]:
+    """Return the datasets behind the goal's indicator for its region and selection."""
+    try:
+        values = indicator_values(
+            session, catalog, goal.indicator, goal.region, by=[], filters=goal.filters
+        )
+    except QueryError:
+        return []
+    return values.sources
+
+
+def _block(goal: GoalStatus, sources: list[Source]) -> ChartBlock:
+    rows = [
+        {"series": "gemeten", "period": p.period, "value": p.value, "flag": p.flag}
+        for p in goal.measurements
+    ]
+    line = goal.target_line(f"doel {goal.target.deadline.year}")
+    projected = goal.projected
+    trend = (
+        {
+            "period": str(projected.at.year),
+            "value": projected.value,
+            "low": projected.low,
+            "high": projected.high,
+        }
+        if projected.value is not None
+        else None
+    )
+    spec = charts.goal_chart(
+        rows,
+        line,
+        trend,
+        goal.unit,
+        goal.title,
+        f"{goal.indicator_title} in {goal.region}: metingen (blauw), de doellijn van basis naar "
+        f"doel (zwart gestippeld) en de trend bij de deadline met zijn marge (oranje).",
+    )
+    table = [
+        *rows,
+        *({"series": "doellijn", **p, "flag": None} for p in line),
+        *([{"series": "trend", **trend, "flag": None}] if trend else []),
+    ]
+    return ChartBlock(
+        id=f"doel-{goal.id}",
+        spec=spec if rows or line else None,
+        unit=goal.unit,
+        columns=[
+            Column(key="series", label="reeks"),
+            Column(key="period", label="periode"),
+            Column(key="value", label="waarde", numeric=True),
+            Column(key="flag", label="vlag"),
+        ],
+        rows=[{k: v for k, v in r.items() if k != "goal"} for r in table],
+        data_url=f"/api/v1/goals/{goal.id}",
+        sources=sources,
+    )
+
+
+@router.get("/doelen")
+def goals_route(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
+    page = goals_page(session, catalog)
+    return render(request, "goals.html", {"page": page, "json_url": "/api/v1/goals"})

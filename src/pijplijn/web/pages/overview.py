@@ -1,13 +1,22 @@
-"""Overzicht: the region's key figures and the freshness of every source."""
+"""Overzicht: the region's key figures with sparklines, the goals as a compact scorecard, and
+the latest data of every source."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from pijplijn import charts
+from pijplijn.content.loader import ContentPack
 from pijplijn.engine.datasets import DatasetSummary, list_datasets
-from pijplijn.web.deps import SessionDep
+from pijplijn.engine.goals.scorecard import scorecard
+from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.indicators.evaluate import indicator_values
+from pijplijn.errors import QueryError
+from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
 from pijplijn.web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -22,30 +31,101 @@ class SourceFreshness(BaseModel):
     loaded_at: str
 
 
+class KeyFigure(BaseModel):
+    """An indicator's latest total for the region, the one before it, and its series."""
+
+    indicator: str
+    title: str
+    unit: str
+    period: str
+    value: float | None
+    exact: bool
+    previous_period: str | None
+    previous: float | None
+    sparkline: dict[str, Any]
+    datasets: list[int]
+
+
+class GoalChip(BaseModel):
+    id: str
+    title: str
+    status: str
+    status_label: str
+
+
 class OverviewView(BaseModel):
+    region: str
+    figures: list[KeyFigure]
+    goals: list[GoalChip]
     sources: list[SourceFreshness]
 
 
-def overview_view(session: Session) -> OverviewView:
-    """Return what the overview shows."""
-    newest: dict[str, DatasetSummary] = {}
-    for dataset in list_datasets(session):
-        newest.setdefault(dataset.source_key, dataset)
+def overview_view(session: Session, pack: ContentPack, catalog: Catalog) -> OverviewView:
+    """Return what the overview shows for the pack's default region."""
+    region = pack.pack.default_region
+    card = scorecard(session, catalog)
     return OverviewView(
-        sources=[
-            SourceFreshness(
-                source_key=d.source_key,
-                title=d.title,
-                latest_period=d.periods[-1] if d.periods else None,
-                loaded_at=d.loaded_at.strftime("%Y-%m-%d"),
-            )
-            for d in newest.values()
-        ]
+        region=region,
+        figures=[
+            f
+            for i in pack.pack.key_indicators
+            if (f := _key_figure(session, catalog, i, region)) is not None
+        ],
+        goals=[
+            GoalChip(id=g.id, title=g.title, status=g.status, status_label=g.status_label)
+            for g in card.goals
+        ],
+        sources=_freshness(session),
     )
 
 
+def _key_figure(
+    session: Session, catalog: Catalog, indicator_id: str, region: str
+) -> KeyFigure | None:
+    """Return the indicator's key figure, or None when the region has no value for it."""
+    try:
+        values = indicator_values(session, catalog, indicator_id, region, by=[])
+    except QueryError:
+        return None
+    known = [v for v in values.values if v.value is not None]
+    if not known:
+        return None
+    last = known[-1]
+    before = known[-2] if len(known) > 1 else None
+    series = [{"period": v.period, "value": v.value} for v in values.values]
+    return KeyFigure(
+        indicator=indicator_id,
+        title=values.title,
+        unit=values.unit,
+        period=last.period,
+        value=last.value,
+        exact=last.exact,
+        previous_period=before.period if before else None,
+        previous=before.value if before else None,
+        sparkline=charts.sparkline(series, values.unit, f"{values.title}, {region}, per periode"),
+        datasets=last.datasets,
+    )
+
+
+def _freshness(session: Session) -> list[SourceFreshness]:
+    newest: dict[str, DatasetSummary] = {}
+    for dataset in list_datasets(session):
+        newest.setdefault(dataset.source_key, dataset)
+    return [
+        SourceFreshness(
+            source_key=d.source_key,
+            title=d.title,
+            latest_period=d.periods[-1] if d.periods else None,
+            loaded_at=d.loaded_at.strftime("%Y-%m-%d"),
+        )
+        for d in newest.values()
+    ]
+
+
 @router.get("/")
-def overview(request: Request, session: SessionDep) -> Response:
+def overview(request: Request, session: SessionDep, pack: PackDep, catalog: CatalogDep) -> Response:
     return render(
-        request, "overview.html", {"view": overview_view(session), "json_url": "/api/v1/datasets"}
+        request,
+        "overview.html",
+        {"view": overview_view(session, pack, catalog), "json_url": "/api/v1/datasets"},
     )
