@@ -95,3 +95,17 @@ def test_pdf_pages_all_have_content_and_no_chart_is_missing(
     html = real_report.with_suffix(".html").read_text("utf-8")
     figures = html.count('<figure class="chart')
     assert figures >= 6 and html.count("<svg") == figures
+
+
+def test_no_text_runs_off_the_page(real_report: Path, tmp_path: Path) -> None:
+    """No table or chart is clipped: every word lies inside the page with room to spare."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) is required to check the PDF")
+    boxes = tmp_path / "boxes.html"
+    subprocess.run(["pdftotext", "-bbox", str(real_report), str(boxes)], check=True)
+    text = boxes.read_text("utf-8")
+    width = float(re.search(r'<page width="([\d.]+)"', text)[1])  # type: ignore[index]
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', text)
+    assert len(words) > 1000
+    outside = [(x0, x1) for x0, x1 in words if float(x0) < 20 or float(x1) > width - 20]
+    assert outside == []
