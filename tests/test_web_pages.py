@@ -1,6 +1,7 @@
 """Pages: Dutch by default, English on request, a JSON alternate, escaped output."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -63,3 +64,38 @@ def test_goals_page_shows_every_goal_with_status_and_partners(client: TestClient
     for goal in api:
         assert f'id="{goal["id"]}"' in text and goal["status_label"] in text
     assert "Partners en hun aandeel" in text
+
+
+def test_overview_shows_key_figures_goals_and_sources(client: TestClient) -> None:
+    from pijplijn.content.loader import load_pack
+    from pijplijn.engine.indicators import Catalog
+    from pijplijn.engine.indicators.evaluate import indicator_values
+    from pijplijn.store.db import open_engine, session_scope
+
+    page = client.get("/").text
+    engine = open_engine(str(client.app.state.engine.url))  # type: ignore[attr-defined]
+    pack = load_pack("twente")
+    with session_scope(engine) as session:
+        values = indicator_values(
+            session, Catalog(pack.indicators), "mbo-techniek-studenten", "twente", by=[]
+        )
+    last = [v for v in values.values if v.value is not None][-1]
+    shown = f"{last.value:,.0f}".replace(",", ".")
+    assert f"<strong>{shown}" in page and 'id="spark-spec-' in page  # the figure and its line
+    assert page.count('class="status-') >= len(pack.goals)  # every goal in the scorecard
+    assert "seed:regiovisie-twente-techniek" in page
+    engine.dispose()
+
+
+def test_pack_key_indicators_must_exist(tmp_path: Path) -> None:
+    import shutil
+
+    from pijplijn.content import loader
+    from pijplijn.errors import ContentError
+
+    root = tmp_path / "packs"
+    shutil.copytree(loader.PACKS_ROOT / "twente", root / "twente")
+    pack_file = root / "twente" / "pack.yaml"
+    pack_file.write_text(pack_file.read_text("utf-8").replace("vacatures-open", "bestaat-niet"))
+    with pytest.raises(ContentError, match="key_indicators.*bestaat-niet"):
+        loader._load_pack(root, "twente")
