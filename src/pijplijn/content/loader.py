@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pijplijn.content.goals import GoalDef, load_goals
 from pijplijn.content.indicators import CheckDef, IndicatorDef, load_checks, load_indicators
+from pijplijn.content.programme import ProgrammeDef, load_programme
 from pijplijn.errors import ContentError
 from pijplijn.vocabulary import STAGES
 
@@ -144,6 +145,8 @@ class ContentPack:
     """The goals seeded by ``init --demo`` (``goals.yaml``)."""
     published_checks: list[CheckDef] = field(default_factory=list)
     """Published figures and the indicators that compute them (``published_checks.yaml``)."""
+    programme: ProgrammeDef | None = None
+    """Programme lines, themes and named projects for the register (``programme.yaml``)."""
 
     @property
     def name(self) -> str:
@@ -213,7 +216,12 @@ def _with_catalogue(pack: ContentPack) -> ContentPack:
     checks: list[CheckDef] = []
     if (root / "published_checks.yaml").is_file():
         checks = load_checks(root / "published_checks.yaml", indicators)
-    return replace(pack, indicators=indicators, goals=goals, published_checks=checks)
+    programme = None
+    if (root / "programme.yaml").is_file():
+        programme = load_programme(root / "programme.yaml")
+    return replace(
+        pack, indicators=indicators, goals=goals, published_checks=checks, programme=programme
+    )
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
