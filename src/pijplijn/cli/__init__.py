@@ -1,12 +1,14 @@
 """The command-line interface. Each module registers its commands on ``app``."""
 
 from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
+    backup,
     data,
     imports,
     indicators,
     projection,
     serve,
     update,
+    users,
 )
 from pijplijn.cli.app import app
 
