@@ -19,6 +19,9 @@ HTSM_COMPANY: dict[str, Any] = {
     "kvk": "12345678",
 }
 SCHOOL: dict[str, Any] = {
+    "size_class": None,
+    "sector": None,
+    "kvk": None,
     "name": "Het Stedelijk Lyceum",
     "kind": "onderwijs",
     "gemeente_code": "GM0153",

@@ -165,7 +165,7 @@ def _change(
     verb: Action = "edit" if action == "update" else "revert"
     _require(actor, verb, entity, _organisation_of(record))
     _require(actor, verb, entity, _organisation_of(valid))
-    _check_references(session, entity, valid)
+    _check_references(session, entity, valid, record_id)
     before = snapshot(record)
     for name, value in _columns(valid).items():
         if getattr(record, name) != value:
@@ -216,13 +216,23 @@ def _columns(valid: RegisterInput) -> dict[str, Any]:
     return data
 
 
-def _check_references(session: Session, entity: Entity, valid: RegisterInput) -> None:
+def _check_references(
+    session: Session, entity: Entity, valid: RegisterInput, record_id: int | None = None
+) -> None:
     title = KINDS[entity].title
     problems: list[FieldProblem] = []
     if isinstance(valid, OrganisationInput) and valid.gemeente_code is not None:
         region = session.get(Region, valid.gemeente_code)
         if region is None or region.kind != "gemeente":
             problems.append(FieldProblem("gemeente_code", "verwacht een gemeentecode (GM....)"))
+    if isinstance(valid, OrganisationInput) and valid.kvk is not None:
+        holders = session.scalars(
+            select(Organisation.id).where(
+                Organisation.kvk == valid.kvk, Organisation.archived_at.is_(None)
+            )
+        ).all()
+        if [h for h in holders if h != record_id]:
+            problems.append(FieldProblem("kvk", "een andere organisatie heeft dit KvK-nummer al"))
     if isinstance(valid, ProjectInput):
         line = valid.programme_line_code
         if line is not None and session.get(ProgrammeLine, line) is None:
