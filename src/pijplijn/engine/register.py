@@ -95,9 +95,7 @@ def register_figures(
     return dict(figures)
 
 
-def _selection(
-    term: RegisterTerm, gemeenten: set[str]
-) -> Select[Participation, Organisation]:
+def _selection(term: RegisterTerm, gemeenten: set[str]) -> Select[Participation, Organisation]:
     statement = (
         select(Participation, Organisation)
         .join(Organisation, Organisation.id == Participation.organisation_id)
