@@ -1,10 +1,13 @@
 """Web benchmark: the app on 127.0.0.1 with the national data, under a bounded load from a
 second process over loopback.
 
-Reports requests/s, p50/p95/p99 latency and errors for: the overview page, the pipeline page,
-an API call answered from the ETag (cached: 304) and computed (uncached). Targets (issue 6):
-cached API >= 500 req/s, page p95 < 100 ms, 0 errors. The baseline printed beside them is the
-/api/health endpoint (no database work) measured in the same run: the ceiling of the stack.
+Reports requests/s, p50/p95/p99 latency and errors for: the overview and pipeline pages, an
+indicator API call answered from the ETag (cached: 304), computed from the engine's result
+cache, and cold (a distinct query each time: the first evaluation per gemeente and province),
+and a scenario recomputation (the Scenario's page with a new slider position each request).
+Targets (issue 6): cached API >= 500 req/s, page p95 < 100 ms, scenario recomputation p95 <
+150 ms, 0 errors. The baseline printed beside them is the /api/health endpoint (no database
+work) measured in the same run: the ceiling of the stack.
 
 Run from the repository root: ``.venv/bin/python bench/web_bench.py [--seconds 5]``.
 Needs ../shared/data (the real DUO and CBS files).
@@ -38,20 +41,36 @@ FILES = [
     "cbs/80472ned_vacatures_sbi.csv",
     "cbs/vacatures_regio_provincie.csv",
 ]
-API = "/api/v1/observations?measure=enrolled&stage=mbo&region=twente&by=period,sector"
+API = "/api/v1/indicators/mbo-aandeel-techniek/values?region=twente"
+OBSERVATIONS = "/api/v1/observations?measure=enrolled&stage=mbo&region=twente&by=period,sector"
+GEMEENTEN = [
+    "GM0141", "GM0147", "GM1774", "GM0153", "GM0158", "GM0163", "GM0164",
+    "GM1735", "GM0168", "GM0173", "GM1742", "GM0183", "GM1700", "GM0189",
+]  # fmt: skip
+PROVINCES = [f"PV{n}" for n in range(20, 32)]
 
 
-def load(url: str, path: str, seconds: float, workers: int, etag: bool, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    """Hit ``path`` from ``workers`` threads for ``seconds``; put (latencies, errors) on out."""
+def load(
+    url: str,
+    paths: list[str],
+    seconds: float,
+    workers: int,
+    etag: bool,
+    out: mp.Queue,  # type: ignore[type-arg]
+) -> None:
+    """Hit ``paths`` (in turn) from ``workers`` threads for ``seconds``; put (latencies,
+    errors) on out."""
     deadline = time.perf_counter() + seconds
+    turn = iter(range(10**9))
 
     def worker() -> tuple[list[float], int]:
         latencies, errors = [], 0
         with httpx.Client(base_url=url, timeout=10) as client:
             headers = {}
             if etag:
-                headers["If-None-Match"] = client.get(path).headers.get("etag", "")
+                headers["If-None-Match"] = client.get(paths[0]).headers.get("etag", "")
             while time.perf_counter() < deadline:
+                path = paths[next(turn) % len(paths)]
                 started = time.perf_counter()
                 response = client.get(path, headers=headers)
                 latencies.append(time.perf_counter() - started)
@@ -63,18 +82,39 @@ def load(url: str, path: str, seconds: float, workers: int, etag: bool, out: mp.
     out.put(([x for r in results for x in r[0]], sum(r[1] for r in results)))
 
 
-def measure(url: str, path: str, seconds: float, workers: int, etag: bool = False) -> str:
+def measure(
+    url: str, path: str | list[str], seconds: float, workers: int, etag: bool = False
+) -> str:
+    paths = [path] if isinstance(path, str) else path
     queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
-    process = mp.Process(target=load, args=(url, path, seconds, workers, etag, queue))
+    process = mp.Process(target=load, args=(url, paths, seconds, workers, etag, queue))
     process.start()
     latencies, errors = queue.get()
     process.join()
+    return report(latencies, errors, seconds)
+
+
+def report(latencies: list[float], errors: int, seconds: float) -> str:
     q = statistics.quantiles(latencies, n=100)
     rate = len(latencies) / seconds
     return (
         f"{rate:8.0f} req/s  p50 {q[49] * 1000:6.1f} ms  p95 {q[94] * 1000:6.1f} ms  "
         f"p99 {q[98] * 1000:6.1f} ms  errors {errors}"
     )
+
+
+def cold(url: str) -> str:
+    """Time the first evaluation of the indicator for every gemeente of Twente and every
+    province, one after another (nothing cached: each is a new query)."""
+    latencies, errors = [], 0
+    started_all = time.perf_counter()
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for region in GEMEENTEN + PROVINCES:
+            started = time.perf_counter()
+            response = client.get(f"/api/v1/indicators/mbo-aandeel-techniek/values?region={region}")
+            latencies.append(time.perf_counter() - started)
+            errors += response.status_code >= 400
+    return report(latencies, errors, time.perf_counter() - started_all)
 
 
 def wrk(url: str, path: str, seconds: float, etag: str | None = None) -> str:
@@ -130,8 +170,8 @@ def main() -> None:
             except httpx.TransportError:
                 time.sleep(0.1)
         for _ in range(4 * args.server_workers):  # warm up every worker's caches
-            httpx.get(url + "/pijplijn", timeout=60)
-            httpx.get(url + API, timeout=60)
+            for path in ("/", "/pijplijn", API, OBSERVATIONS, "/scenarios"):
+                httpx.get(url + path, timeout=60)
         print(
             f"server: {args.server_workers} Uvicorn workers, {args.workers} client threads, "
             f"{args.seconds} s each"
@@ -144,8 +184,15 @@ def main() -> None:
             f"pipeline page /pijplijn         {measure(url, '/pijplijn', seconds, workers)}{page}"
         )
         cached = measure(url, API, seconds, workers, etag=True)
-        print(f"API cached (ETag, 304)          {cached}   target >= 500 req/s")
-        print(f"API computed (engine cache)     {measure(url, API, seconds, workers)}")
+        print(f"indicator API cached (ETag 304) {cached}   target >= 500 req/s")
+        print(f"indicator API (engine cache)    {measure(url, API, seconds, workers)}")
+        print(f"indicator API cold, 26 regions  {cold(url)}")
+        print(f"observations API (engine cache) {measure(url, OBSERVATIONS, seconds, workers)}")
+        sliders = [f"/scenarios?instroom-vmbo-techniek={v}" for v in range(1, 301)]
+        print(
+            f"scenario recomputation          {measure(url, sliders, seconds, 2)}"
+            "   target p95 < 150 ms"
+        )
         etag = httpx.get(url + API).headers["etag"]
         print(f"wrk /api/health: {wrk(url, '/api/health', args.seconds)}")
         print(f"wrk API cached:  {wrk(url, API, args.seconds, etag)}   target >= 500 req/s")

@@ -32,7 +32,9 @@ PAGES = {
     "pijplijn": "/pijplijn",
     "indicatoren": "/indicatoren",
     "indicator-mbo-techniek-studenten": "/indicatoren/mbo-techniek-studenten",
+    "indicator-vmbo-per-gemeente": "/indicatoren/vmbo-examenkandidaten-aandeel-techniek?by=stage",
     "doelen": "/doelen",
+    "scenarios": "/scenarios",
     "bronnen": "/bronnen",
 }
 
@@ -132,3 +134,62 @@ def test_indicator_chart_renders_with_a_line_per_region(page: object, server: st
     page.locator("#series-chart[data-rendered=true] svg").wait_for(timeout=15000)  # type: ignore[attr-defined]
     lines = page.locator("#series-chart svg path[aria-roledescription='line mark']")  # type: ignore[attr-defined]
     assert lines.count() >= 2
+
+
+def test_indicator_map_breakdown_and_data_tab(page: object, server: str) -> None:
+    page.goto(server + "/indicatoren/vmbo-examenkandidaten-aandeel-techniek")  # type: ignore[attr-defined]
+    page.locator("#map-chart[data-rendered=true] svg").wait_for(timeout=15000)  # type: ignore[attr-defined]
+    shapes = page.locator("#map-chart svg path[aria-roledescription='geoshape']")  # type: ignore[attr-defined]
+    assert shapes.count() >= 14  # every gemeente grey underneath, coloured where known
+    page.select_option("select[name=by]", "stage")  # type: ignore[attr-defined]
+    page.click("form.selectors button")  # type: ignore[attr-defined]
+    page.wait_for_url("**by=stage**", timeout=15000)  # type: ignore[attr-defined]
+    page.locator("#breakdown-chart[data-rendered=true] svg").wait_for(timeout=15000)  # type: ignore[attr-defined]
+    lines = page.locator("#breakdown-chart svg path[aria-roledescription='line mark']")  # type: ignore[attr-defined]
+    assert lines.count() >= 4  # one line per vmbo leerweg
+    page.click("#map summary")  # type: ignore[attr-defined]
+    rows = page.locator("#map-table tbody tr")  # type: ignore[attr-defined]
+    assert rows.count() == 14
+
+
+def test_csv_download_equals_the_api(page: object, server: str) -> None:
+    import csv
+    import io
+    import json
+    import urllib.request
+
+    page.goto(server + "/indicatoren/vmbo-examenkandidaten-aandeel-techniek")  # type: ignore[attr-defined]
+    page.click("#map summary")  # type: ignore[attr-defined]
+    with page.expect_download() as info:  # type: ignore[attr-defined]
+        page.click("#map a:text('CSV')")  # type: ignore[attr-defined]
+    download = info.value
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text("utf-8"))))
+    api = page.locator("#map a:text('JSON')").get_attribute("href")  # type: ignore[attr-defined]
+    with urllib.request.urlopen(server + api) as response:
+        data = json.load(response)["data"]
+    assert [r["code"] for r in rows] == [d["code"] for d in data]
+    for row, record in zip(rows, data, strict=True):
+        expected = "" if record["value"] is None else str(record["value"])
+        assert row["value"] == expected
+    # The table on the page shows the same figures, in Dutch notation.
+    first = next(d for d in data if d["value"] is not None)
+    cell = page.locator(f"#map-table tr:has-text('{first['name']}') td.num").inner_text()  # type: ignore[attr-defined]
+    assert cell.startswith(f"{100 * first['value']:.1f}".replace(".", ","))
+
+
+def test_moving_a_scenario_slider_recomputes(page: object, server: str) -> None:
+    page.goto(server + "/scenarios")  # type: ignore[attr-defined]
+    page.locator("#projectie-mbo-chart[data-rendered=true] svg").wait_for(timeout=15000)  # type: ignore[attr-defined]
+    before = page.locator(".key-figures .scenario-value").first.inner_text()  # type: ignore[attr-defined]
+    slider = page.locator("#lever-instroom-vmbo-techniek")  # type: ignore[attr-defined]
+    slider.focus()
+    for _ in range(30):  # the keyboard moves the slider: +30%
+        page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
+    assert page.locator("#out-instroom-vmbo-techniek").inner_text() == "+30%"  # type: ignore[attr-defined]
+    page.wait_for_url("**instroom-vmbo-techniek=30**", timeout=15000)  # type: ignore[attr-defined]
+    page.locator("#projectie-mbo-chart[data-rendered=true] svg").wait_for(timeout=15000)  # type: ignore[attr-defined]
+    after = page.locator(".key-figures .scenario-value").first.inner_text()  # type: ignore[attr-defined]
+    assert after != before
+    assert int(after.replace(".", "")) > int(before.replace(".", ""))  # more vmbo, more mbo
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "scenarios-slider.png"), full_page=True)  # type: ignore[attr-defined]

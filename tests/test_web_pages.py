@@ -16,6 +16,7 @@ PAGES = [
     "/doelen",
     "/indicatoren",
     "/indicatoren/mbo-techniek-sector-aandeel",
+    "/scenarios",
 ]
 
 

@@ -4,15 +4,25 @@ renders the same spec to SVG with vl-convert.
 
 Colours come from the Okabe-Ito palette, readable for colour-blind readers; every chart has a
 title and a description, which Vega renders as the SVG's accessible name.
+
+Each chart's *skeleton* (marks, encodings, titles) is built with Altair once per set of
+arguments and cached as JSON; the rows go in as named datasets. Building a chart with Altair
+costs about 10 ms (it copies and checks every part), too much for a slider that recomputes.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 import altair as alt
 
 DOMAIN_COLOURS = {"in": "#0072B2", "out": "#E69F00"}
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+"""Okabe-Ito, in the order lines and categories take them."""
+TABLE = "table"
+GOALS = "goals"
 
 
 def pipeline_chart(
@@ -32,12 +42,17 @@ def pipeline_chart(
         if s["total"] is not None
         for part, key in ((domain, "in_domain"), ("overig", "outside_domain"))
     ]
-    order = [s["label"] for s in stages]
+    order = tuple(s["label"] for s in stages)
+    return _filled(_pipeline_skeleton(order, domain, title, description), {TABLE: rows})
+
+
+@functools.lru_cache(maxsize=256)
+def _pipeline_skeleton(order: tuple[str, ...], domain: str, title: str, description: str) -> str:
     chart = (
-        alt.Chart(alt.InlineData(values=rows), title=title, description=description)
+        alt.Chart(alt.NamedData(name=TABLE), title=title, description=description)
         .mark_bar()
         .encode(
-            x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+            x=alt.X("label:N", sort=list(order), title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title="aantal", stack=True),
             color=alt.Color(
                 "part:N",
@@ -56,9 +71,7 @@ def pipeline_chart(
         )
         .properties(width="container", height=280)
     )
-    # The spec is built from typed parts above; validating it against the whole Vega-Lite
-    # schema on every request costs more than building it.
-    return dict(chart.to_dict(validate=False))
+    return _skeleton(chart)
 
 
 def bar_chart(
@@ -66,47 +79,206 @@ def bar_chart(
 ) -> dict[str, Any]:
     """Return horizontal bars of ``value`` per ``category``, largest first."""
     rows = [r for r in records if r.get("value") is not None]
+    height = max(120, 22 * len(rows))
+    return _filled(_bar_skeleton(category, title, description, height), {TABLE: rows})
+
+
+@functools.lru_cache(maxsize=256)
+def _bar_skeleton(category: str, title: str, description: str, height: int) -> str:
     chart = (
-        alt.Chart(alt.InlineData(values=rows), title=title, description=description)
+        alt.Chart(alt.NamedData(name=TABLE), title=title, description=description)
         .mark_bar(color=DOMAIN_COLOURS["in"])
         .encode(
             y=alt.Y(f"{category}:N", sort="-x", title=None),
             x=alt.X("value:Q", title="aantal"),
             tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("value:Q", format=",.0f")],
         )
-        .properties(width="container", height=max(120, 22 * len(rows)))
+        .properties(width="container", height=height)
     )
-    # The spec is built from typed parts above; validating it against the whole Vega-Lite
-    # schema on every request costs more than building it.
-    return dict(chart.to_dict(validate=False))
+    return _skeleton(chart)
 
 
 def series_chart(
-    records: list[dict[str, Any]], unit: str, title: str, description: str
+    records: list[dict[str, Any]],
+    unit: str,
+    title: str,
+    description: str,
+    colour: str = "region",
+    goal_lines: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Return a line per region over the periods; shares and growth show as percentages.
-    ``records`` have ``period``, ``region`` and ``value``."""
+    """Return a line per ``colour`` value (a region, or a breakdown's label) over the periods;
+    shares and growth show as percentages. ``records`` have ``period``, ``colour`` and
+    ``value``. ``goal_lines`` (records with ``goal``, ``period``, ``value``) are drawn dashed in
+    black: from a goal's baseline to its target at the deadline."""
     rows = [r for r in records if r.get("value") is not None]
+    periods = tuple(sorted({str(r["period"]) for r in [*rows, *(goal_lines or [])]}))
+    skeleton = _series_skeleton(unit, title, description, colour, periods, bool(goal_lines))
+    return _filled(skeleton, {TABLE: rows, **({GOALS: goal_lines} if goal_lines else {})})
+
+
+@functools.lru_cache(maxsize=256)
+def _series_skeleton(
+    unit: str, title: str, description: str, colour: str, periods: tuple[str, ...], goals: bool
+) -> str:
     percent = unit in ("share", "growth")
-    y_format = ".0%" if percent else ",.0f"
-    chart = (
-        alt.Chart(alt.InlineData(values=rows), title=title, description=description)
+    value_format = ".1%" if percent else ",.1f"
+    x = alt.X("period:O", title=None, sort=list(periods))
+    lines = (
+        alt.Chart(alt.NamedData(name=TABLE))
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:O", title=None),
-            y=alt.Y("value:Q", title=None, axis=alt.Axis(format=y_format)),
-            color=alt.Color(
-                "region:N",
-                title=None,
-                scale=alt.Scale(range=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"]),
-            ),
-            strokeDash=alt.StrokeDash("region:N", legend=None),
+            x=x,
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(format=".0%" if percent else ",.0f")),
+            color=alt.Color(f"{colour}:N", title=None, scale=alt.Scale(range=list(PALETTE))),
+            # Colour and dash share one legend, so lines differ without colour too.
+            strokeDash=alt.StrokeDash(f"{colour}:N", title=None),
             tooltip=[
-                alt.Tooltip("region:N"),
+                alt.Tooltip(f"{colour}:N"),
                 alt.Tooltip("period:O"),
-                alt.Tooltip("value:Q", format=".1%" if percent else ",.1f"),
+                alt.Tooltip("value:Q", format=value_format),
             ],
         )
-        .properties(width="container", height=280)
     )
-    return dict(chart.to_dict(validate=False))
+    layers: list[alt.Chart] = [lines]
+    if goals:
+        layers.append(
+            alt.Chart(alt.NamedData(name=GOALS))
+            .mark_line(
+                point=alt.OverlayMarkDef(shape="diamond", size=60),
+                color="#000000",
+                strokeDash=[6, 4],
+            )
+            .encode(
+                x=x,
+                y="value:Q",
+                detail="goal:N",
+                tooltip=[
+                    alt.Tooltip("goal:N", title="doel"),
+                    alt.Tooltip("period:O"),
+                    alt.Tooltip("value:Q", format=value_format),
+                ],
+            )
+        )
+    chart = alt.layer(*layers, title=title, description=description).properties(
+        width="container", height=280
+    )
+    return _skeleton(chart)
+
+
+def choropleth_chart(
+    shapes: dict[str, Any],
+    values: list[dict[str, Any]],
+    unit: str,
+    title: str,
+    description: str,
+) -> dict[str, Any]:
+    """Return a map of ``values`` (records with ``code``, ``name``, ``value``) over the
+    gemeente ``shapes`` (a GeoJSON FeatureCollection with property ``code``). A gemeente
+    without a value is grey, labelled "geen cijfer": never coloured as zero."""
+    by_code = {v["code"]: v for v in values}
+    features = [
+        {
+            **feature,
+            "properties": {
+                **feature["properties"],
+                "value": by_code.get(feature["properties"]["code"], {}).get("value"),
+            },
+        }
+        for feature in shapes["features"]
+    ]
+    return _filled(_choropleth_skeleton(unit, title, description), {TABLE: features})
+
+
+@functools.lru_cache(maxsize=256)
+def _choropleth_skeleton(unit: str, title: str, description: str) -> str:
+    percent = unit in ("share", "growth")
+    # Each datum is a GeoJSON feature, which the geoshape mark draws as it is.
+    base = (
+        alt.Chart(alt.NamedData(name=TABLE))
+        .mark_geoshape(fill="#d9d9d9", stroke="white", strokeWidth=1)
+        .encode(
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="gemeente"),
+                alt.Tooltip("properties.code:N", title="code"),
+            ]
+        )
+    )
+    coloured = (
+        alt.Chart(alt.NamedData(name=TABLE))
+        .transform_filter("isValid(datum.properties.value)")
+        .mark_geoshape(stroke="white", strokeWidth=1)
+        .encode(
+            color=alt.Color(
+                "properties.value:Q",
+                title=None,
+                scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(format=".0%" if percent else ",.0f"),
+            ),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="gemeente"),
+                alt.Tooltip(
+                    "properties.value:Q", title="waarde", format=".1%" if percent else ",.0f"
+                ),
+            ],
+        )
+    )
+    chart = (
+        alt.layer(base, coloured, title=title, description=description)
+        .project(type="mercator")
+        .properties(width="container", height=360)
+    )
+    return _skeleton(chart)
+
+
+def band_chart(
+    points: list[dict[str, Any]],
+    unit: str,
+    title: str,
+    description: str,
+    colour: str = "series",
+) -> dict[str, Any]:
+    """Return a line per ``colour`` value with its 80% interval as a band: ``points`` have
+    ``period``, ``value``, ``low``, ``high`` and ``colour``. Shares show as percentages."""
+    return _filled(_band_skeleton(unit, title, description, colour), {TABLE: points})
+
+
+@functools.lru_cache(maxsize=256)
+def _band_skeleton(unit: str, title: str, description: str, colour: str) -> str:
+    percent = unit in ("share", "growth")
+    value_format = ".1%" if percent else ",.0f"
+    scale = alt.Scale(range=list(PALETTE))
+    base = alt.Chart(alt.NamedData(name=TABLE)).encode(x=alt.X("period:O", title=None))
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("low:Q", title=None, axis=alt.Axis(format=".0%" if percent else ",.0f")),
+        y2="high:Q",
+        color=alt.Color(f"{colour}:N", scale=scale, legend=None),
+    )
+    line = base.mark_line(point=True).encode(
+        y="value:Q",
+        color=alt.Color(f"{colour}:N", title=None, scale=scale),
+        strokeDash=alt.StrokeDash(f"{colour}:N", title=None),
+        tooltip=[
+            alt.Tooltip(f"{colour}:N"),
+            alt.Tooltip("period:O"),
+            alt.Tooltip("value:Q", format=value_format, title="mediaan"),
+            alt.Tooltip("low:Q", format=value_format, title="80%-marge laag"),
+            alt.Tooltip("high:Q", format=value_format, title="80%-marge hoog"),
+        ],
+    )
+    chart = alt.layer(band, line, title=title, description=description).properties(
+        width="container", height=260
+    )
+    return _skeleton(chart)
+
+
+def _skeleton(chart: alt.TopLevelMixin) -> str:
+    # The spec is built from typed parts; validating it against the whole Vega-Lite schema
+    # costs more than building it.
+    return json.dumps(chart.to_dict(validate=False))
+
+
+def _filled(skeleton: str, datasets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Return the spec ``skeleton`` with ``datasets`` as its named inline data."""
+    spec: dict[str, Any] = json.loads(skeleton)
+    spec["datasets"] = datasets
+    return spec

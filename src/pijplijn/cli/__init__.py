@@ -7,6 +7,7 @@ from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
     indicators,
     projection,
     serve,
+    shapes,
     update,
     users,
 )

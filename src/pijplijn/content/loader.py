@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pijplijn.content.goals import GoalDef, load_goals
 from pijplijn.content.indicators import CheckDef, IndicatorDef, load_checks, load_indicators
 from pijplijn.content.programme import ProgrammeDef, load_programme
+from pijplijn.content.shapes import load_shapes
 from pijplijn.errors import ContentError
 from pijplijn.vocabulary import STAGES
 
@@ -147,6 +148,8 @@ class ContentPack:
     """Published figures and the indicators that compute them (``published_checks.yaml``)."""
     programme: ProgrammeDef | None = None
     """Programme lines, themes and named projects for the register (``programme.yaml``)."""
+    shapes: dict[str, Any] | None = None
+    """Simplified gemeente shapes for maps (``shapes.geojson``, GeoJSON), if the pack has them."""
 
     @property
     def name(self) -> str:
@@ -196,6 +199,7 @@ def _load_pack(packs_root: Path, name: str) -> ContentPack:
         seed_datasets=_read(root / "seed" / "datasets.yaml", SeedFile).datasets,
         classifications=_read(root / "classifications.yaml", ClassificationsFile).classifications,
         places=_read(root / "places.yaml", PlacesFile).places,
+        shapes=load_shapes(root),
     )
     _check_references(pack)
     return _with_catalogue(pack)

@@ -6,6 +6,7 @@ Errors name the file, the YAML line and the key, e.g.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from pathlib import Path
@@ -254,10 +255,18 @@ class ProjectionContent(_Strict):
 
 
 def load_projection(pack: PackLike) -> ProjectionContent:
-    """Return the pack's validated projection content; raise ContentError naming file and key."""
+    """Return the pack's validated projection content; raise ContentError naming file and key.
+
+    Read once per process: a pack ships inside the package and does not change while it runs
+    (reading takes about 30 ms, too much for every request)."""
     path = pack.root / "projection.yaml"
     if not path.is_file():
         raise ContentError(f"contentpakket {pack.name} heeft geen projection.yaml ({path})")
+    return _read_pack_projection(path)
+
+
+@functools.cache
+def _read_pack_projection(path: Path) -> ProjectionContent:
     return read_projection(path)
 
 

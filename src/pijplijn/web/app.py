@@ -19,7 +19,7 @@ from pijplijn.web import problems
 from pijplijn.web.api import cube as cube_api
 from pijplijn.web.api import monitor as monitor_api
 from pijplijn.web.api import projections as projections_api
-from pijplijn.web.pages import goals, indicators, overview, pipeline, sources
+from pijplijn.web.pages import goals, indicators, overview, pipeline, scenarios, sources
 from pijplijn.web.pages.common import render_error, vega_bundle
 
 STATIC = Path(__file__).parent / "static"
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pipeline.router)
     app.include_router(goals.router)
     app.include_router(indicators.router)
+    app.include_router(scenarios.router)
 
     app.add_middleware(SecurityHeaders)
 

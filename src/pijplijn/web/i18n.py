@@ -90,6 +90,47 @@ TEXTS: dict[str, dict[str, str]] = {
     "col.region": {"nl": "Regio", "en": "Region"},
     "col.value": {"nl": "Waarde", "en": "Value"},
     "indicator.data": {"nl": "Gegevens", "en": "Data"},
+    "block.data": {"nl": "Data", "en": "Data"},
+    "scenarios.intro": {
+        "nl": "Zet de hefbomen van de Twente Techniek Agenda met de schuiven. De projectie en "
+        "de dekking van de vervangingsvraag rekenen direct opnieuw, naast de basis (geen "
+        "hefbomen), met 80%-marges.",
+        "en": "Set the levers of the Twente Techniek Agenda with the sliders. The projection "
+        "and the coverage of replacement demand recompute at once, next to the baseline (no "
+        "levers), with 80% intervals.",
+    },
+    "scenarios.levers": {
+        "nl": "Hefbomen (verandering t.o.v. de basis)",
+        "en": "Levers (change from the baseline)",
+    },
+    "scenarios.compute": {"nl": "Bereken", "en": "Compute"},
+    "scenarios.preset": {"nl": "Techniek Agenda", "en": "Techniek Agenda"},
+    "scenarios.reset": {"nl": "Terug naar de basis", "en": "Back to the baseline"},
+    "scenarios.result": {"nl": "Uitkomst in", "en": "Outcome in"},
+    "scenarios.with": {"nl": "Scenario met", "en": "Scenario with"},
+    "scenarios.levers_active": {"nl": "hefboom/hefbomen", "en": "lever(s)"},
+    "scenarios.baseline_only": {"nl": "Alleen de basis", "en": "Baseline only"},
+    "scenarios.draws": {"nl": "trekkingen", "en": "draws"},
+    "scenarios.base_year": {"nl": "laatste datajaar", "en": "last data year"},
+    "scenarios.interval": {"nl": "80%-marge", "en": "80% interval"},
+    "scenarios.baseline": {"nl": "basis", "en": "baseline"},
+    "scenarios.save": {"nl": "Bewaren", "en": "Save"},
+    "scenarios.permalink": {"nl": "vaste link", "en": "permalink"},
+    "scenarios.yaml": {"nl": "scenariobestand (YAML)", "en": "scenario file (YAML)"},
+    "scenarios.save_hint": {
+        "nl": "in de database met 'pijplijn scenarios save BESTAND'",
+        "en": "into the database with 'pijplijn scenarios save FILE'",
+    },
+    "block.download": {"nl": "Download", "en": "Download"},
+    "block.source": {"nl": "Bron", "en": "Source"},
+    "indicator.compare": {"nl": "Regio's vergeleken", "en": "Regions compared"},
+    "indicator.breakdown": {"nl": "Uitsplitsing", "en": "Breakdown"},
+    "indicator.breakdown_none": {
+        "nl": "Deze indicator kent geen uitsplitsing.",
+        "en": "This indicator has no breakdown.",
+    },
+    "indicator.map": {"nl": "Per gemeente", "en": "Per municipality"},
+    "indicator.show": {"nl": "Toon", "en": "Show"},
     "indicator.sources": {"nl": "Bron en definitie", "en": "Source and definition"},
     "indicator.definitions": {"nl": "Definitieversies", "en": "Definition versions"},
     "indicator.nodata": {"nl": "Geen gegevens.", "en": "No data."},

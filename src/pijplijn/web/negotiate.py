@@ -8,19 +8,21 @@ import hashlib
 import io
 import json
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import polars as pl
-from fastapi import HTTPException, Request, Response
+from fastapi import HTTPException, Query, Request, Response
 
 CSV_TYPE = "text/csv; charset=utf-8"
 PARQUET_TYPE = "application/vnd.apache.parquet"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ListFormat(StrEnum):
     json = "json"
     csv = "csv"
     parquet = "parquet"
+    xlsx = "xlsx"
 
 
 def list_responses(*formats: ListFormat) -> dict[int | str, dict[str, Any]]:
@@ -29,19 +31,31 @@ def list_responses(*formats: ListFormat) -> dict[int | str, dict[str, Any]]:
         ListFormat.json: "application/json",
         ListFormat.csv: "text/csv",
         ListFormat.parquet: PARQUET_TYPE,
+        ListFormat.xlsx: XLSX_TYPE,
     }
     return {
         200: {"description": "De lijst, met herkomst", "content": {types[f]: {} for f in formats}}
     }
 
 
-JSON_CSV = list_responses(ListFormat.json, ListFormat.csv)
+TABLE_FORMATS = (ListFormat.json, ListFormat.csv, ListFormat.xlsx)
+"""What every list offers: JSON for programs, CSV and XLSX for people and spreadsheets."""
+JSON_CSV = list_responses(*TABLE_FORMATS)
+
+
+TableFormatParam = Annotated[Literal["json", "csv", "xlsx"] | None, Query(alias="format")]
+"""The ``?format=`` parameter of every list but observations (which add Parquet)."""
+
+
+def table_format(request: Request, requested: str | None) -> ListFormat:
+    """Return the format of a list offering TABLE_FORMATS (see ``chosen_format``)."""
+    return chosen_format(request, ListFormat(requested) if requested else None)
 
 
 def chosen_format(
     request: Request,
     requested: ListFormat | None,
-    allowed: tuple[ListFormat, ...] = (ListFormat.json, ListFormat.csv),
+    allowed: tuple[ListFormat, ...] = TABLE_FORMATS,
 ) -> ListFormat:
     """Return ``?format=`` when given, else what the Accept header prefers among ``allowed``.
 
@@ -59,6 +73,8 @@ def chosen_format(
         return ListFormat.csv
     if PARQUET_TYPE in accept and ListFormat.parquet in allowed:
         return ListFormat.parquet
+    if XLSX_TYPE in accept and ListFormat.xlsx in allowed:
+        return ListFormat.xlsx
     return ListFormat.json
 
 
@@ -75,6 +91,11 @@ def not_modified(request: Request, etag: str) -> Response | None:
     return None
 
 
+def unchanged(request: Request, version: str) -> Response | None:
+    """Return a 304 before any work when the client has this URL's ETag at ``version``."""
+    return not_modified(request, etag_for(request, version))
+
+
 def records_response(
     records: list[dict[str, Any]],
     fmt: ListFormat,
@@ -83,7 +104,7 @@ def records_response(
     filename: str,
 ) -> Response:
     """Return the records in ``fmt``: JSON with its envelope (provenance, paging), or the bare
-    table as CSV or Parquet (provenance then travels in headers)."""
+    table as CSV, XLSX or Parquet (provenance then travels in headers)."""
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if fmt is ListFormat.json:
         body = json.dumps({**envelope, "data": records}, ensure_ascii=False, default=str)
@@ -93,6 +114,8 @@ def records_response(
     headers["X-Pijplijn-Datasets"] = ",".join(str(d) for d in provenance.get("datasets", []))
     if fmt is ListFormat.csv:
         return Response(_csv(records), media_type=CSV_TYPE, headers=headers)
+    if fmt is ListFormat.xlsx:
+        return Response(_xlsx(records), media_type=XLSX_TYPE, headers=headers)
     buffer = io.BytesIO()
     pl.DataFrame(records, infer_schema_length=None).write_parquet(buffer)
     return Response(buffer.getvalue(), media_type=PARQUET_TYPE, headers=headers)
@@ -112,20 +135,29 @@ def listing(
     return not_modified(request, etag) or records_response(records, fmt, envelope or {}, etag, name)
 
 
+def _flat(record: dict[str, Any]) -> dict[str, Any]:
+    """Return ``record`` with nested values (lists, objects) as JSON text, for one cell."""
+    return {
+        k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, list | dict) else v
+        for k, v in record.items()
+    }
+
+
 def _csv(records: list[dict[str, Any]]) -> str:
-    """Return the records as CSV; nested values (lists, objects) become JSON text in a cell."""
+    """Return the records as CSV, nested values as JSON text."""
     if not records:
         return ""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
     writer.writeheader()
-    for record in records:
-        writer.writerow(
-            {
-                k: json.dumps(v, ensure_ascii=False, default=str)
-                if isinstance(v, list | dict)
-                else v
-                for k, v in record.items()
-            }
-        )
+    writer.writerows(_flat(r) for r in records)
     return out.getvalue()
+
+
+def _xlsx(records: list[dict[str, Any]]) -> bytes:
+    """Return the records as one XLSX sheet with a frozen, filterable header; numbers stay
+    numbers, an unknown value an empty cell (never 0), nested values JSON text."""
+    frame = pl.DataFrame([_flat(r) for r in records], infer_schema_length=None)
+    buffer = io.BytesIO()
+    frame.write_excel(buffer, worksheet="data", autofilter=True, freeze_panes=(1, 0))
+    return buffer.getvalue()

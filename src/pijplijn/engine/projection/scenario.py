@@ -122,6 +122,49 @@ def find(session: Session | None, content: ProjectionContent, name: str | None) 
     )
 
 
+CUSTOM = "eigen-scenario"
+MAX_CHANGE = 5.0
+"""The largest change a lever accepts from a slider or the API (+500%)."""
+
+
+def parse_levers(text: str) -> dict[str, float]:
+    """Return ``{lever: change}`` from ``id:change,id:change`` (changes as fractions, e.g.
+    ``instroom-vmbo-techniek:0.2`` for +20%). Raises ProjectionError naming the bad part."""
+    changes: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        lever, _, number = part.partition(":")
+        try:
+            changes[lever] = float(number)
+        except ValueError:
+            raise ProjectionError(
+                f"hefboom '{part[:60]}': verwacht id:verandering, bijv. instroom-vmbo-techniek:0.1"
+            ) from None
+    return changes
+
+
+def from_levers(
+    content: ProjectionContent, changes: dict[str, float], name: str = CUSTOM
+) -> ScenarioDef:
+    """Return a scenario of the pack's ready-made levers with the given changes (a lever at 0
+    is left out; no levers is the baseline). Raises ProjectionError for an unknown lever or
+    a change that is not a finite number within ±MAX_CHANGE."""
+    levers: list[LeverDef | LeverRefDef] = []
+    for lever, change in changes.items():
+        if content.lever(lever) is None:
+            known = ", ".join(str(x.id) for x in content.levers)
+            raise ProjectionError(f"onbekende hefboom '{lever[:60]}'; kies uit {known}")
+        if not (np.isfinite(change) and -MAX_CHANGE <= change <= MAX_CHANGE):
+            raise ProjectionError(
+                f"hefboom '{lever}': verandering {change} ligt niet tussen "
+                f"-{MAX_CHANGE} en {MAX_CHANGE}"
+            )
+        if change != 0:
+            levers.append(LeverRefDef(lever=lever, change=change))
+    if not levers:
+        return ScenarioDef(name=BASELINE, title="basis (geen hefbomen)")
+    return ScenarioDef(name=name, title="Eigen scenario", levers=levers)
+
+
 def schedule(
     estimate: Estimate, resolved: Resolved, horizon: int
 ) -> tuple[Schedule, list[LeverInfo]]:

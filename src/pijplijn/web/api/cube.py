@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -18,12 +18,14 @@ from pijplijn.web.deps import SessionDep
 from pijplijn.web.negotiate import (
     JSON_CSV,
     ListFormat,
+    TableFormatParam,
     chosen_format,
     etag_for,
     list_responses,
     listing,
     not_modified,
     records_response,
+    table_format,
 )
 from pijplijn.web.problems import ERROR_RESPONSES
 
@@ -31,7 +33,6 @@ router = APIRouter(prefix="/api/v1", tags=["kubus"], responses=ERROR_RESPONSES)
 
 MAX_PAGE_SIZE = 1000
 Code = Annotated[str, Query(max_length=64, pattern=r"^[\w@.\- &/()',]*$")]
-FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 """Plain lists come as JSON or CSV; only observations also come as Parquet."""
 
 
@@ -45,20 +46,20 @@ class RegionOut(BaseModel):
 @router.get(
     "/datasets", response_model=None, responses=JSON_CSV, summary="Geladen datasets met herkomst"
 )
-def datasets(request: Request, session: SessionDep, format: FormatParam = None) -> Response:
+def datasets(request: Request, session: SessionDep, format: TableFormatParam = None) -> Response:
     """Every loaded dataset: source, publisher, licence, sha256, loader, periods, rows, status."""
     records = [d.model_dump(mode="json") for d in list_datasets(session)]
     return listing(
         request,
         data_version(session),
         records,
-        chosen_format(request, ListFormat(format) if format else None),
+        table_format(request, format),
         "datasets",
     )
 
 
 @router.get("/regions", response_model=None, responses=JSON_CSV, summary="Regio's en regiosets")
-def regions(request: Request, session: SessionDep, format: FormatParam = None) -> Response:
+def regions(request: Request, session: SessionDep, format: TableFormatParam = None) -> Response:
     """Every region code usable as ``region=``: gemeenten, provinces, landsdelen, sets."""
     records = [
         RegionOut(code=r.code, name=r.name, kind=r.kind, parent=r.parent_code).model_dump()
@@ -68,7 +69,7 @@ def regions(request: Request, session: SessionDep, format: FormatParam = None) -
         request,
         data_version(session),
         records,
-        chosen_format(request, ListFormat(format) if format else None),
+        table_format(request, format),
         "regions",
     )
 
@@ -79,9 +80,11 @@ def regions(request: Request, session: SessionDep, format: FormatParam = None) -
     responses=JSON_CSV,
     summary="Versies van classificaties",
 )
-def classifications(request: Request, session: SessionDep, format: FormatParam = None) -> Response:
+def classifications(
+    request: Request, session: SessionDep, format: TableFormatParam = None
+) -> Response:
     """Every version of every classification, with the rules it added and removed."""
-    fmt = chosen_format(request, ListFormat(format) if format else None)
+    fmt = table_format(request, format)
     summaries: list[ClassificationSummary] = list_classifications(session)
     records = [s.model_dump(mode="json") for s in summaries]
     if fmt is not ListFormat.json:

@@ -2,36 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from pijplijn.engine.goals.scorecard import scorecard
 from pijplijn.engine.indicators.catalog import IndicatorSummary, summary
 from pijplijn.engine.indicators.evaluate import indicator_values
+from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
 from pijplijn.web.deps import CatalogDep, SessionDep
 from pijplijn.web.negotiate import (
     JSON_CSV,
     ListFormat,
-    chosen_format,
+    TableFormatParam,
     listing,
+    table_format,
+    unchanged,
 )
 from pijplijn.web.problems import ERROR_RESPONSES, not_found
 
 router = APIRouter(prefix="/api/v1", tags=["monitor"], responses=ERROR_RESPONSES)
+MAX_REGIONS = 5
+REGION_CODE = re.compile(r"[\w-]{1,32}")
 Id = Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9-]+$")]
-FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 
 
 @router.get("/indicators", response_model=None, responses=JSON_CSV, summary="De indicatorcatalogus")
 def indicators(
-    request: Request, session: SessionDep, catalog: CatalogDep, format: FormatParam = None
+    request: Request, session: SessionDep, catalog: CatalogDep, format: TableFormatParam = None
 ) -> Response:
     """Every indicator: titles, unit, direction, breakdowns, sources, definitions in words."""
     records = [s.model_dump(mode="json") for s in catalog.summaries()]
-    return listing(request, data_version(session), records, _format(request, format), "indicatoren")
+    return listing(
+        request, data_version(session), records, table_format(request, format), "indicatoren"
+    )
 
 
 @router.get(
@@ -59,48 +66,104 @@ def indicator_values_route(
     session: SessionDep,
     catalog: CatalogDep,
     indicator_id: Id,
-    region: Annotated[str, Query(max_length=32, pattern=r"^[\w-]+$")] = "twente",
+    region: Annotated[list[str] | None, Query(max_length=MAX_REGIONS)] = None,
     period: Annotated[list[str] | None, Query(max_length=40)] = None,
-    by: Annotated[str, Query(max_length=120, pattern=r"^[a-z_,]*$")] = "",
+    by: Annotated[str | None, Query(max_length=120, pattern=r"^[a-z_,]*$")] = None,
     classification: Annotated[str | None, Query(pattern=r"^[a-z]+(@[\w.]+)?$")] = None,
     since: Annotated[str | None, Query(max_length=20, pattern=r"^[\w-]+$")] = None,
-    format: FormatParam = None,
+    format: TableFormatParam = None,
 ) -> Response:
-    """The indicator's values for ``region``: per period and breakdown, with unit, flag, the
-    inputs used and the datasets they came from (the same function as ``pijplijn indicator``)."""
+    """The indicator's values for each ``region`` (default twente; repeat for a comparison):
+    per period and breakdown, with unit, flag, the inputs used and the datasets they came
+    from (the same function as ``pijplijn indicator``). ``by`` absent gives the indicator's
+    default breakdown, ``by=`` (empty) the totals."""
     try:
         catalog.get(indicator_id)
     except QueryError as exc:
         raise not_found(str(exc)) from None
-    values = indicator_values(
-        session,
-        catalog,
-        indicator_id,
-        region,
-        tuple(p[:20] for p in period or ()),
-        tuple(d for d in by.split(",") if d) or None,
-        classification,
-        None,
-        since,
+    version = data_version(session)
+    if answer := unchanged(request, version):
+        return answer
+    records = []
+    for code in region or ["twente"]:
+        if not REGION_CODE.fullmatch(code):
+            raise QueryError(f"ongeldige regio '{code[:32]}': verwacht een code zoals GM0153")
+        values = indicator_values(
+            session,
+            catalog,
+            indicator_id,
+            code,
+            tuple(p[:20] for p in period or ()),
+            None if by is None else tuple(d for d in by.split(",") if d),
+            classification,
+            None,
+            since,
+        )
+        records.extend(values.records())
+    return listing(
+        request,
+        version,
+        records,
+        table_format(request, format),
+        f"indicator-{indicator_id}",
     )
-    records = values.records()
+
+
+@router.get(
+    "/indicators/{indicator_id}/gemeenten",
+    response_model=None,
+    responses=JSON_CSV,
+    summary="Een indicator per gemeente van een regioset (voor kaarten)",
+)
+def indicator_gemeenten(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    indicator_id: Id,
+    region_set: Annotated[str, Query(max_length=32, pattern=r"^[\w-]+$")] = "twente",
+    period: Annotated[str | None, Query(max_length=20, pattern=r"^[\w-]+$")] = None,
+    format: TableFormatParam = None,
+) -> Response:
+    """The indicator's total per gemeente of ``region_set`` for ``period`` (the latest with
+    gemeente figures when absent): only a gemeente's own figures, otherwise ``value`` null
+    and flag ``missing``."""
+    try:
+        catalog.get(indicator_id)
+    except QueryError as exc:
+        raise not_found(str(exc)) from None
+    found = gemeente_values(session, catalog, indicator_id, region_set, period)
+    records = [
+        {"indicator": found.indicator, "period": found.period, **v.model_dump(), "unit": found.unit}
+        for v in found.values
+    ]
+    envelope = {
+        "provenance": {
+            "datasets": [s.dataset for s in found.sources],
+            "sources": [s.model_dump() for s in found.sources],
+        },
+        "periods": found.periods,
+    }
     return listing(
         request,
         data_version(session),
         records,
-        _format(request, format),
-        f"indicator-{indicator_id}",
+        table_format(request, format),
+        f"indicator-{indicator_id}-gemeenten",
+        envelope,
     )
 
 
 @router.get("/goals", response_model=None, responses=JSON_CSV, summary="Het scorebord")
 def goals(
-    request: Request, session: SessionDep, catalog: CatalogDep, format: FormatParam = None
+    request: Request, session: SessionDep, catalog: CatalogDep, format: TableFormatParam = None
 ) -> Response:
     """Every goal: baseline, target, latest measurement, progress, trend to the deadline with
     interval, status and partner shares (the same function as ``pijplijn goals``)."""
+    version = data_version(session)
+    if answer := unchanged(request, version):
+        return answer
     records = scorecard(session, catalog).records()
-    return listing(request, data_version(session), records, _format(request, format), "doelen")
+    return listing(request, version, records, table_format(request, format), "doelen")
 
 
 @router.get("/goals/{goal_id}", response_model=None, summary="Eén doel")
@@ -110,7 +173,3 @@ def goal(request: Request, session: SessionDep, catalog: CatalogDep, goal_id: Id
     if not found:
         raise not_found(f"onbekend doel '{goal_id}'")
     return listing(request, data_version(session), found, ListFormat.json, f"doel-{goal_id}")
-
-
-def _format(request: Request, format: str | None) -> ListFormat:
-    return chosen_format(request, ListFormat(format) if format else None)

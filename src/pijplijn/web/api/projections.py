@@ -9,20 +9,23 @@ from fastapi import APIRouter, Query, Request, Response
 
 from pijplijn.content.projection import load_projection
 from pijplijn.engine.projection import scenario as scenarios
+from pijplijn.engine.projection.model import ProjectionError
 from pijplijn.engine.projection.project import project
 from pijplijn.engine.version import data_version
 from pijplijn.web.deps import PackDep, SessionDep
 from pijplijn.web.negotiate import (
     JSON_CSV,
-    ListFormat,
-    chosen_format,
+    TableFormatParam,
     listing,
+    table_format,
+    unchanged,
 )
 from pijplijn.web.problems import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["projecties"], responses=ERROR_RESPONSES)
-FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 MAX_DRAWS = 2000
+MAX_STATES = 20
+LEVERS_PATTERN = r"^([a-z0-9-]{1,60}:-?[0-9]{1,3}(\.[0-9]{1,6})?,?){0,20}$"
 
 
 @router.get(
@@ -32,14 +35,14 @@ MAX_DRAWS = 2000
     summary="Opgeslagen scenario's en de hefbomen van het pakket",
 )
 def scenario_list(
-    request: Request, session: SessionDep, pack: PackDep, format: FormatParam = None
+    request: Request, session: SessionDep, pack: PackDep, format: TableFormatParam = None
 ) -> Response:
     """Every saved scenario version, then the pack's scenarios and ready-made levers."""
     records = [
         s.model_dump(mode="json") for s in scenarios.list_scenarios(session, load_projection(pack))
     ]
     return listing(
-        request, data_version(session), records, _format(request, format), "scenarios", {}
+        request, data_version(session), records, table_format(request, format), "scenarios", {}
     )
 
 
@@ -56,19 +59,35 @@ def projection(
     region: Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")] = None,
     horizon: Annotated[int | None, Query(ge=2000, le=2060)] = None,
     scenario: Annotated[str | None, Query(max_length=80, pattern=r"^[a-z0-9-]+$")] = None,
+    levers: Annotated[str | None, Query(max_length=600, pattern=LEVERS_PATTERN)] = None,
+    state: Annotated[list[str] | None, Query(max_length=MAX_STATES)] = None,
+    table: Literal["series", "gap"] = "series",
     draws: Annotated[int | None, Query(ge=1, le=MAX_DRAWS)] = None,
     seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
-    format: FormatParam = None,
+    format: TableFormatParam = None,
 ) -> Response:
     """Per series (state) and year: the median ``value``, the 80% interval ``low``-``high``
-    and the 95% interval, for the baseline or a named scenario (names only: no files)."""
+    and the 95% interval, for the baseline, a named scenario (names only: no files) or the
+    pack's levers set by ``levers=id:change,...`` (what the Scenario's page sliders send).
+    ``state`` keeps only those series; ``table=gap`` gives the coverage of
+    vervangingsvraag per niveau and year instead."""
+    version = data_version(session)
+    if answer := unchanged(request, version):
+        return answer
     content = load_projection(pack)
+    if scenario and levers is not None:
+        raise ProjectionError("kies scenario of levers, niet allebei")
+    spec = (
+        scenarios.from_levers(content, scenarios.parse_levers(levers))
+        if levers is not None
+        else scenarios.find(session, content, scenario)
+    )
     result = project(
         session,
         content,
         region or pack.pack.default_region,
         horizon=horizon,
-        scenario=scenarios.find(session, content, scenario),
+        scenario=spec,
         draws=draws,
         seed=seed,
     )
@@ -82,11 +101,16 @@ def projection(
         "warnings": result.warnings,
         "provenance": {"rates": [r.model_dump(mode="json") for r in result.rates]},
     }
-    records = [p.model_dump(mode="json") for p in result.series]
+    chosen = set(state or ())
+    rows = result.gap if table == "gap" else result.series
+    records = [
+        p.model_dump(mode="json") for p in rows if not chosen or getattr(p, "state", None) in chosen
+    ]
     return listing(
-        request, data_version(session), records, _format(request, format), "projectie", envelope
+        request,
+        version,
+        records,
+        table_format(request, format),
+        "projectie",
+        envelope,
     )
-
-
-def _format(request: Request, format: str | None) -> ListFormat:
-    return chosen_format(request, ListFormat(format) if format else None)

@@ -1,73 +1,221 @@
 """Indicatoren: the catalogue, and per indicator its series for Twente, Overijssel and the
-Netherlands, with the table behind the chart, a CSV download and the sources."""
+Netherlands with the goal line, a breakdown chosen by the reader, and a map of the gemeenten.
+Every chart comes with its table, CSV/XLSX downloads and its sources (a ChartBlock)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pijplijn import charts
+from pijplijn.content.loader import ContentPack
+from pijplijn.engine.goals.scorecard import scorecard
 from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary, summary
 from pijplijn.engine.indicators.evaluate import indicator_values
+from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.results import Source
 from pijplijn.errors import QueryError
-from pijplijn.web.deps import CatalogDep, SessionDep
+from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
+from pijplijn.web.pages.blocks import ChartBlock, Column
 from pijplijn.web.pages.common import render
 from pijplijn.web.problems import not_found
 
 router = APIRouter(include_in_schema=False)
 COMPARED = ("twente", "PV23", "NL01")
+MIN_GEMEENTEN = 2
+"""A map needs figures of at least this many gemeenten; otherwise the data is not per gemeente."""
 
 
 class IndicatorPage(BaseModel):
     indicator: IndicatorSummary
-    rows: list[dict[str, Any]]
-    chart: dict[str, Any] | None
-    sources: list[Source]
+    region: str
+    by: str | None
+    compare: ChartBlock
+    breakdown: ChartBlock | None
+    map: ChartBlock | None
+    map_period: str | None
+    map_periods: list[str]
     notes: list[str]
 
 
-def indicator_page(session: Session, catalog: Catalog, indicator_id: str) -> IndicatorPage:
-    """Return the indicator's totals per period for the compared regions (a region the
-    indicator cannot be computed for is left out, with the reason as a note)."""
+def indicator_page(
+    session: Session,
+    catalog: Catalog,
+    pack: ContentPack,
+    indicator_id: str,
+    region: str,
+    by: str | None = None,
+    map_period: str | None = None,
+) -> IndicatorPage:
+    """Return the indicator page: the region comparison with goal lines, the breakdown ``by``
+    for ``region`` (when asked), and the map of the pack's gemeenten (when the data is per
+    gemeente). A region the indicator cannot be computed for becomes a note."""
     indicator = summary(catalog.get(indicator_id))
+    notes: list[str] = []
+    compare = _compare(session, catalog, indicator, notes)
+    breakdown = _breakdown(session, catalog, indicator, region, by) if by else None
+    gemeenten, shown, periods = _map(session, catalog, pack, indicator, map_period)
+    return IndicatorPage(
+        indicator=indicator,
+        region=region,
+        by=by,
+        compare=compare,
+        breakdown=breakdown,
+        map=gemeenten,
+        map_period=shown,
+        map_periods=periods,
+        notes=notes,
+    )
+
+
+def _compare(
+    session: Session, catalog: Catalog, indicator: IndicatorSummary, notes: list[str]
+) -> ChartBlock:
     rows: list[dict[str, Any]] = []
     sources: dict[int, Source] = {}
-    notes: list[str] = []
     for region in COMPARED:
         try:
-            values = indicator_values(session, catalog, indicator_id, region)
+            values = indicator_values(session, catalog, indicator.id, region, by=[])
         except QueryError as exc:
             notes.append(f"{region}: {exc}")
             continue
-        for value in values.values:
-            if not value.keys:
-                rows.append(
-                    {
-                        "region": region,
-                        "period": value.period,
-                        "value": value.value,
-                        "flag": value.flag,
-                        "exact": value.exact,
-                    }
-                )
+        rows.extend(
+            {
+                "region": values.region,
+                "period": v.period,
+                "value": v.value,
+                "flag": v.flag,
+                "exact": v.exact,
+            }
+            for v in values.values
+        )
         sources.update({s.dataset: s for s in values.sources})
-    chart = charts.series_chart(
+    goals = _goal_lines(session, catalog, indicator.id)
+    spec = charts.series_chart(
         rows,
         indicator.unit,
         indicator.title,
-        f"{indicator.title}: {', '.join(COMPARED)} per periode.",
+        f"{indicator.title}: {', '.join(COMPARED)} per periode"
+        + (", met de doellijn (zwart gestippeld)." if goals else "."),
+        goal_lines=goals,
     )
-    return IndicatorPage(
-        indicator=indicator,
+    return ChartBlock(
+        id="series",
+        spec=spec if rows else None,
+        unit=indicator.unit,
+        columns=[
+            Column(key="region", label="regio"),
+            Column(key="period", label="periode"),
+            Column(key="value", label="waarde", numeric=True),
+            Column(key="flag", label="vlag"),
+        ],
         rows=rows,
-        chart=chart if rows else None,
+        data_url=f"/api/v1/indicators/{indicator.id}/values?"
+        + urlencode([("region", r) for r in COMPARED] + [("by", "")]),
         sources=list(sources.values()),
-        notes=notes,
     )
+
+
+def _goal_lines(session: Session, catalog: Catalog, indicator_id: str) -> list[dict[str, Any]]:
+    """Return per goal on this indicator (whole region, no selection) its baseline and its
+    target at the deadline, as points of a line."""
+    points = []
+    for goal in scorecard(session, catalog).goals:
+        if goal.indicator != indicator_id or goal.filters or goal.region not in COMPARED:
+            continue
+        if goal.baseline.value is None or goal.target.value is None:
+            continue
+        label = f"doel: {goal.title}"
+        points.append({"goal": label, "period": goal.baseline.period, "value": goal.baseline.value})
+        deadline = str(goal.target.deadline.year)
+        points.append({"goal": label, "period": deadline, "value": goal.target.value})
+    return points
+
+
+def _breakdown(
+    session: Session, catalog: Catalog, indicator: IndicatorSummary, region: str, by: str
+) -> ChartBlock:
+    values = indicator_values(session, catalog, indicator.id, region, by=[by])
+    labels = values.labels.get(by, {})
+    rows = [
+        {
+            by: labels.get(str(v.keys.get(by)), v.keys.get(by)),
+            "period": v.period,
+            "value": v.value,
+            "flag": v.flag,
+            "exact": v.exact,
+        }
+        for v in values.values
+    ]
+    spec = charts.series_chart(
+        rows,
+        indicator.unit,
+        f"{indicator.title}, naar {by}",
+        f"{indicator.title} in {values.region} per periode, uitgesplitst naar {by}.",
+        colour=by,
+    )
+    query = urlencode({"region": region, "by": by})
+    return ChartBlock(
+        id="breakdown",
+        spec=spec if rows else None,
+        unit=indicator.unit,
+        columns=[
+            Column(key=by, label=by),
+            Column(key="period", label="periode"),
+            Column(key="value", label="waarde", numeric=True),
+            Column(key="flag", label="vlag"),
+        ],
+        rows=rows,
+        data_url=f"/api/v1/indicators/{indicator.id}/values?{query}",
+        sources=values.sources,
+    )
+
+
+def _map(
+    session: Session,
+    catalog: Catalog,
+    pack: ContentPack,
+    indicator: IndicatorSummary,
+    period: str | None,
+) -> tuple[ChartBlock | None, str | None, list[str]]:
+    """Return the map block, its period and every period with gemeente figures."""
+    region_set = pack.pack.default_region
+    if pack.shapes is None:
+        return None, None, []
+    found = gemeente_values(session, catalog, indicator.id, region_set, period)
+    with_value = [v for v in found.values if v.value is not None]
+    if len(with_value) < MIN_GEMEENTEN or found.period is None:
+        return None, None, []
+    rows = [v.model_dump() for v in found.values]
+    spec = charts.choropleth_chart(
+        pack.shapes,
+        rows,
+        indicator.unit,
+        f"{indicator.title} per gemeente, {found.period}",
+        f"Kaart van de {len(found.values)} gemeenten van {region_set}: {indicator.title} in "
+        f"{found.period}; grijs is geen eigen cijfer.",
+    )
+    query = urlencode({"region_set": region_set, "period": found.period})
+    block = ChartBlock(
+        id="map",
+        spec=spec,
+        unit=indicator.unit,
+        columns=[
+            Column(key="code", label="code"),
+            Column(key="name", label="gemeente"),
+            Column(key="value", label="waarde", numeric=True),
+            Column(key="flag", label="vlag"),
+        ],
+        rows=rows,
+        data_url=f"/api/v1/indicators/{indicator.id}/gemeenten?{query}",
+        sources=found.sources,
+        attribution=str(pack.shapes.get("attribution", "")),
+    )
+    return block, found.period, found.periods
 
 
 @router.get("/indicatoren")
@@ -84,13 +232,18 @@ def indicator(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
+    pack: PackDep,
     indicator_id: Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9-]+$")],
+    region: Annotated[str, Query(max_length=32, pattern=r"^[\w-]+$")] = "twente",
+    by: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")] = None,
+    map_period: Annotated[str | None, Query(max_length=20, pattern=r"^[\w-]+$")] = None,
 ) -> Response:
     try:
         catalog.get(indicator_id)
     except QueryError as exc:
         raise not_found(str(exc)) from None
-    page = indicator_page(session, catalog, indicator_id)
+    # A parameter the indicator does not allow raises QueryError: a 400 problem page.
+    page = indicator_page(session, catalog, pack, indicator_id, region, by, map_period)
     return render(
         request,
         "indicator.html",

@@ -1,0 +1,47 @@
+"""A chart with the table behind it: every chart on a page is one ChartBlock, rendered by
+``templates/macros/chart_block.html`` as the chart, a "Data" tab with the table and CSV/XLSX
+downloads, and a "Bron" note naming the datasets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from pijplijn.engine.indicators.results import Source
+
+
+class Column(BaseModel):
+    key: str
+    label: str
+    numeric: bool = False
+
+
+class ChartBlock(BaseModel):
+    """One chart, its table and where both came from."""
+
+    id: str
+    """The HTML id prefix of the chart, its spec and its table."""
+    spec: dict[str, Any] | None
+    """The Vega-Lite spec; None when there is nothing to draw (the table says why)."""
+    unit: str
+    """How numeric cells are formatted: ``share``/``growth`` as %, ``count`` as whole numbers."""
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    data_url: str
+    """The API URL of the same table; ``format=csv`` and ``format=xlsx`` give downloads."""
+    sources: list[Source]
+    attribution: str | None = None
+
+    @property
+    def title(self) -> str:
+        return str((self.spec or {}).get("title", ""))
+
+    @property
+    def description(self) -> str:
+        return str((self.spec or {}).get("description", ""))
+
+    def download(self, fmt: str) -> str:
+        """Return the URL of this table as ``fmt`` (csv or xlsx)."""
+        separator = "&" if "?" in self.data_url else "?"
+        return f"{self.data_url}{separator}format={fmt}"

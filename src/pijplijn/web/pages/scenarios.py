@@ -1,0 +1,328 @@
+"""Scenario's: the pack's levers as sliders; the projection and the coverage of
+vervangingsvraag recompute for every slider position, next to the baseline, with 80%
+intervals. The model is estimated once per data version (``prepared_for``); each position
+only runs it (``run``), which keeps a recomputation well under 150 ms."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import yaml
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from pijplijn import charts
+from pijplijn.content.loader import ContentPack
+from pijplijn.content.projection import ProjectionContent, ScenarioDef, load_projection
+from pijplijn.engine.cache import cached
+from pijplijn.engine.datasets import list_datasets
+from pijplijn.engine.indicators.results import Source
+from pijplijn.engine.projection import scenario as scenarios
+from pijplijn.engine.projection.model import ProjectionError
+from pijplijn.engine.projection.project import prepared_for, run
+from pijplijn.engine.projection.results import GapPoint, Projection, SeriesPoint
+from pijplijn.web.deps import PackDep, SessionDep
+from pijplijn.web.pages.blocks import ChartBlock, Column
+from pijplijn.web.pages.common import render
+
+router = APIRouter(include_in_schema=False)
+LIVE_DRAWS = 1000
+"""Draws per recomputation: enough for stable 80% intervals, fast enough for a slider."""
+KEY_STAGES = ("mbo", "hbo")
+"""The series on the page: the domain's mbo students and hbo first-years."""
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,59}$"
+
+
+class LeverSlider(BaseModel):
+    id: str
+    title: str
+    goal: str | None
+    note: str | None
+    mode: str
+    default: float
+    """The lever's change in the pack (a fraction for relative levers)."""
+    value: float
+    maximum: float
+    step: float
+
+
+class KeyFigure(BaseModel):
+    label: str
+    period: str
+    baseline: float
+    scenario: float
+    low: float
+    high: float
+    unit: str
+
+
+class ScenarioPage(BaseModel):
+    region: str
+    base_year: int
+    horizon: int
+    draws: int
+    scenario: ScenarioDef
+    sliders: list[LeverSlider]
+    figures: list[KeyFigure]
+    blocks: list[ChartBlock]
+    query: str
+    """The sliders as a query string: a permalink to this scenario."""
+    notes: list[str]
+
+
+def scenario_page(
+    session: Session, pack: ContentPack, changes: dict[str, float], region: str | None = None
+) -> ScenarioPage:
+    """Return the projection of ``region`` (the pack's default) under the pack's levers set
+    to ``changes`` (fractions; absent levers at 0), next to the baseline. Raises
+    ProjectionError for an unknown lever or an impossible change."""
+    content = load_projection(pack)
+    spec = scenarios.from_levers(content, changes)
+    region = region or pack.pack.default_region
+    prepared = prepared_for(session, content, region)
+    baseline = cached(
+        session,
+        ("scenario-page.baseline", region.lower(), LIVE_DRAWS),
+        lambda: run(prepared, draws=LIVE_DRAWS),
+    )
+    result = run(prepared, scenario=spec, draws=LIVE_DRAWS) if spec.levers else baseline
+    used = _sources(session, result)
+    query = urlencode({k: _percent(v) for k, v in changes.items() if v})
+    lever_query = ",".join(f"{k}:{v:g}" for k, v in changes.items() if v)
+    return ScenarioPage(
+        region=result.region,
+        base_year=result.base_year,
+        horizon=result.horizon,
+        draws=LIVE_DRAWS,
+        scenario=spec,
+        sliders=_sliders(content, changes),
+        figures=_figures(content, baseline, result),
+        blocks=[
+            *(
+                _stage_block(content, stage, baseline, result, lever_query, used)
+                for stage in KEY_STAGES
+            ),
+            _gap_block(baseline, result, lever_query, used),
+        ],
+        query=query,
+        notes=[*result.notes, *result.warnings],
+    )
+
+
+def _sliders(content: ProjectionContent, changes: dict[str, float]) -> list[LeverSlider]:
+    sliders = []
+    for lever in content.levers:
+        assert lever.id is not None  # pack levers always have an id (content validation)
+        sliders.append(
+            LeverSlider(
+                id=lever.id,
+                title=lever.title or lever.id,
+                goal=lever.goal,
+                note=lever.note,
+                mode=lever.mode,
+                default=lever.change,
+                value=changes.get(lever.id, 0.0),
+                maximum=max(0.5, round(3 * abs(lever.change), 2)),
+                step=0.01,
+            )
+        )
+    return sliders
+
+
+def _state(content: ProjectionContent, stage: str) -> str:
+    return f"{stage}:{content.domain}"
+
+
+def _figures(
+    content: ProjectionContent, baseline: Projection, result: Projection
+) -> list[KeyFigure]:
+    """Return the key series at the horizon: baseline, scenario and its 80% interval."""
+    figures = []
+    for stage in KEY_STAGES:
+        state = _state(content, stage)
+        try:
+            base, own = baseline.point(state, baseline.horizon), result.point(state, result.horizon)
+        except KeyError:
+            continue
+        figures.append(
+            KeyFigure(
+                label=own.label,
+                period=own.period,
+                baseline=base.value,
+                scenario=own.value,
+                low=own.low,
+                high=own.high,
+                unit="count",
+            )
+        )
+    return figures
+
+
+def _stage_block(
+    content: ProjectionContent,
+    stage: str,
+    baseline: Projection,
+    result: Projection,
+    lever_query: str,
+    sources: list[Source],
+) -> ChartBlock:
+    state = _state(content, stage)
+    rows = [
+        _series_row(p, name)
+        for name, projection in _both(baseline, result)
+        for p in projection.series
+        if p.state == state
+    ]
+    label = rows[0]["label"] if rows else state
+    return ChartBlock(
+        id=f"projectie-{stage}",
+        spec=charts.band_chart(
+            rows,
+            "count",
+            f"Projectie: {label}",
+            f"{label} in {result.region}, {result.base_year}–{result.horizon}: mediaan en "
+            "80%-marge, basis en scenario.",
+        )
+        if rows
+        else None,
+        unit="count",
+        columns=_band_columns(),
+        rows=rows,
+        data_url=_api_url(result, lever_query, state=state),
+        sources=sources,
+    )
+
+
+def _gap_block(
+    baseline: Projection, result: Projection, lever_query: str, sources: list[Source]
+) -> ChartBlock:
+    rows = [
+        _gap_row(g, name) for name, projection in _both(baseline, result) for g in projection.gap
+    ]
+    return ChartBlock(
+        id="dekking",
+        spec=charts.band_chart(
+            rows,
+            "share",
+            "Dekking van de vervangingsvraag",
+            f"Instromers op de arbeidsmarkt gedeeld door vervangings- en uitbreidingsvraag, "
+            f"per mbo-niveau, {result.base_year}–{result.horizon}: basis en scenario.",
+        )
+        if rows
+        else None,
+        unit="share",
+        columns=_band_columns(),
+        rows=rows,
+        data_url=_api_url(result, lever_query, table="gap"),
+        sources=sources,
+    )
+
+
+def _sources(session: Session, result: Projection) -> list[Source]:
+    """Return the datasets behind the projection's observed inputs and estimated rates."""
+    used = {d for i in result.inputs for d in i.datasets} | {
+        d for r in result.rates for d in r.datasets
+    }
+    return [
+        Source(dataset=d.id, source_key=d.source_key, title=d.title, publisher=d.publisher)
+        for d in list_datasets(session)
+        if d.id in used
+    ]
+
+
+def _both(baseline: Projection, result: Projection) -> list[tuple[str, Projection]]:
+    if result is baseline:
+        return [("basis", baseline)]
+    return [("basis", baseline), ("scenario", result)]
+
+
+def _series_row(point: SeriesPoint, name: str) -> dict[str, Any]:
+    return {
+        "series": name,
+        "label": point.label,
+        "period": point.period,
+        "value": point.value,
+        "low": point.low,
+        "high": point.high,
+    }
+
+
+def _gap_row(point: GapPoint, name: str) -> dict[str, Any]:
+    return {
+        "series": f"{name}, niveau {point.level}",
+        "label": f"niveau {point.level} {point.domain}",
+        "period": point.period,
+        "value": point.coverage,
+        "low": point.coverage_low,
+        "high": point.coverage_high,
+    }
+
+
+def _band_columns() -> list[Column]:
+    return [
+        Column(key="series", label="reeks"),
+        Column(key="period", label="jaar"),
+        Column(key="value", label="mediaan", numeric=True),
+        Column(key="low", label="80% laag", numeric=True),
+        Column(key="high", label="80% hoog", numeric=True),
+    ]
+
+
+def _api_url(result: Projection, lever_query: str, **extra: str) -> str:
+    query = {"region": result.region, "levers": lever_query, "draws": str(LIVE_DRAWS), **extra}
+    return "/api/v1/projections?" + urlencode(query)
+
+
+def _percent(fraction: float) -> str:
+    return f"{100 * fraction:g}"
+
+
+def changes_from(request: Request, content: ProjectionContent) -> dict[str, float]:
+    """Return the slider positions in the query (``lever-id=percent``) as fractions; other
+    parameters are ignored. Raises ProjectionError for a value that is not a number."""
+    changes = {}
+    for lever in content.levers:
+        assert lever.id is not None
+        text = request.query_params.get(lever.id)
+        if text is None or text == "":
+            continue
+        try:
+            changes[lever.id] = float(text[:12]) / 100
+        except ValueError:
+            raise ProjectionError(
+                f"hefboom '{lever.id}': verwacht een percentage, bijv. 10"
+            ) from None
+    return changes
+
+
+@router.get("/scenarios")
+def scenario_view(
+    request: Request,
+    session: SessionDep,
+    pack: PackDep,
+    region: Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")] = None,
+) -> Response:
+    page = scenario_page(session, pack, changes_from(request, load_projection(pack)), region)
+    return render(request, "scenarios.html", {"page": page, "json_url": page.blocks[0].data_url})
+
+
+@router.get("/scenarios/scenario.yaml")
+def scenario_file(
+    request: Request,
+    pack: PackDep,
+    name: Annotated[str, Query(pattern=NAME_PATTERN)] = scenarios.CUSTOM,
+) -> Response:
+    """The sliders as a scenario file for ``pijplijn scenarios save`` (saving from the web
+    needs an account)."""
+    content = load_projection(pack)
+    spec = scenarios.from_levers(content, changes_from(request, content), name=name)
+    body = yaml.safe_dump(
+        spec.model_dump(mode="json", exclude_defaults=True), allow_unicode=True, sort_keys=False
+    )
+    return Response(
+        body,
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'},
+    )
