@@ -108,6 +108,31 @@ def set_disabled(session: Session, actor: Actor, user: User, disabled: bool) -> 
     return user
 
 
+def set_role(
+    session: Session, actor: Actor, user: User, role: str, organisation_id: int | None
+) -> User:
+    """Change a user's role (and organisation); the raised version ends its sessions, so the
+    new rights apply at once. Raises UserError for an unknown role or a redacteur without an
+    organisation."""
+    _require_manage(actor)
+    if role not in ROLES:
+        raise UserError(f"onbekende rol '{role}'; kies uit {', '.join(ROLES)}")
+    if role == "redacteur" and organisation_id is None:
+        raise UserError("een redacteur hoort bij een organisatie")
+    if organisation_id is not None:
+        organisation = session.get(Organisation, organisation_id)
+        if organisation is None or organisation.archived_at is not None:
+            raise UserError(f"organisatie {organisation_id} bestaat niet of is gearchiveerd")
+    if (user.role, user.organisation_id) != (role, organisation_id):
+        before = snapshot(user)
+        user.role = role
+        user.organisation_id = organisation_id
+        user.version += 1
+        session.flush()
+        record_change(session, actor, "user", user.id, "update", before, snapshot(user))
+    return user
+
+
 def reset_password(session: Session, actor: Actor, user: User, password: str) -> User:
     """Set a new password (policy-checked), clear the lockout; the raised version ends the
     user's sessions."""
