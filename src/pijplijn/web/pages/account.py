@@ -62,7 +62,7 @@ def _login_page(
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
-        path="/inloggen",
+        path="/",
     )
     return response
 
@@ -89,7 +89,6 @@ async def login(request: Request, session: SessionDep) -> Response:
     # login (session fixation) is never reused.
     response = see_other(target)
     set_session_cookie(request, response, new_session(result.user.id, result.user.version))
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/inloggen")
     return response
 
 
