@@ -45,6 +45,11 @@ def _state(world: World) -> tuple[int, int, int, str]:
         )
 
 
+def _kept(world: World) -> set[Path]:
+    """The files in the upload folder."""
+    return {p for p in world.upload_dir.rglob("*") if p.is_file()}
+
+
 def _template_csv(rows: list[str]) -> bytes:
     return (
         "organisation,project,period,role,pupils,students,teachers,companies,note\n"
@@ -133,6 +138,7 @@ def test_over_size_is_refused_before_parsing(world: World, monkeypatch: pytest.M
         raise AssertionError("parsed a file over the limit")
 
     monkeypatch.setattr(uploads, "parse_participation", must_not_parse)
+    kept = _kept(world)
     with world.client(upload_max_bytes=4096) as client:
         csrf = log_in(client, EMAILS["beheerder"])
         before = _state(world)
@@ -162,7 +168,7 @@ def test_over_size_is_refused_before_parsing(world: World, monkeypatch: pytest.M
         )
         assert streamed.status_code == 413
     assert _state(world) == before
-    assert not [p for p in world.upload_dir.rglob("*") if p.is_file()]
+    assert _kept(world) == kept
 
 
 def _zip_bomb() -> bytes:
@@ -185,6 +191,7 @@ def _huge_sheet(tmp_path: Path) -> bytes:
 
 def test_zip_bomb_and_huge_sheet_are_refused_cleanly(world: World, tmp_path: Path) -> None:
     bomb, huge = _zip_bomb(), _huge_sheet(tmp_path)
+    kept = _kept(world)
     assert len(bomb) < 100_000  # 20 MB of zeros packs tiny: the ratio gives it away
     with world.client() as client:
         csrf = log_in(client, EMAILS["beheerder"])
@@ -196,7 +203,7 @@ def test_zip_bomb_and_huge_sheet_are_refused_cleanly(world: World, tmp_path: Pat
         as_template = _post_file(client, "/beheer/deelname/upload", csrf, "bom.csv", bomb)
         assert as_template.status_code == 400
     assert _state(world) == before
-    assert not [p for p in world.upload_dir.rglob("*") if p.is_file()]
+    assert _kept(world) == kept
 
 
 def test_a_duo_file_previews_its_findings_and_imports_on_confirm(

@@ -15,6 +15,8 @@ class User(Base):
     """A person who logs in: a ``beheerder``, a ``redacteur`` of an organisation or a
     ``lezer``."""
 
+    __not_data__ = True
+    """Account bookkeeping: writing it does not raise the data version."""
     __tablename__ = "app_user"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -40,6 +42,8 @@ class User(Base):
 class ApiToken(Base):
     """A personal API token: shown once, stored as its SHA-256, revocable."""
 
+    __not_data__ = True
+    """Account bookkeeping: writing it does not raise the data version."""
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -56,6 +60,8 @@ class ApiToken(Base):
 class LoginAttempt(Base):
     """One login attempt, for throttling per account and per IP address."""
 
+    __not_data__ = True
+    """Account bookkeeping: writing it does not raise the data version."""
     __tablename__ = "login_attempt"
     __table_args__ = (
         Index("ix_login_attempt_email_at", "email", "at"),

@@ -146,8 +146,6 @@ async def change_role(
     return see_other("/beheer/gebruikers?opgeslagen=1")
 
 
-
-
 @router.get("/beheer/audit")
 def audit_page(
     request: Request,

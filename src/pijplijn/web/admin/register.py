@@ -2,7 +2,6 @@
 archive, restore). Every change goes through ``register.service``, which checks the rights
 again, validates, writes the audit record and enforces the version the edit was based on."""
 
-
 # No ``from __future__ import annotations`` here: the routes are made in a loop and their
 # dependency annotations must be evaluated at definition time, from the enclosing function.
 from typing import Annotated, Any
