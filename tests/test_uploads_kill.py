@@ -4,6 +4,7 @@ file is half sent, and again while its confirmed import is being written."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -194,7 +195,5 @@ def _kill_during_confirm(world: World, path: Path, delay: float) -> str:
 
 
 def _ignore_errors(client: httpx.Client, url: str, csrf: str) -> None:
-    try:
+    with contextlib.suppress(httpx.HTTPError):  # the server is killed under it
         client.post(url, data={"csrf": csrf, "kind": ""})
-    except httpx.HTTPError:
-        pass  # the server was killed under it
