@@ -62,6 +62,8 @@ def test_acceptance_as_a_new_user(database_url: str, tmp_path: Path) -> None:
         assert _goal(public) == {} or _goal(public).get("value") is None
         before_article = _goal_article(public)
         etag = public.get(f"/api/v1/goals/{GOAL}").headers["etag"]
+        indicator = "/indicatoren/bedrijvenparticipatie-register"
+        assert '"period": "2024"' not in public.get(indicator).text
         # 2. Log in.
         csrf = log_in(beheer, "regie@example.nl")
         # 3. An organisation and its redacteur.
@@ -134,6 +136,7 @@ def test_acceptance_as_a_new_user(database_url: str, tmp_path: Path) -> None:
         after_article = _goal_article(public)
         assert after_article != before_article and "2024:" in after_article
         assert public.get(f"/api/v1/goals/{GOAL}").headers["etag"] != etag
+        assert '"period": "2024", "region": "twente"' in public.get(indicator).text
         # 6. As the beheerder: the audit trail, and restore the earlier value (120).
         trail = beheer.get(f"/beheer/audit?entity=participation&id={record_id}")
         assert trail.status_code == 200
