@@ -159,3 +159,24 @@ def test_uploads_never_fail_and_previews_write_nothing(
             assert _counts(world) == before
 
     post()
+
+
+def test_unicode_digits_are_refused_not_crashing(
+    world: World, client: tuple[TestClient, str]
+) -> None:
+    # "²".isdigit() is True in Python, but int("²") raises: found by fuzzing (issue 7).
+    test_client, csrf = client
+    before = _counts(world)
+    template = "organisation,project,period,pupils\n12345678,jetnet,2024,²\n".encode()
+    response = test_client.post(
+        "/beheer/deelname/upload",
+        data={"csrf": csrf},
+        files={"file": ("t.csv", template, "text/csv")},
+    )
+    assert response.status_code == 400 and "geheel getal" in response.text
+    edit = test_client.post(
+        f"/beheer/deelname/{world.participation_a}/archiveren",
+        data={"csrf": csrf, "expected_version": "²"},
+    )
+    assert edit.status_code == 409
+    assert _counts(world) == before

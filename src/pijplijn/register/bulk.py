@@ -155,7 +155,7 @@ def _row(
         text = values.get(column, "")
         if not text:
             data[column] = None
-        elif not text.isdigit():
+        elif not (text.isascii() and text.isdigit()):  # "²".isdigit() is True
             issues.append(
                 CellTypeIssue.from_row(position, column, text, "geheel getal (leeg: onbekend)")
             )

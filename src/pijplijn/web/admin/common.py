@@ -47,6 +47,8 @@ def writing(request: Request) -> Iterator[Session]:
 
 def form_int(value: object) -> int | None:
     """Return a form value as an int, or None when it is absent or not a whole number."""
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    # ASCII only: "²".isdigit() is True, but int("²") fails.
+    if text.isascii() and text.isdigit() and len(text) < 12:
+        return int(text)
     return None

@@ -81,7 +81,7 @@ async def read_upload_form(request: Request, limit: int) -> FormData:
     UploadRefused(413) as soon as the body is larger (a declared Content-Length over the
     limit is refused before anything is read)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise UploadRefused(413, f"het bestand is te groot: hoogstens {limit:,} bytes")
     limited = Request(request.scope, _limited(request.receive, limit))
     try:
