@@ -151,8 +151,11 @@ def test_logout_ends_the_session_even_for_a_copied_cookie(world: World) -> None:
 def test_login_redirect_stays_on_this_site(client: TestClient) -> None:
     response = client.get("/beheer/deelname", follow_redirects=False)
     assert response.headers["location"] == "/inloggen?next=/beheer/deelname"
-    page = client.get("/inloggen?next=//evil.example/")
-    assert 'name="next" value="/beheer"' in page.text
+    for evil in ("//evil.example/", "/\\evil.example", "/\t/evil.example", "https://evil.example"):
+        page = client.get("/inloggen", params={"next": evil})
+        assert 'name="next" value="/beheer"' in page.text, evil
+    local = client.get("/inloggen", params={"next": "/beheer/audit?entity=project&id=3"})
+    assert 'name="next" value="/beheer/audit?entity=project&amp;id=3"' in local.text
 
 
 def test_api_tokens_are_shown_once_work_and_can_be_revoked(
@@ -270,3 +273,22 @@ def test_an_archived_record_is_restored_by_a_beheerder(client: TestClient, world
     assert restored.status_code == 303
     with session_scope(world.engine) as session:
         assert service.get(session, "participation", record_id).archived_at is None
+
+
+def test_a_user_disabled_by_a_beheerder_is_logged_out_at_once(world: World) -> None:
+    with world.client() as beheer, world.client() as victim:
+        csrf = log_in(beheer, EMAILS["beheerder"])
+        with session_scope(world.engine) as session:
+            from pijplijn.accounts.users import create_user
+
+            user_id = create_user(session, SYSTEM, "tijdelijk@example.nl", PASSWORD, "lezer").id
+        log_in(victim, "tijdelijk@example.nl")
+        assert victim.get("/beheer").status_code == 200
+        off = beheer.post(
+            f"/beheer/gebruikers/{user_id}/uitschakelen",
+            data={"csrf": csrf},
+            follow_redirects=False,
+        )
+        assert off.status_code == 303
+        assert victim.get("/beheer", follow_redirects=False).status_code == 303
+        assert login_attempt(victim, "tijdelijk@example.nl", PASSWORD).status_code == 401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Annotated, Any
 
@@ -31,15 +32,13 @@ from pijplijn.web.pages.common import render
 router = APIRouter(include_in_schema=False)
 
 
+_LOCAL_PATH = re.compile(r"^/(?!/)[A-Za-z0-9/_.~%=&?-]{0,500}$")
+
+
 def safe_next(target: object) -> str:
-    """Return where to go after login: a local path only (no open redirect), else /beheer."""
-    if (
-        isinstance(target, str)
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and len(target) < 500
-    ):
+    """Return where to go after login: a plain local path only (no scheme, no ``//host``,
+    no backslash, space or control character a browser might fold into one), else /beheer."""
+    if isinstance(target, str) and _LOCAL_PATH.match(target):
         return target
     return "/beheer"
 
@@ -47,7 +46,9 @@ def safe_next(target: object) -> str:
 def _login_page(
     request: Request, email: str, target: str, message: str = "", status_code: int = 200
 ) -> Response:
-    token = new_login_csrf()
+    # Reuse the browser's login token, so two open login tabs both work.
+    existing = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    token = existing if re.fullmatch(r"[A-Za-z0-9_-]{32}", existing) else new_login_csrf()
     response = render(
         request,
         "account/login.html",
