@@ -258,3 +258,40 @@ def test_a_redacteur_cannot_post_for_another_organisation(world: World) -> None:
             school = session.get(Organisation, world.org_b)
             assert school is not None
             assert school.name not in listing
+
+
+def test_a_role_change_applies_at_once_and_is_audited(world: World) -> None:
+    from pijplijn.accounts.rights import SYSTEM
+    from pijplijn.accounts.users import create_user
+
+    with session_scope(world.engine) as session:
+        user_id = create_user(session, SYSTEM, "wordt-redacteur@example.nl", PASSWORD, "lezer").id
+    with world.client() as beheer, world.client() as person:
+        csrf = log_in(beheer, EMAILS["beheerder"])
+        log_in(person, "wordt-redacteur@example.nl")
+        assert person.get("/beheer/deelname/nieuw").status_code == 403  # a lezer
+        refused = beheer.post(
+            f"/beheer/gebruikers/{user_id}/rol", data={"role": "redacteur", "csrf": csrf}
+        )
+        assert refused.status_code == 400 and "hoort bij een organisatie" in refused.text
+        changed = beheer.post(
+            f"/beheer/gebruikers/{user_id}/rol",
+            data={"role": "redacteur", "organisation_id": str(world.org_a), "csrf": csrf},
+            follow_redirects=False,
+        )
+        assert changed.status_code == 303
+        # The old session (signed for the lezer) has ended; a new login has the new rights.
+        assert person.get("/beheer", follow_redirects=False).status_code == 303
+        log_in(person, "wordt-redacteur@example.nl")
+        assert person.get("/beheer/deelname/nieuw").status_code == 200
+    with session_scope(world.engine) as session:
+        last = history(session, "user", user_id)[0]
+        assert last.action == "update" and '"role": "redacteur"' in (last.after or "")
+
+
+def test_admin_pages_speak_english_on_request(world: World) -> None:
+    with world.client() as client:
+        log_in(client, EMAILS["beheerder"])
+        page = client.get("/beheer/organisaties/nieuw?lang=en").text
+        assert "Organisation" in page and "Save" in page and "Opslaan" not in page
+        assert "Log out" in client.get("/beheer/audit").text  # the choice is remembered
