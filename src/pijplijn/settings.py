@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 import platformdirs
@@ -20,6 +22,33 @@ def default_database_url() -> str:
     path = default_database_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def data_directory() -> Path:
+    """Return the user data folder that holds the default SQLite file, the generated secret
+    key and pending uploads."""
+    return default_database_path().parent
+
+
+def stored_secret_key(folder: Path | None = None) -> str:
+    """Return the secret key kept in ``folder`` (default: the data folder), generating it on
+    first use: 256 random bits in a file ``secret_key`` readable by its owner only (0600).
+    Every worker of one installation reads the same file, so sessions work across workers."""
+    folder = folder or data_directory()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    try:
+        # O_EXCL: when two workers start at once, one creates the file and both read it.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < 32:
+        raise ValueError(f"{path}: de geheime sleutel is te kort (minstens 32 tekens)")
+    return key
 
 
 class Settings(BaseSettings):
@@ -41,6 +70,34 @@ class Settings(BaseSettings):
     disclosure_threshold: int = Field(default=5, ge=0, le=1000)
     """Public outputs never show a count of persons or organisations above 0 and below this
     number, nor a figure that would give one away (docs/disclosure.md). 0 turns it off."""
+
+    secret_key: str | None = None
+    """The key that signs session cookies (at least 32 characters). Default: generated once
+    into ``secret_key`` (mode 0600) in the data folder, next to the default SQLite file."""
+
+    session_max_age: int = 8 * 3600
+    """Seconds a login session stays valid."""
+
+    upload_max_bytes: int = 50 * 1024 * 1024
+    """The largest upload accepted (the whole request body), in bytes; more gives 413."""
+
+    upload_dir: Path | None = None
+    """Where uploaded files wait for their confirmation; default: ``uploads`` in the data
+    folder. Keep it private: files there are not yet validated."""
+
+    def resolved_secret_key(self) -> str:
+        """Return the configured secret key, or the one stored in the data folder."""
+        if self.secret_key:
+            if len(self.secret_key) < 32:
+                raise ValueError("PIJPLIJN_SECRET_KEY is te kort: minstens 32 tekens")
+            return self.secret_key
+        return stored_secret_key()
+
+    def resolved_upload_dir(self) -> Path:
+        """Return the folder for pending uploads, created with mode 0700."""
+        folder = self.upload_dir or data_directory() / "uploads"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return folder
 
     def resolved_database_url(self, override: str | None = None) -> str:
         """Return the URL to use: the ``--database`` option, the setting, or the default."""

@@ -1,6 +1,7 @@
 """The command-line interface. Each module registers its commands on ``app``."""
 
 from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
+    backup,
     data,
     export,
     imports,
@@ -10,6 +11,7 @@ from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
     serve,
     shapes,
     update,
+    users,
 )
 from pijplijn.cli.app import app
 

@@ -93,6 +93,27 @@ class PublishedTerm(_Strict):
     region: RegionMode = "exact"
 
 
+REGISTER_FILTERS: tuple[str, ...] = ("size_class", "sector", "programme_line", "project")
+"""What a register term's ``where`` may fix: the organisation's size class and sector, the
+project's programme line, the project's code."""
+
+
+class RegisterTerm(_Strict):
+    """A figure from the partner register (participation), never from the cube.
+
+    ``organisations`` counts the distinct organisations with at least one participation in
+    the period; ``participations`` counts the records; ``pupils`` ... ``companies`` sum the
+    reach (unknown reach is not zero: the value is flagged ``missing``). A school year counts
+    in the calendar year it starts. Records marked ``voorbeeld`` are left out unless
+    ``include_voorbeeld``."""
+
+    count: Literal["organisations", "participations", "pupils", "students", "teachers", "companies"]
+    kind: Literal["ondernemers", "onderwijs", "onderzoek", "overheid"] | None = None
+    """Only organisations of this kind (one of the four O's)."""
+    where: dict[str, str] = {}
+    include_voorbeeld: bool = False
+
+
 class ChangeTerm(_Strict):
     """The change of an expression between a period and a base period."""
 
@@ -110,6 +131,8 @@ class Expr(_Strict):
     published: PublishedTerm | None = None
     change: ChangeTerm | None = None
     product: list[Expr] | None = None
+    register_term: RegisterTerm | None = Field(None, alias="register")
+    """A figure from the partner register (``register:`` in the catalogue)."""
     unavailable: str | None = None
     """What is missing, e.g. 'kortdurig werklozen (UWV)': evaluates to no data."""
 
@@ -117,12 +140,13 @@ class Expr(_Strict):
     def _one_kind(self) -> Expr:
         kinds = [
             k
-            for k in ("sum", "published", "change", "product", "unavailable")
+            for k in ("sum", "published", "change", "product", "register_term", "unavailable")
             if getattr(self, k) is not None
         ]
         if len(kinds) != 1:
             raise ValueError(
-                "een expressie heeft precies één van sum, published, change, product, unavailable"
+                "een expressie heeft precies één van sum, published, change, product, register, "
+                "unavailable"
             )
         if self.product is not None and len(self.product) < 2:
             raise ValueError("product vraagt minstens twee factoren")
@@ -376,6 +400,14 @@ def _check_expr(
                     [*loc, "published", "split_by"],
                     f"{where}: split_by '{dim}' staat niet in de breakdowns van de indicator",
                 )
+    elif expr.register_term is not None:
+        unknown = [k for k in expr.register_term.where if k not in REGISTER_FILTERS]
+        if unknown:
+            raise located.error(
+                [*loc, "register", "where"],
+                f"{where}: onbekend registerfilter '{unknown[0]}'; kies uit "
+                f"{', '.join(REGISTER_FILTERS)}",
+            )
     elif expr.change is not None:
         if expr.change.base != "previous":
             _check_period(located, [*loc, "change", "base"], where, expr.change.base)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pijplijn.content.goals import GoalDef, load_goals
 from pijplijn.content.indicators import CheckDef, IndicatorDef, load_checks, load_indicators
+from pijplijn.content.programme import ProgrammeDef, load_programme
 from pijplijn.content.shapes import load_shapes
 from pijplijn.errors import ContentError
 from pijplijn.vocabulary import STAGES
@@ -147,6 +148,8 @@ class ContentPack:
     """The goals seeded by ``init --demo`` (``goals.yaml``)."""
     published_checks: list[CheckDef] = field(default_factory=list)
     """Published figures and the indicators that compute them (``published_checks.yaml``)."""
+    programme: ProgrammeDef | None = None
+    """Programme lines, themes and named projects for the register (``programme.yaml``)."""
     shapes: dict[str, Any] | None = None
     """Simplified gemeente shapes for maps (``shapes.geojson``, GeoJSON), if the pack has them."""
 
@@ -225,7 +228,12 @@ def _with_catalogue(pack: ContentPack) -> ContentPack:
             f"{root / 'pack.yaml'}: sleutel 'key_indicators': onbekende indicator(en) "
             f"{', '.join(unknown)}; zie indicators.yaml"
         )
-    return replace(pack, indicators=indicators, goals=goals, published_checks=checks)
+    programme = None
+    if (root / "programme.yaml").is_file():
+        programme = load_programme(root / "programme.yaml")
+    return replace(
+        pack, indicators=indicators, goals=goals, published_checks=checks, programme=programme
+    )
 
 
 _Model = TypeVar("_Model", bound=BaseModel)

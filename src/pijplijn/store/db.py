@@ -122,7 +122,11 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 @event.listens_for(Session, "before_flush")
 def _note_write(session: Session, _context: Any, _instances: Any) -> None:
-    if session.new or session.dirty or session.deleted:
+    # Account bookkeeping (login attempts, last login, tokens; models marked
+    # ``__not_data__``) changes no figure: it must not raise the data version, or every login
+    # would empty the caches.
+    changed = [*session.new, *session.dirty, *session.deleted]
+    if any(not getattr(type(item), "__not_data__", False) for item in changed):
         session.info["wrote"] = True
 
 

@@ -95,6 +95,8 @@ class Observation(Base):
     __table_args__ = (
         Index("ix_observation_measure_period", "measure", "period"),
         Index("ix_observation_dataset", "dataset_id"),
+        # Indicators per gemeente or region set filter on measure and regions (migration 0008).
+        Index("ix_observation_measure_region", "measure", "region_code"),
     )
 
     id: Mapped[int] = mapped_column(

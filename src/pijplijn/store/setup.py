@@ -13,6 +13,7 @@ from pijplijn.content.goals import GoalDef
 from pijplijn.content.loader import ContentPack
 from pijplijn.errors import PijplijnError
 from pijplijn.ingest.template import KnownCodes, parse_template_csv, template_info
+from pijplijn.register.seed import seed_projects, sync_programme_reference
 from pijplijn.store.db import session_scope, upgrade
 from pijplijn.store.goal_models import Goal, GoalMeasurement, GoalPartner
 from pijplijn.store.load import LoadResult, load_source
@@ -33,6 +34,8 @@ class InitResult:
     demo: list[tuple[str, LoadResult]] = field(default_factory=list)
     goals: int = 0
     """The number of the pack's goals in the store after a demo load."""
+    projects_created: int = 0
+    """The pack's named projects added to the register (the first demo load only)."""
 
 
 def initialise(engine: Engine, pack: ContentPack, demo: bool) -> InitResult:
@@ -43,11 +46,15 @@ def initialise(engine: Engine, pack: ContentPack, demo: bool) -> InitResult:
     before, after = upgrade(engine)
     with session_scope(engine) as session:
         sync_reference(session, pack)
+        if pack.programme is not None:
+            sync_programme_reference(session, pack.programme)
     result = InitResult(revision_before=before, revision_after=after)
     if demo:
         result.demo = load_demo(engine, pack)
         with session_scope(engine) as session:
             result.goals = sync_goals(session, pack.goals)
+            if pack.programme is not None:
+                result.projects_created = seed_projects(session, pack.programme)
     return result
 
 

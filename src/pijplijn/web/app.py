@@ -15,12 +15,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pijplijn import __version__
 from pijplijn.settings import Settings
 from pijplijn.store.db import open_engine, require_schema, schema_revision
-from pijplijn.web import problems
+from pijplijn.web import auth, problems
+from pijplijn.web.admin import people, register, uploads
 from pijplijn.web.api import cube as cube_api
 from pijplijn.web.api import monitor as monitor_api
 from pijplijn.web.api import projections as projections_api
+from pijplijn.web.api import register as register_api
 from pijplijn.web.conditional import ConditionalGet
-from pijplijn.web.pages import goals, indicators, overview, pipeline, scenarios, sources
+from pijplijn.web.pages import (
+    account,
+    goals,
+    indicators,
+    overview,
+    pipeline,
+    scenarios,
+    sources,
+)
 from pijplijn.web.pages.common import render_error, vega_bundle
 
 STATIC = Path(__file__).parent / "static"
@@ -88,7 +98,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "doelen en projecties, met herkomst bij elk cijfer.",
     )
     app.state.engine = engine
+    app.state.settings = settings
+    app.state.secret_key = settings.resolved_secret_key()
+    app.state.upload_dir = settings.resolved_upload_dir()
     problems.install(app, render_error)
+    auth.install_errors(app)
     app.include_router(cube_api.router)
     app.include_router(monitor_api.router)
     app.include_router(projections_api.router)
@@ -98,6 +112,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(goals.router)
     app.include_router(indicators.router)
     app.include_router(scenarios.router)
+    app.include_router(account.router)
+    app.include_router(people.router)
+    # The upload routes come before the register's: '/beheer/deelname/upload' is not a record.
+    app.include_router(uploads.router)
+    app.include_router(register.router)
+    app.include_router(register_api.router)
 
     app.add_middleware(ConditionalGet, engine=engine)
     # Added last, so outermost: a 304 from ConditionalGet gets the headers too.

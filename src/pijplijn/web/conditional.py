@@ -4,6 +4,10 @@ Every list of the API carries an ETag made by ``negotiate.etag_for`` from the da
 the request (path, query, Accept). A client that sends that ETag back in ``If-None-Match``
 gets a 304 here, from one primary-key read, without routing, dependencies or a worker thread:
 the same answer the route would give, at a fraction of the cost.
+
+Every GET under /api/v1/ is public and read-only (writes are POSTs with a token), so answering
+before the routes' rights checks gives nothing away; a private GET would have to be left out
+here.
 """
 
 from __future__ import annotations

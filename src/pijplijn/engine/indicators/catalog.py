@@ -134,6 +134,13 @@ def describe(expr: Expr) -> str:
         return f"{kind}({describe(change.of)} t.o.v. {base})"
     if expr.product is not None:
         return " × ".join(describe(f) for f in expr.product)
+    if expr.register_term is not None:
+        register = expr.register_term
+        parts = [register.kind or ""] + [f"{k}={v}" for k, v in register.where.items()]
+        if register.include_voorbeeld:
+            parts.append("met voorbeelden")
+        detail = ", ".join(p for p in parts if p)
+        return f"register({register.count}{' | ' + detail if detail else ''})"
     return f"geen bron ({expr.unavailable})"
 
 
@@ -179,6 +186,11 @@ is an expression over the cube:
 - `change`: the difference or relative change since the previous period (the same quarter a
   year earlier for quarters) or a fixed base period (`--since` overrides it);
 - `product`: factors multiplied (e.g. graduates × 20% × 45%);
+- `register`: a figure from the partner register (docs/register.md): the organisations taking
+  part (`count: organisations`, optionally of one `kind` of the four O's), the participation
+  records, or a reach (`pupils`, `students`, `teachers`, `companies`; unknown reach is flagged
+  missing, never 0), with `where` on `size_class`, `sector`, `programme_line` or `project`.
+  *Voorbeeld* records are left out unless `include_voorbeeld: true`;
 - `unavailable`: an input that has no source yet; the indicator shows no data and says why.
 
 Definitions are versioned by date (`from`, `until`): each period uses the definition in force

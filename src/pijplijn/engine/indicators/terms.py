@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, SumTerm
+from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, RegisterTerm, SumTerm
 from pijplijn.engine.classify import OTHER
 from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, query
 from pijplijn.engine.indicators.results import InputValue, worst_flag
@@ -27,6 +27,7 @@ from pijplijn.engine.indicators.series import (
     previous_year,
     product,
 )
+from pijplijn.engine.register import register_figures
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
 
@@ -65,6 +66,8 @@ def evaluate_expr(ctx: Context, expr: Expr, periods: Periods, role: str) -> Seri
         return _published(ctx, expr.published, periods, role)
     if expr.change is not None:
         return _change(ctx, expr.change, periods, role)
+    if expr.register_term is not None:
+        return _register(ctx, expr.register_term, periods, role)
     if expr.product is not None:
         parts = [
             evaluate_expr(ctx, factor, periods, f"{role}.factor{index + 1}")
@@ -129,6 +132,34 @@ def _published(ctx: Context, term: PublishedTerm, periods: Periods, role: str) -
     return _series(
         ctx, rows, dims, term.region, role, fixed=term.period is not None, subject=term.subject
     )
+
+
+def _register(ctx: Context, term: RegisterTerm, periods: Periods, role: str) -> Series:
+    """A register figure per year (and organisation sector when broken down by sector)."""
+    by_sector = "sector" in ctx.by
+    dims = ("sector",) if by_sector else ()
+    figures = register_figures(ctx.session, term, ctx.region, periods, by_sector)
+    series = Series(dims=dims)
+    for (year, sector), figure in figures.items():
+        flag = "missing" if figure.unknown else None
+        keys = {"sector": sector} if by_sector else {}
+        item = InputValue(
+            role=role,
+            measure=f"register:{term.count}",
+            period=year,
+            region=ctx.region,
+            keys=keys,
+            value=figure.value,
+            flag=flag,
+            cells=figure.records,
+            datasets=[],
+        )
+        notes: tuple[str, ...] = (f"uit het partnerregister: {figure.records} deelnames",)
+        if figure.unknown:
+            notes += (f"bij {figure.unknown} deelnames is het bereik onbekend",)
+        own = (sector,) if by_sector else ()
+        series.cells[(year, own)] = Cell(figure.value, flag, (item,), notes)
+    return series
 
 
 def _change(ctx: Context, term: ChangeTerm, periods: Periods, role: str) -> Series:
