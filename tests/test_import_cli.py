@@ -106,3 +106,14 @@ def test_unusable_files(
 def test_missing_file(db: str) -> None:
     code, _, err = run("import", "/nonexistent/file.csv", "--database", db)
     assert code == 2 and "bestaat niet" in err
+
+
+@pytest.mark.parametrize("content", [b"a\rb;c\n1;2\n", b'"a\nb";c\n1;2\n', b"\x1c;\r\r\n"])
+def test_a_header_with_stray_line_breaks_is_one_clear_error(
+    db: str, tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "kapot.csv"
+    path.write_bytes(content)
+    code, _, err = run("import", str(path), "--database", db)
+    assert code == 2 and "kapot.csv: soort niet herkend" in err and "Traceback" not in err
+    assert dataset_count(db) == 0

@@ -41,9 +41,13 @@ def sniff_header(path: Path) -> tuple[list[str], bool]:
     text = _decode(head).lstrip("\ufeff \r\n\t")
     if text.startswith("["):
         return _json_keys(path), True
-    first = text.split("\n", 1)[0].rstrip("\r")
+    # splitlines: a lone carriage return also ends a line (csv refuses one inside a field).
+    first = next(iter(text.splitlines()), "")
     delimiter = max((";", ",", "\t"), key=first.count)
-    return [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])], False
+    try:
+        return [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])], False
+    except csv.Error:
+        return [], False  # no header we can read: detection then names the file
 
 
 def detect(path: Path) -> SourceKind:
