@@ -3,12 +3,46 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pijplijn.engine.cache import cached
 from pijplijn.errors import QueryError
 from pijplijn.store.models import Region, RegionMember
+
+
+@dataclass(frozen=True)
+class RegionTable:
+    """Every region: its canonical code by lower-case code, its parent, and what lies
+    directly within each (children and set members)."""
+
+    codes: dict[str, str]
+    parents: dict[str, str]
+    inside: dict[str, frozenset[str]]
+
+
+def region_table(session: Session) -> RegionTable:
+    """Return the region table, read once per data version (plain rows, no ORM objects:
+    indicators resolve regions hundreds of times per report)."""
+    return cached(session, ("regions.table",), lambda: _read(session))
+
+
+def _read(session: Session) -> RegionTable:
+    codes: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    inside: dict[str, set[str]] = defaultdict(set)
+    for code, parent in session.execute(select(Region.code, Region.parent_code)):
+        codes[code.lower()] = code
+        if parent is not None:
+            parents[code] = parent
+            inside[parent].add(code)
+    for set_code, member in session.execute(
+        select(RegionMember.set_code, RegionMember.member_code)
+    ):
+        inside[set_code].add(member)
+    return RegionTable(codes, parents, {k: frozenset(v) for k, v in inside.items()})
 
 
 def resolve_region(session: Session, code: str) -> set[str]:
@@ -17,23 +51,17 @@ def resolve_region(session: Session, code: str) -> set[str]:
     Codes match case-insensitively (``twente``, ``pv23``). Raises QueryError for an
     unknown code, naming a few known ones.
     """
-    regions = {r.code.lower(): r.code for r in session.scalars(select(Region))}
-    canonical = regions.get(code.strip().lower())
+    table = region_table(session)
+    canonical = table.codes.get(code.strip().lower())
     if canonical is None:
-        examples = ", ".join(sorted(regions.values())[:6])
+        examples = ", ".join(sorted(table.codes.values())[:6])
         raise QueryError(
             f"onbekende regio '{code}'; bekende regio's zijn o.a. {examples} "
             "(zie 'pijplijn regions')"
         )
-    inside: dict[str, set[str]] = defaultdict(set)
-    for region in session.scalars(select(Region).where(Region.parent_code.is_not(None))):
-        assert region.parent_code is not None
-        inside[region.parent_code].add(region.code)
-    for member in session.scalars(select(RegionMember)):
-        inside[member.set_code].add(member.member_code)
     found, todo = {canonical}, [canonical]
     while todo:
-        for child in inside[todo.pop()] - found:
+        for child in table.inside.get(todo.pop(), frozenset()) - found:
             found.add(child)
             todo.append(child)
     return found

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect, update
+from sqlalchemy import Engine, create_engine, event, inspect, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -140,3 +140,12 @@ def _raise_data_version(session: Session) -> None:
         session.execute(
             update(DataState).where(DataState.id == 1).values(version=DataState.version + 1)
         )
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Refresh the query planner's statistics of the observation table (``ANALYZE``), after
+    an import changed it. Without them SQLite does not know which index narrows a query
+    most, and an indicator per gemeente scans a whole measure: the cold annual report took
+    6.8 s instead of 4.3 s. About 0.1 s for half a million observations."""
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE observation"))

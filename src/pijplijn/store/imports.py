@@ -15,7 +15,7 @@ from pijplijn.errors import PijplijnError
 from pijplijn.ingest.kinds import SourceKind
 from pijplijn.ingest.records import ParsedSource
 from pijplijn.ingest.registry import KindError, detect, kind_named
-from pijplijn.store.db import session_scope
+from pijplijn.store.db import refresh_statistics, session_scope
 from pijplijn.store.load import LoadResult, load_source
 from pijplijn.store.reference import import_context, upsert_regions
 
@@ -98,7 +98,9 @@ def import_files(
                     progress("schrijven", outcome.path)
                 outcome.load = load_source(session, outcome.parsed)
     except _Invalid:
-        pass  # session_scope rolled everything back: nothing is written
+        return outcomes  # session_scope rolled everything back: nothing is written
+    if any(o.load and o.load.status == "loaded" for o in outcomes):
+        refresh_statistics(engine)
     return outcomes
 
 

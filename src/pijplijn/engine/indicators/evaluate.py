@@ -25,10 +25,11 @@ from pijplijn.engine.indicators.results import (
 )
 from pijplijn.engine.indicators.series import ANY_PERIOD, Series, combine, ratio
 from pijplijn.engine.indicators.terms import Context, Periods, evaluate_expr
+from pijplijn.engine.regions import region_table
 from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period, PeriodError
-from pijplijn.store.models import CodeLabel, Dataset, Region
+from pijplijn.store.models import CodeLabel, Dataset
 
 MAX_BREAKDOWNS = 2
 _UNIT_NAMES = {"year": "jaar", "school_year": "schooljaar", "quarter": "kwartaal"}
@@ -251,18 +252,17 @@ def _database(session: Session) -> str:
 
 def _region_chain(session: Session, code: str) -> tuple[str, ...]:
     """Return the region ``code`` (any case) and the regions around it, innermost first."""
-    regions = {r.code.lower(): r for r in session.scalars(select(Region))}
-    region = regions.get(code.strip().lower())
+    table = region_table(session)
+    region = table.codes.get(code.strip().lower())
     if region is None:
-        examples = ", ".join(sorted(r.code for r in regions.values())[:6])
+        examples = ", ".join(sorted(table.codes.values())[:6])
         raise QueryError(
             f"onbekende regio '{code}'; bekende regio's zijn o.a. {examples} "
             "(zie 'pijplijn regions')"
         )
-    chain = [region.code]
-    while region.parent_code and region.parent_code not in chain:
-        region = regions[region.parent_code.lower()]
-        chain.append(region.code)
+    chain = [region]
+    while (parent := table.parents.get(chain[-1])) is not None and parent not in chain:
+        chain.append(parent)
     return tuple(chain)
 
 

@@ -57,9 +57,15 @@ def options(content: ProjectionContent, trend: str | None = None) -> Options:
 
 
 def observe(session: Session, content: ProjectionContent, regions: list[str]) -> Observed:
-    """Read the observed inputs of ``regions`` (one cube query per measure for all)."""
+    """Read the observed inputs of ``regions`` (one cube query per measure for all), cached
+    per data version: a projection and a backtest of the same regions share one read."""
     structure = build_structure(content.domain, OTHER_DOMAIN, content.rates)
-    return load_observed(session, structure, content, regions)
+    key = ("projection.observe", _digest(content), tuple(r.strip().lower() for r in regions))
+    return cached(session, key, lambda: load_observed(session, structure, content, regions))
+
+
+def _digest(content: ProjectionContent) -> str:
+    return hashlib.sha256(content.model_dump_json().encode()).hexdigest()
 
 
 def prepare(
@@ -81,10 +87,9 @@ def prepared_for(
     """Return ``prepare(session, content, region, trend=trend)``, cached per data version:
     the slow part (about 1.5 s for Twente) runs once, so a slider can call ``run`` again and
     again. A Prepared is never changed by ``run``, so sharing it is safe."""
-    digest = hashlib.sha256(content.model_dump_json().encode()).hexdigest()
     return cached(
         session,
-        ("projection.prepare", digest, region.strip().lower(), trend),
+        ("projection.prepare", _digest(content), region.strip().lower(), trend),
         lambda: prepare(session, content, region, trend=trend),
     )
 
