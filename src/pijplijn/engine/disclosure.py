@@ -19,6 +19,8 @@ Internal computations (projections, the check, composite indicators) read the un
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Literal
@@ -51,8 +53,18 @@ _COUNTS = frozenset(
 NOTE = "onderdrukt: minder dan {t} of af te leiden uit een gepubliceerd totaal"
 
 
+THRESHOLD_VARIABLE = "PIJPLIJN_DISCLOSURE_THRESHOLD"
+
+
 def threshold() -> int:
     """Return the configured threshold: counts below it (and above 0) are suppressed."""
+    return _threshold(os.environ.get(THRESHOLD_VARIABLE))
+
+
+@functools.lru_cache(maxsize=16)
+def _threshold(_variable: str | None) -> int:
+    # Reading the settings costs about 2 ms and the threshold is asked for every figure: read
+    # them once per value of the variable (which tests and deployments may change).
     return Settings().disclosure_threshold
 
 

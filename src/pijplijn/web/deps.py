@@ -3,6 +3,7 @@ its indicator catalogue."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -24,14 +25,20 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def content() -> ContentPack:
-    """The configured content pack (parsed once per process)."""
-    return load_pack(Settings().content_pack)
+def content(request: Request) -> ContentPack:
+    """The app's content pack (parsed once per process)."""
+    settings: Settings = request.app.state.settings
+    return load_pack(settings.content_pack)
 
 
-def catalog() -> Catalog:
-    """The pack's indicator catalogue."""
-    return Catalog(content().indicators)
+def catalog(pack: Annotated[ContentPack, Depends(content)]) -> Catalog:
+    """The pack's indicator catalogue (built once per pack)."""
+    return _catalog(pack.name)
+
+
+@functools.cache
+def _catalog(pack_name: str) -> Catalog:
+    return Catalog(load_pack(pack_name).indicators)
 
 
 PackDep = Annotated[ContentPack, Depends(content)]

@@ -23,6 +23,7 @@ from pijplijn.content.goals import (
     TargetDef,
 )
 from pijplijn.content.indicators import IndicatorDef, Text
+from pijplijn.engine.cache import cached
 from pijplijn.engine.goals.status import LABELS, Evidence, Status, judge
 from pijplijn.engine.goals.trend import Projection, project
 from pijplijn.engine.indicators.catalog import Catalog
@@ -140,9 +141,18 @@ class Scorecard(BaseModel):
 def scorecard(
     session: Session, catalog: Catalog, goals: Sequence[GoalDef] | None = None
 ) -> Scorecard:
-    """Return the scorecard of ``goals`` (default: the goals in the store). Raises QueryError
-    when there are none."""
-    goals = stored_goals(session) if goals is None else list(goals)
+    """Return the scorecard of ``goals`` (default: the goals in the store, cached per data
+    version). Raises QueryError when there are none."""
+    if goals is None:
+        return cached(
+            session,
+            ("scorecard", catalog.digest),
+            lambda: _scorecard(session, catalog, stored_goals(session)),
+        )
+    return _scorecard(session, catalog, list(goals))
+
+
+def _scorecard(session: Session, catalog: Catalog, goals: list[GoalDef]) -> Scorecard:
     if not goals:
         raise QueryError(
             "er zijn nog geen doelen in de database; voer 'pijplijn init --demo' uit "

@@ -6,6 +6,8 @@ fails when the file and the catalogue differ.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -57,6 +59,13 @@ class Catalog:
     def __init__(self, indicators: Sequence[IndicatorDef]) -> None:
         self.indicators = list(indicators)
         self._by_id = {i.id: i for i in self.indicators}
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """A fingerprint of every definition: results computed with this catalogue are
+        cached under it."""
+        text = "\n".join(i.model_dump_json() for i in self.indicators)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def get(self, indicator_id: str) -> IndicatorDef:
         """Return indicator ``indicator_id``; raise QueryError naming a few known ids."""

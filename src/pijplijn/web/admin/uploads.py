@@ -169,7 +169,7 @@ async def dataset_preview(request: Request, login: DatasetUpload) -> Response:
     try:
         with Session(request.app.state.engine) as reading:  # never committed
             path, source_kind, detected = plan_kinds([kept.path], kind)[0]
-            parsed = source_kind.parse(path, import_context(reading, content()))
+            parsed = source_kind.parse(path, import_context(reading, content(request)))
     except PijplijnError as exc:
         discard(kept)
         return page(
@@ -204,7 +204,7 @@ async def dataset_confirm(request: Request, upload_id: str, login: DatasetUpload
     assert login.session is not None
     kept = pending(_folder(request), upload_id, "dataset", login.session.session_id)
     # The CLI's import path: parse again and write in one transaction, or nothing.
-    outcomes = import_files(request.app.state.engine, content(), [kept.path], _kind(form))
+    outcomes = import_files(request.app.state.engine, content(request), [kept.path], _kind(form))
     discard(kept)
     outcome = outcomes[0]
     return page(

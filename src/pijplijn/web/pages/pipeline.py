@@ -11,12 +11,10 @@ from sqlalchemy.orm import Session
 
 from pijplijn import charts
 from pijplijn import vocabulary as vocab
-from pijplijn.content.loader import load_pack
 from pijplijn.engine.cube import CubeQuery
 from pijplijn.engine.disclosure import published
 from pijplijn.engine.pipeline import DRILL_DIMENSIONS, STAGES, PipelineView, latest_year, pipeline
-from pijplijn.settings import Settings
-from pijplijn.web.deps import SessionDep
+from pijplijn.web.deps import PackDep, SessionDep
 from pijplijn.web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -101,12 +99,13 @@ def _drill(session: Session, view: PipelineView, stage: str, by: str) -> Drill |
 def pipeline_route(
     request: Request,
     session: SessionDep,
+    pack: PackDep,
     region: Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")] = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     stage: Annotated[Literal[vocab.STAGES] | None, Query()] = None,  # type: ignore[valid-type]
     by: Annotated[Literal[DRILL_DIMENSIONS], Query()] = "sector",  # type: ignore[valid-type]
 ) -> Response:
-    region = region or load_pack(Settings().content_pack).pack.default_region
+    region = region or pack.pack.default_region
     page = pipeline_page(session, region, year, stage, by)
     return render(
         request,
