@@ -47,6 +47,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/indicatoren/{indicator_id}"): PUBLIC,
     ("GET", "/scenarios"): PUBLIC,
     ("GET", "/scenarios/scenario.yaml"): PUBLIC,
+    # Saving a scenario (a new version): the editors and the programme office.
+    ("POST", "/scenarios/bewaren"): EDITORS,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,

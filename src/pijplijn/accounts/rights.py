@@ -21,7 +21,7 @@ ROLES: tuple[str, ...] = ("beheerder", "redacteur", "lezer")
 Role = Literal["beheerder", "redacteur", "lezer"]
 Action = Literal["read", "create", "edit", "archive", "restore", "revert", "upload", "manage"]
 ResourceKind = Literal[
-    "organisation", "project", "participation", "dataset", "user", "audit", "token"
+    "organisation", "project", "participation", "dataset", "user", "audit", "token", "scenario"
 ]
 
 
@@ -66,6 +66,10 @@ def can(actor: Actor | None, action: Action, resource: Resource) -> bool:
         return True
     if resource.kind == "token":
         return actor.user_id is not None and resource.owner_user_id == actor.user_id
+    if resource.kind == "scenario":
+        # Scenarios are public to read; saving one (a new version, nothing overwritten) is
+        # for the partners' editors and the programme office.
+        return action == "create" and actor.role == "redacteur"
     if action == "read":
         return resource.kind in REGISTER_READABLE
     if actor.role == "redacteur":

@@ -125,6 +125,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "scenarios.save": {"nl": "Bewaren", "en": "Save"},
     "scenarios.permalink": {"nl": "vaste link", "en": "permalink"},
     "scenarios.yaml": {"nl": "scenariobestand (YAML)", "en": "scenario file (YAML)"},
+    "scenarios.saved": {"nl": "Opgeslagen", "en": "Saved"},
+    "scenarios.name": {"nl": "Naam", "en": "Name"},
+    "scenarios.save_db": {"nl": "Bewaar als scenario", "en": "Save as scenario"},
+    "scenarios.login_hint": {
+        "nl": "ingelogd als redacteur of beheerder bewaart u het hier",
+        "en": "logged in as redacteur or beheerder you save it here",
+    },
     "scenarios.save_hint": {
         "nl": "in de database met 'pijplijn scenarios save BESTAND'",
         "en": "into the database with 'pijplijn scenarios save FILE'",

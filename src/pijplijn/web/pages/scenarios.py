@@ -5,11 +5,13 @@ only runs it (``run``), which keeps a recomputation well under 150 ms."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import yaml
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -23,6 +25,7 @@ from pijplijn.engine.projection import scenario as scenarios
 from pijplijn.engine.projection.model import ProjectionError
 from pijplijn.engine.projection.project import prepared_for, run
 from pijplijn.engine.projection.results import GapPoint, Projection, SeriesPoint
+from pijplijn.web.auth import Login, checked_form, require
 from pijplijn.web.deps import PackDep, SessionDep
 from pijplijn.web.pages.blocks import ChartBlock, Column
 from pijplijn.web.pages.common import render
@@ -33,6 +36,7 @@ LIVE_DRAWS = 1000
 KEY_STAGES = ("mbo", "hbo")
 """The series on the page: the domain's mbo students and hbo first-years."""
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,59}$"
+SAVED_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,59} v\d{1,6}")
 
 
 class LeverSlider(BaseModel):
@@ -279,13 +283,16 @@ def _percent(fraction: float) -> str:
     return f"{100 * fraction:g}"
 
 
-def changes_from(request: Request, content: ProjectionContent) -> dict[str, float]:
-    """Return the slider positions in the query (``lever-id=percent``) as fractions; other
-    parameters are ignored. Raises ProjectionError for a value that is not a number."""
+def changes_from(values: Mapping[str, Any], content: ProjectionContent) -> dict[str, float]:
+    """Return the slider positions in ``values`` (a query or form: ``lever-id=percent``) as
+    fractions; other fields are ignored. Raises ProjectionError for a value that is not a
+    number."""
     changes = {}
     for lever in content.levers:
         assert lever.id is not None
-        text = request.query_params.get(lever.id)
+        text = values.get(lever.id)
+        if not isinstance(text, str | None):
+            raise ProjectionError(f"hefboom '{lever.id}': verwacht een percentage, bijv. 10")
         if text is None or text == "":
             continue
         try:
@@ -304,8 +311,58 @@ def scenario_view(
     pack: PackDep,
     region: Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")] = None,
 ) -> Response:
-    page = scenario_page(session, pack, changes_from(request, load_projection(pack)), region)
-    return render(request, "scenarios.html", {"page": page, "json_url": page.blocks[0].data_url})
+    content = load_projection(pack)
+    page = scenario_page(session, pack, changes_from(request.query_params, content), region)
+    saved = request.query_params.get("opgeslagen", "")
+    context = {
+        "page": page,
+        "json_url": page.blocks[0].data_url,
+        "saved": saved if SAVED_PATTERN.fullmatch(saved) else None,
+    }
+    return render(request, "scenarios.html", context)
+
+
+@router.post("/scenarios/bewaren")
+async def scenario_save(
+    request: Request,
+    session: SessionDep,
+    pack: PackDep,
+    login: Annotated[Login, Depends(require("create", "scenario"))],
+) -> Response:
+    """Save the sliders as the next version of a named scenario (a redacteur or beheerder,
+    with the session's CSRF token); back to the page, which says what was saved."""
+    form = await checked_form(request, login)
+    content = load_projection(pack)
+    name = _scenario_name(form.get("name"), content)
+    spec = scenarios.from_levers(content, changes_from(form, content), name=name)
+    if not spec.levers:
+        raise ProjectionError("zet minstens één hefboom: de basis hoeft niet bewaard")
+    title = form.get("title")
+    if isinstance(title, str) and title.strip():
+        spec = spec.model_copy(update={"title": title.strip()[:200]})
+    scenarios.validate(content, spec)
+    saved = scenarios.save(session, spec, source=f"web: {login.actor.label}")
+    query = urlencode(
+        {
+            **{k: _percent(v) for k, v in changes_from(form, content).items() if v},
+            "opgeslagen": f"{saved.name} v{saved.version}",
+        }
+    )
+    return Response(status_code=303, headers={"Location": f"/scenarios?{query}"})
+
+
+def _scenario_name(value: object, content: ProjectionContent) -> str:
+    """Return a valid new scenario name; raise ProjectionError naming what is wrong. A name
+    of the pack (a scenario or a lever) is refused: a saved one would hide it."""
+    name = value.strip() if isinstance(value, str) else ""
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise ProjectionError(
+            "naam: kleine letters, cijfers en streepjes, bijv. 'plan-2027' (hoogstens 60 tekens)"
+        )
+    taken = {s.name for s in content.scenarios} | {str(x.id) for x in content.levers}
+    if name in taken or name == scenarios.BASELINE:
+        raise ProjectionError(f"naam '{name}' is al van het pakket; kies een andere")
+    return name
 
 
 @router.get("/scenarios/scenario.yaml")
@@ -317,7 +374,7 @@ def scenario_file(
     """The sliders as a scenario file for ``pijplijn scenarios save`` (saving from the web
     needs an account)."""
     content = load_projection(pack)
-    spec = scenarios.from_levers(content, changes_from(request, content), name=name)
+    spec = scenarios.from_levers(content, changes_from(request.query_params, content), name=name)
     body = yaml.safe_dump(
         spec.model_dump(mode="json", exclude_defaults=True), allow_unicode=True, sort_keys=False
     )
