@@ -29,7 +29,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from pijplijn.engine.cache import cached
-from pijplijn.engine.cube import CubeQuery, CubeRow, query
+from pijplijn.engine.cube import OBSERVATION_COLUMNS, CubeQuery, CubeRow, query
 from pijplijn.engine.indicators.results import IndicatorValue, IndicatorValues
 from pijplijn.settings import Settings
 
@@ -289,25 +289,11 @@ def _suppressed_value(value: IndicatorValue, limit: int) -> IndicatorValue:
     )
 
 
-OBSERVATION_DIMS = (
-    "dataset_id",
-    "measure",
-    "period",
-    "unit",
-    "region_code",
-    "region_basis",
-    "institution",
-    "stage",
-    "level",
-    "pathway",
-    "programme_code",
-    "programme_name",
-    "sector",
-    "subsector",
-    "opleidingsdomein",
-    "gender",
-    "subject",
+OBSERVATION_DIMS = tuple(
+    c for c in OBSERVATION_COLUMNS if c not in ("period_unit", "value", "flag")
 )
+"""The key of an observation cell: every stored column but the value, its flag and the
+period's unit (a label of the period)."""
 OBSERVATION_MARGINS = (
     "region_code",
     "institution",
