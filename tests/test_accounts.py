@@ -77,6 +77,16 @@ for kind in ("dataset", "user", "audit"):
             ("lezer", action, kind, None, False),  # type: ignore[list-item]
             ("anoniem", action, kind, None, False),  # type: ignore[list-item]
         ]
+# Scenarios: saving one (a new version) is for redacteur and beheerder; nothing else.
+EXPECTED += [
+    ("beheerder", "create", "scenario", None, True),
+    ("redacteur", "create", "scenario", None, True),
+    ("lezer", "create", "scenario", None, False),
+    ("anoniem", "create", "scenario", None, False),
+    ("redacteur", "edit", "scenario", None, False),
+    ("redacteur", "archive", "scenario", None, False),
+    ("lezer", "read", "scenario", None, False),  # reading is public, not a right
+]
 
 
 @pytest.mark.parametrize(("who", "action", "kind", "organisation", "allowed"), EXPECTED)
