@@ -45,12 +45,9 @@ def _read(session: Session) -> RegionTable:
     return RegionTable(codes, parents, {k: frozenset(v) for k, v in inside.items()})
 
 
-def resolve_region(session: Session, code: str) -> set[str]:
-    """Return ``code`` and every region code that lies within it (members and children).
-
-    Codes match case-insensitively (``twente``, ``pv23``). Raises QueryError for an
-    unknown code, naming a few known ones.
-    """
+def canonical_region(session: Session, code: str) -> str:
+    """Return the region code as stored, matching ``code`` case-insensitively (``twente``,
+    ``pv23``). Raises QueryError for an unknown code, naming a few known ones."""
     table = region_table(session)
     canonical = table.codes.get(code.strip().lower())
     if canonical is None:
@@ -59,6 +56,14 @@ def resolve_region(session: Session, code: str) -> set[str]:
             f"onbekende regio '{code}'; bekende regio's zijn o.a. {examples} "
             "(zie 'pijplijn regions')"
         )
+    return canonical
+
+
+def resolve_region(session: Session, code: str) -> set[str]:
+    """Return ``code`` and every region code that lies within it (members and children).
+    Raises QueryError for an unknown code (see ``canonical_region``)."""
+    table = region_table(session)
+    canonical = canonical_region(session, code)
     found, todo = {canonical}, [canonical]
     while todo:
         for child in table.inside.get(todo.pop(), frozenset()) - found:

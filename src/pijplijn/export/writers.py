@@ -22,23 +22,21 @@ class ExportError(PijplijnError):
 
 def write_csv(tables: list[Table], out: Path) -> list[Path]:
     """Write one UTF-8 CSV per table into the folder ``out``; return the files."""
-    folder = _folder(out)
-    paths = []
-    for table in tables:
-        path = folder / f"{table.name}.csv"
-        table.frame.write_csv(path)
-        paths.append(path)
-    return paths
+    return _file_per_table(tables, out, "csv", lambda frame, path: frame.write_csv(path))
 
 
 def write_parquet(tables: list[Table], out: Path) -> list[Path]:
     """Write one Parquet file per table into the folder ``out``; return the files."""
+    return _file_per_table(tables, out, "parquet", lambda frame, path: frame.write_parquet(path))
+
+
+def _file_per_table(
+    tables: list[Table], out: Path, suffix: str, write: Callable[[pl.DataFrame, Path], None]
+) -> list[Path]:
     folder = _folder(out)
-    paths = []
-    for table in tables:
-        path = folder / f"{table.name}.parquet"
-        table.frame.write_parquet(path)
-        paths.append(path)
+    paths = [folder / f"{table.name}.{suffix}" for table in tables]
+    for table, path in zip(tables, paths, strict=True):
+        write(table.frame, path)
     return paths
 
 

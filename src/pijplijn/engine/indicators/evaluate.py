@@ -25,7 +25,7 @@ from pijplijn.engine.indicators.results import (
 )
 from pijplijn.engine.indicators.series import ANY_PERIOD, Series, combine, ratio
 from pijplijn.engine.indicators.terms import Context, Periods, evaluate_expr
-from pijplijn.engine.regions import region_table
+from pijplijn.engine.regions import canonical_region, region_table
 from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period, PeriodError
@@ -253,14 +253,7 @@ def _database(session: Session) -> str:
 def _region_chain(session: Session, code: str) -> tuple[str, ...]:
     """Return the region ``code`` (any case) and the regions around it, innermost first."""
     table = region_table(session)
-    region = table.codes.get(code.strip().lower())
-    if region is None:
-        examples = ", ".join(sorted(table.codes.values())[:6])
-        raise QueryError(
-            f"onbekende regio '{code}'; bekende regio's zijn o.a. {examples} "
-            "(zie 'pijplijn regions')"
-        )
-    chain = [region]
+    chain = [canonical_region(session, code)]
     while (parent := table.parents.get(chain[-1])) is not None and parent not in chain:
         chain.append(parent)
     return tuple(chain)

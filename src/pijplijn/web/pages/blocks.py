@@ -45,3 +45,15 @@ class ChartBlock(BaseModel):
         """Return the URL of this table as ``fmt`` (csv or xlsx)."""
         separator = "&" if "?" in self.data_url else "?"
         return f"{self.data_url}{separator}format={fmt}"
+
+
+VALUE_COLUMNS = (
+    Column(key="value", label="waarde", numeric=True),
+    Column(key="flag", label="vlag"),
+)
+"""The last two columns of every table of figures: the value and its flag."""
+
+
+def series_columns(key: str, label: str) -> list[Column]:
+    """Return the columns of a table of figures per ``key`` and period."""
+    return [Column(key=key, label=label), Column(key="period", label="periode"), *VALUE_COLUMNS]

@@ -15,7 +15,7 @@ from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.results import Source
 from pijplijn.errors import QueryError
 from pijplijn.web.deps import CatalogDep, SessionDep
-from pijplijn.web.pages.blocks import ChartBlock, Column
+from pijplijn.web.pages.blocks import ChartBlock, series_columns
 from pijplijn.web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -82,12 +82,7 @@ def _block(goal: GoalStatus, sources: list[Source]) -> ChartBlock:
         id=f"doel-{goal.id}",
         spec=spec if rows or line else None,
         unit=goal.unit,
-        columns=[
-            Column(key="series", label="reeks"),
-            Column(key="period", label="periode"),
-            Column(key="value", label="waarde", numeric=True),
-            Column(key="flag", label="vlag"),
-        ],
+        columns=series_columns("series", "reeks"),
         rows=[{k: v for k, v in r.items() if k != "goal"} for r in table],
         data_url=f"/api/v1/goals/{goal.id}",
         sources=sources,

@@ -20,7 +20,7 @@ from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.results import Source
 from pijplijn.errors import QueryError
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
-from pijplijn.web.pages.blocks import ChartBlock, Column
+from pijplijn.web.pages.blocks import VALUE_COLUMNS, ChartBlock, Column, series_columns
 from pijplijn.web.pages.common import render
 from pijplijn.web.problems import not_found
 
@@ -107,12 +107,7 @@ def _compare(
         id="series",
         spec=spec if rows else None,
         unit=indicator.unit,
-        columns=[
-            Column(key="region", label="regio"),
-            Column(key="period", label="periode"),
-            Column(key="value", label="waarde", numeric=True),
-            Column(key="flag", label="vlag"),
-        ],
+        columns=series_columns("region", "regio"),
         rows=rows,
         data_url=f"/api/v1/indicators/{indicator.id}/values?"
         + urlencode([("region", r) for r in COMPARED] + [("by", "")]),
@@ -158,12 +153,7 @@ def _breakdown(
         id="breakdown",
         spec=spec if rows else None,
         unit=indicator.unit,
-        columns=[
-            Column(key=by, label=by),
-            Column(key="period", label="periode"),
-            Column(key="value", label="waarde", numeric=True),
-            Column(key="flag", label="vlag"),
-        ],
+        columns=series_columns(by, by),
         rows=rows,
         data_url=f"/api/v1/indicators/{indicator.id}/values?{query}",
         sources=values.sources,
@@ -202,8 +192,7 @@ def _map(
         columns=[
             Column(key="code", label="code"),
             Column(key="name", label="gemeente"),
-            Column(key="value", label="waarde", numeric=True),
-            Column(key="flag", label="vlag"),
+            *VALUE_COLUMNS,
         ],
         rows=rows,
         data_url=f"/api/v1/indicators/{indicator.id}/gemeenten?{query}",
