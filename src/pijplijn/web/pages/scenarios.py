@@ -93,7 +93,7 @@ def scenario_page(
     )
     result = run(prepared, scenario=spec, draws=LIVE_DRAWS) if spec.levers else baseline
     used = _sources(session, result)
-    query = urlencode({k: _percent(v) for k, v in changes.items() if v})
+    query = urlencode(_slider_params(changes))
     lever_query = ",".join(f"{k}:{v:g}" for k, v in changes.items() if v)
     return ScenarioPage(
         region=result.region,
@@ -279,8 +279,9 @@ def _api_url(result: Projection, lever_query: str, **extra: str) -> str:
     return "/api/v1/projections?" + urlencode(query)
 
 
-def _percent(fraction: float) -> str:
-    return f"{100 * fraction:g}"
+def _slider_params(changes: dict[str, float]) -> dict[str, str]:
+    """Return the slider positions as query parameters (lever id = percent), zeros left out."""
+    return {lever: f"{100 * change:g}" for lever, change in changes.items() if change}
 
 
 def changes_from(values: Mapping[str, Any], content: ProjectionContent) -> dict[str, float]:
@@ -334,7 +335,8 @@ async def scenario_save(
     form = await checked_form(request, login)
     content = load_projection(pack)
     name = _scenario_name(form.get("name"), content)
-    spec = scenarios.from_levers(content, changes_from(form, content), name=name)
+    changes = changes_from(form, content)
+    spec = scenarios.from_levers(content, changes, name=name)
     if not spec.levers:
         raise ProjectionError("zet minstens één hefboom: de basis hoeft niet bewaard")
     title = form.get("title")
@@ -344,7 +346,7 @@ async def scenario_save(
     saved = scenarios.save(session, spec, source=f"web: {login.actor.label}")
     query = urlencode(
         {
-            **{k: _percent(v) for k, v in changes_from(form, content).items() if v},
+            **_slider_params(changes),
             "opgeslagen": f"{saved.name} v{saved.version}",
         }
     )
