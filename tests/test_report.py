@@ -109,3 +109,24 @@ def test_no_text_runs_off_the_page(real_report: Path, tmp_path: Path) -> None:
     assert len(words) > 1000
     outside = [(x0, x1) for x0, x1 in words if float(x0) < 20 or float(x1) > width - 20]
     assert outside == []
+
+
+def test_a_pdf_without_pango_is_one_clear_error(
+    demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+    import sys
+
+    real_import = builtins.__import__
+
+    def without_pango(name: str, *args: object, **kwargs: object) -> object:
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
+    monkeypatch.setattr(builtins, "__import__", without_pango)
+    target = tmp_path / "monitor.pdf"
+    result = CliRunner().invoke(app, ["report", "--out", str(target), "--database", demo_url])
+    assert result.exit_code == 2 and "een PDF vraagt Pango" in result.stderr
+    assert "Traceback" not in result.stderr and not target.exists()

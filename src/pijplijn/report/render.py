@@ -6,6 +6,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pijplijn.errors import PijplijnError
 from pijplijn.report.texts import report_translator
 from pijplijn.report.view import ReportView
 
@@ -29,7 +30,13 @@ def to_html(view: ReportView) -> str:
 def to_pdf(html: str, path: Path) -> None:
     """Write ``html`` as an A4 PDF with page numbers and a table of contents (WeasyPrint)."""
     # Imported here: loading Pango costs a second that the HTML report does not need.
-    import weasyprint  # type: ignore[import-untyped]
+    try:
+        import weasyprint  # type: ignore[import-untyped]
+    except OSError as exc:  # WeasyPrint loads Pango, a system library, on import
+        raise PijplijnError(
+            f"een PDF vraagt Pango, dat niet te laden is ({exc}); installeer het "
+            "(Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0) of schrijf .html"
+        ) from None
 
     weasyprint.HTML(string=html, base_url=str(_HERE)).write_pdf(path)
 
