@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, RegisterTerm, SumTerm
 from pijplijn.engine.classify import OTHER
-from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, query
+from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, flagged_sum_value, query
 from pijplijn.engine.indicators.results import InputValue, worst_flag
 from pijplijn.engine.indicators.series import (
     ANY_PERIOD,
@@ -254,8 +254,8 @@ def _cell(
     rows: list[CubeRow], keys: dict[str, Any], region: str, role: str, subject: str | None
 ) -> Cell:
     known = [r.value for r in rows if r.value is not None]
-    value = sum(known) if known else None
     flag = worst_flag([r.flag for r in rows])
+    value = flagged_sum_value(sum(known), flag) if known else None
     versions = sorted({r.classification for r in rows if r.classification})
     if subject is not None and len(rows) > 1:
         raise QueryError(
