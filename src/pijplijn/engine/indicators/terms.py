@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pijplijn import vocabulary as vocab
 from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, RegisterTerm, SumTerm
 from pijplijn.engine.classify import OTHER
 from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, flagged_sum_value, query
@@ -192,6 +193,9 @@ def _difference(now: Cell, before: Cell, kind: str, role: str) -> Cell:
     if now.value is None or before.value is None:
         return Cell(None, flag or "missing", inputs, notes)
     change = now.value - before.value
+    if change == 0 and flag in vocab.UNKNOWN_FLAGS:
+        # Two sums over unknown cells that come out equal say nothing about the change.
+        return Cell(None, flag, inputs, notes)
     if kind == "difference":
         return Cell(change, flag, inputs, notes)
     if before.value == 0:
