@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from typer.testing import CliRunner
 
 from pijplijn import vocabulary as vocab
@@ -469,3 +469,39 @@ def test_cli_and_api_return_no_zero_with_a_suppressed_flag(real_url: str) -> Non
             "&by=period,programme_name&page_size=1000"
         ).json()
     assert body["total"] > 0 and unknown_zeros(body["data"]) == []
+
+
+def test_migration_0009_pairs_totals_loaded_before_it(empty_engine: Engine) -> None:
+    """Rows written before the column existed are paired by the migration itself."""
+    from alembic import command
+
+    from pijplijn.store.db import _alembic_config
+
+    config = _alembic_config()
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0008")
+        columns = (
+            "dataset_id, measure, period, period_unit, unit, source_ref, gender, value, active"
+        )
+        for ref, gender, value in (("A", None, 14.0), ("A", "vrouw", 11.0), ("B", "man", 6.0)):
+            connection.execute(
+                text(
+                    f"INSERT INTO observation ({columns}) VALUES "  # noqa: S608
+                    "(1, 'exam_candidates', '2023-2024', 'school_year', 'count', :ref, :gender, "
+                    ":value, true)"
+                ),
+                {"ref": ref, "gender": gender, "value": value},
+            )
+        command.upgrade(config, "head")
+    with session_scope(empty_engine) as session:
+        rows = session.execute(
+            select(Observation.source_ref, Observation.gender, Observation.paired).order_by(
+                Observation.id
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("A", None, True),
+        ("A", "vrouw", True),
+        ("B", "man", False),
+    ]
