@@ -6,7 +6,9 @@ web page and the API): it looks the indicator up and caches per data version.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +18,12 @@ from pijplijn.content.indicators import DefinitionDef, IndicatorDef
 from pijplijn.engine import disclosure
 from pijplijn.engine.cache import ResultCache
 from pijplijn.engine.classify import choose
+from pijplijn.engine.indicators.breaks import (
+    Break,
+    basis_of,
+    find_breaks,
+    without_classification,
+)
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.results import (
     INEXACT_FLAGS,
@@ -122,6 +130,15 @@ def evaluate(
         values.extend(_values(ctx, indicator, definition, group))
     values.sort(key=lambda v: (Period.parse(v.period), *_order(v.keys)))
     used = sorted({d for v in values for d in v.datasets})
+    breaks = series_breaks(values, datasets)
+    if any("classification" in b.kinds for b in breaks):
+        breaks = _restate(
+            values,
+            breaks,
+            lambda label, wanted: evaluate(
+                session, indicator, region, wanted, dims, label, filters, since, version
+            ),
+        )
     return IndicatorValues(
         indicator=indicator.id,
         title=indicator.title.nl,
@@ -136,7 +153,70 @@ def evaluate(
         values=values,
         sources=[_source(datasets[d]) for d in used if d in datasets],
         labels=_labels(session, dims, values),
+        breaks=breaks,
     )
+
+
+def series_breaks(values: Sequence[IndicatorValue], datasets: Mapping[int, Dataset]) -> list[Break]:
+    """Return the breaks of the series in ``values`` (sorted by period): where the
+    classification version, definition, sources or coverage of known values change."""
+    names = {d.source_key: (d.publisher, d.title) for d in datasets.values()}
+    points = [
+        (
+            v.period,
+            v.keys,
+            basis_of(
+                v.classification,
+                v.definition,
+                (datasets[d].source_key for d in v.datasets if d in datasets),
+                [v.flag, *(i.flag for i in v.inputs)],
+                v.notes,
+            ),
+        )
+        for v in values
+        if v.value is not None
+    ]
+    return find_breaks(points, names)
+
+
+def _restate(
+    values: Sequence[IndicatorValue],
+    breaks: list[Break],
+    pinned: Callable[[str, tuple[str, ...]], IndicatorValues],
+) -> list[Break]:
+    """Return ``breaks`` with the period before each classification change restated on the
+    later version (``pinned(label, periods)`` evaluates on one version). Where the restated
+    figure equals the published one, the versions agree here and the change is no break."""
+    own = {(v.period, _key(v.keys)): v for v in values}
+    wanted: dict[str, set[str]] = defaultdict(set)
+    labels: dict[int, str] = {}
+    for index, item in enumerate(breaks):
+        later = own[(item.period, _key(item.keys))].classification
+        if "classification" in item.kinds and later and "," not in later:
+            wanted[later].add(item.previous)
+            labels[index] = later
+    restated = {
+        label: {(v.period, _key(v.keys)): v.value for v in pinned(label, tuple(p)).values}
+        for label, p in wanted.items()
+    }
+    result = []
+    for index, item in enumerate(breaks):
+        label = labels.get(index)
+        if label is None:
+            result.append(item)
+            continue
+        value = restated[label].get((item.previous, _key(item.keys)))
+        before = own[(item.previous, _key(item.keys))].value
+        if value is not None and before is not None and math.isclose(value, before):
+            if (kept := without_classification(item)) is not None:
+                result.append(kept)
+            continue
+        result.append(item.model_copy(update={"restated": value, "restated_on": label}))
+    return result
+
+
+def _key(keys: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, str(v)) for k, v in keys.items()))
 
 
 def _values(
