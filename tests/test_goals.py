@@ -378,7 +378,7 @@ def test_every_goal_has_a_status_its_measurements_support(real_engine: Engine) -
         if g.judged_on is not None:
             assert g.judged_on.period in g.status_reason, g.id
         if g.progress is not None:
-            assert g.latest is not None and not g.latest.entered == g.baseline.computed
+            assert g.latest is not None and g.latest.entered != g.baseline.computed
             assert not [
                 b
                 for b in g.breaks
