@@ -29,6 +29,7 @@ from pijplijn.engine.goals.status import LABELS, Evidence, Measured, Status, jud
 from pijplijn.engine.goals.trend import Projection, project
 from pijplijn.engine.indicators.breaks import Break, between
 from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.indicators.compare import segments
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.results import IndicatorValues
 from pijplijn.engine.version import data_version
@@ -50,6 +51,11 @@ class Point(BaseModel):
     after_deadline: bool = False
     classification: str | None = None
     """The classification version the value was computed with."""
+    segment: int = 0
+    """The number of series breaks up to this period (values of one segment are on one
+    definition); -1 for a value entered by hand."""
+    break_reason: str | None = None
+    """The reason of a series break that starts at this measurement."""
 
 
 class BaselineView(BaseModel):
@@ -409,6 +415,7 @@ def _trend_points(
 
 
 def _measurements(goal: GoalDef, values: IndicatorValues) -> list[Point]:
+    starts = {b.period: b.reason for b in values.breaks if not b.keys}
     points = {
         v.period: Point(
             period=v.period,
@@ -417,8 +424,10 @@ def _measurements(goal: GoalDef, values: IndicatorValues) -> list[Point]:
             exact=v.exact,
             classification=v.classification,
             after_deadline=Period.parse(v.period).start > goal.deadline,
+            segment=segment,
+            break_reason=starts.get(v.period),
         )
-        for v in values.values
+        for v, segment in zip(values.values, segments(values), strict=True)
         if v.value is not None
     }
     for entered in goal.measurements:
@@ -431,6 +440,7 @@ def _measurements(goal: GoalDef, values: IndicatorValues) -> list[Point]:
                 entered=True,
                 source=entered.source,
                 after_deadline=Period.parse(period).start > goal.deadline,
+                segment=-1,
             ),
         )
     return sorted(points.values(), key=lambda p: Period.parse(p.period))
