@@ -182,7 +182,7 @@ def _no_measurement(e: Evidence) -> Judgement:
         detail = f"geen meting na de basismeting ({e.baseline_period}) tot de deadline"
     else:
         detail = "geen meting en geen basiswaarde"
-    return Judgement(Status.NOT_ASSESSABLE, f"niet te beoordelen: {detail}", final=True)
+    return Judgement(Status.NOT_ASSESSABLE, detail, final=True)
 
 
 def _verdict(e: Evidence, status: Status, reason: str, judged: Measured) -> Judgement:
