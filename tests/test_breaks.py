@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from pijplijn.content.loader import load_pack
+from pijplijn.engine import disclosure
 from pijplijn.engine.indicators import Catalog
 from pijplijn.engine.indicators.breaks import PARTIAL, Break, between
 from pijplijn.engine.indicators.evaluate import indicator_values
@@ -240,3 +241,29 @@ def test_the_api_chart_and_pages_show_the_breaks(client: TestClient) -> None:
     goals = client.get("/doelen").text
     assert "geen data" not in goals.split("<h1>")[1].split("</h1>")[0]
     assert "eindoordeel per 2016-12-31" in goals and "niet vergelijkbaar" in goals
+
+
+def test_a_restated_figure_is_as_protected_as_the_pinned_query(real_engine: Engine) -> None:
+    """Per institution, the 2018 figure restated on techniek@2019 is what the public query
+    with that version pinned shows: a small count stays suppressed."""
+    limit = disclosure.threshold()
+    assert limit > 1
+    with session_scope(real_engine) as session:
+        values = indicator_values(
+            session, CATALOG, "mbo-techniek-studenten", "twente", by=["institution"]
+        )
+        pinned = indicator_values(
+            session,
+            CATALOG,
+            "mbo-techniek-studenten",
+            "twente",
+            periods=["2018"],
+            by=["institution"],
+            classification="techniek@2019",
+        )
+    shown = {v.keys["institution"]: v.value for v in pinned.values}
+    restated = [b for b in values.breaks if b.period == "2019" and b.restated_on]
+    assert restated
+    for item in restated:
+        assert item.restated == shown[item.keys["institution"]]
+        assert item.restated is None or item.restated >= limit

@@ -60,7 +60,9 @@ def indicator_values(
 ) -> IndicatorValues:
     """Return the values of indicator ``indicator_id`` (see ``evaluate``) as public outputs
     may show them (disclosure control: ``engine/disclosure.py``), cached per data version and
-    threshold. Raises QueryError for an unknown indicator or parameters it does not allow."""
+    threshold. Its breaks carry, at a classification change, the earlier period restated on
+    the later version; a change where both versions give the same figure is no break.
+    Raises QueryError for an unknown indicator or parameters it does not allow."""
     indicator = catalog.get(indicator_id)
     version = data_version(session)
     limit = disclosure.threshold()
@@ -76,15 +78,28 @@ def indicator_values(
         since,
         limit,
     )
-    return CACHE.get_or_compute(
-        key,
-        lambda: disclosure.protect_values(
+
+    def compute() -> IndicatorValues:
+        values = disclosure.protect_values(
             evaluate(
                 session, indicator, region, periods, by, classification, filters, since, version
             ),
             limit,
-        ),
-    )
+        )
+        if not any("classification" in b.kinds for b in values.breaks):
+            return values
+        # The earlier year of a classification change, on the later version: as protected
+        # as any public query with that version pinned.
+        restated = _restate(
+            values.values,
+            values.breaks,
+            lambda label, wanted: indicator_values(
+                session, catalog, indicator_id, region, wanted, by, label, filters, since
+            ),
+        )
+        return values.model_copy(update={"breaks": restated})
+
+    return CACHE.get_or_compute(key, compute)
 
 
 def evaluate(
@@ -130,15 +145,6 @@ def evaluate(
         values.extend(_values(ctx, indicator, definition, group))
     values.sort(key=lambda v: (Period.parse(v.period), *_order(v.keys)))
     used = sorted({d for v in values for d in v.datasets})
-    breaks = series_breaks(values, datasets)
-    if any("classification" in b.kinds for b in breaks):
-        breaks = _restate(
-            values,
-            breaks,
-            lambda label, wanted: evaluate(
-                session, indicator, region, wanted, dims, label, filters, since, version
-            ),
-        )
     return IndicatorValues(
         indicator=indicator.id,
         title=indicator.title.nl,
@@ -153,7 +159,7 @@ def evaluate(
         values=values,
         sources=[_source(datasets[d]) for d in used if d in datasets],
         labels=_labels(session, dims, values),
-        breaks=breaks,
+        breaks=series_breaks(values, datasets),
     )
 
 
