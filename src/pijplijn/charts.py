@@ -253,7 +253,7 @@ def _series_skeleton(
 
 def _break_layers(x: alt.X, *, labelled: bool) -> list[alt.Chart]:
     """Return the layers that draw the BREAKS dataset: a dashed grey rule per break, with
-    its label at the top when ``labelled``."""
+    its label at the top when ``labelled`` (left of the rule, clear of the legend)."""
     tooltip = [
         alt.Tooltip("period:O", title="breuk in"),
         alt.Tooltip("reason:N", title="reden"),
@@ -267,7 +267,7 @@ def _break_layers(x: alt.X, *, labelled: bool) -> list[alt.Chart]:
         return [rule]
     text = (
         alt.Chart(alt.NamedData(name=BREAKS))
-        .mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=11, color=BREAK_COLOUR)
+        .mark_text(align="right", baseline="top", dx=-4, dy=2, fontSize=11, color=BREAK_COLOUR)
         .encode(x=x, y=alt.value(0), text="label:N", tooltip=tooltip)
     )
     return [rule, text]
