@@ -97,6 +97,7 @@ REAL_FILES = (
     "cbs/regios_metadata.csv",
     "cbs/sbi_sectoren_metadata.csv",
     "cbs/vacatures_regio_provincie.csv",
+    "cbs/83582ned_banen_corop.csv",
 )
 
 
