@@ -21,6 +21,10 @@ MEASURES: tuple[str, ...] = (
     "replacement_demand",
     "expansion_demand",
     "job_openings",
+    "replacement_rate",
+    "expansion_rate",
+    "bottleneck_indicator",
+    "tightness_indicator",
     "published_share",
     "published_count",
 )
@@ -54,8 +58,9 @@ UNITS: tuple[str, ...] = ("count", "thousand", "share", "unknown")
 """``thousand``: the source counts in thousands (CBS vacancies and jobs). ``share``: a
 fraction 0-1. ``unknown``: a CBS measure the content pack does not map (see the table)."""
 
-SECTOR_TOTALS: tuple[str, ...] = ("T001081",)
-"""The key CBS prints for all SBI sectors together ('A-U Alle economische activiteiten').
+SECTOR_TOTALS: tuple[str, ...] = ("T001081", "999999")
+"""The key CBS prints for all SBI sectors together ('A-U Alle economische activiteiten'), and
+the row ROA's BRC table gives over all beroepen (999999).
 A sum that does not break down by sector uses a dataset's published total, never the sum of
 its sectors (which overlap: B-F holds C, G-N holds G...)."""
 

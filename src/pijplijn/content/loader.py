@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pijplijn.content.goals import GoalDef, load_goals
 from pijplijn.content.indicators import CheckDef, IndicatorDef, load_checks, load_indicators
+from pijplijn.content.labour import LabourDef, load_labour
 from pijplijn.content.programme import ProgrammeDef, load_programme
 from pijplijn.content.shapes import load_shapes
 from pijplijn.errors import ContentError
@@ -175,6 +176,8 @@ class ContentPack:
     """Programme lines, themes and named projects for the register (``programme.yaml``)."""
     shapes: dict[str, Any] | None = None
     """Simplified gemeente shapes for maps (``shapes.geojson``, GeoJSON), if the pack has them."""
+    labour: LabourDef | None = None
+    """Labour-market parameters: forecast period, entering-work shares (``labour.yaml``)."""
     cbs_measures: dict[str, CbsMeasureDef] = field(default_factory=dict)
     """CBS StatLine measure key → cube measure and unit (``cbs_measures.yaml``)."""
 
@@ -228,6 +231,7 @@ def _load_pack(packs_root: Path, name: str) -> ContentPack:
         places=_read(root / "places.yaml", PlacesFile).places,
         shapes=load_shapes(root),
         cbs_measures=_cbs_measures(root / "cbs_measures.yaml"),
+        labour=load_labour(root / "labour.yaml"),
     )
     _check_references(pack)
     return _with_catalogue(pack)

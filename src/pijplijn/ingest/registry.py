@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from pijplijn.errors import PijplijnError
-from pijplijn.ingest import cbs, cbs_metadata, duo_ho, duo_mbo, duo_vo, gemeenten, template
+from pijplijn.ingest import cbs, cbs_metadata, duo_ho, duo_mbo, duo_vo, gemeenten, roa, template
 from pijplijn.ingest.kinds import SourceKind
 
 KINDS: dict[str, SourceKind] = {
@@ -20,6 +20,8 @@ KINDS: dict[str, SourceKind] = {
         duo_vo.KIND,
         cbs.KIND,
         cbs_metadata.KIND,
+        roa.AIS_KIND,
+        roa.BRC_KIND,
     )
 }
 

@@ -21,6 +21,7 @@ from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard, scorecard
 from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary
 from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.series import relative_change
+from pijplijn.engine.labour.coverage import coverage_check
 from pijplijn.engine.pipeline import PipelineView, latest_year, pipeline
 from pijplijn.engine.projection import backtest as backtests
 from pijplijn.engine.projection import scenario as scenarios
@@ -141,7 +142,9 @@ def report_view(
         projection_chart=_projection_chart(projection) if projection else None,
         comparison=comparison,
         comparison_rows=_comparison_rows(comparison, projection),
-        check=check_published(session, catalog, pack.published_checks),
+        check=check_published(
+            session, catalog, pack.published_checks, coverage_check(session, pack)
+        ),
         datasets=list_datasets(session),
         classifications=list_classifications(session),
         indicators=[s for s in catalog.summaries() if s.id in {g.indicator for g in card.goals}],
