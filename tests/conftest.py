@@ -116,6 +116,9 @@ REAL_FILES = (
     "cbs/sbi_sectoren_metadata.csv",
     "cbs/vacatures_regio_provincie.csv",
     "cbs/83582ned_banen_corop.csv",
+    "duo/hbo_gediplomeerden_2014-2018.csv",
+    "duo/wo_gediplomeerden_2014-2018.csv",
+    "roa/roa_ais2030_nationaal_brc.csv",
 )
 
 

@@ -75,23 +75,33 @@ def _pipeline_skeleton(order: tuple[str, ...], domain: str, title: str, descript
 
 
 def bar_chart(
-    records: list[dict[str, Any]], category: str, title: str, description: str
+    records: list[dict[str, Any]],
+    category: str,
+    title: str,
+    description: str,
+    axis: str = "aantal",
 ) -> dict[str, Any]:
-    """Return horizontal bars of ``value`` per ``category``, largest first."""
+    """Return horizontal bars of ``value`` per ``category``, largest first; ``axis`` names
+    the value axis (its unit)."""
     rows = [r for r in records if r.get("value") is not None]
     height = max(120, 22 * len(rows))
-    return _filled(_bar_skeleton(category, title, description, height), {TABLE: rows})
+    return _filled(_bar_skeleton(category, title, description, height, axis), {TABLE: rows})
 
 
 @functools.lru_cache(maxsize=256)
-def _bar_skeleton(category: str, title: str, description: str, height: int) -> str:
+def _bar_skeleton(
+    category: str, title: str, description: str, height: int, axis: str = "aantal"
+) -> str:
     chart = (
         alt.Chart(alt.NamedData(name=TABLE), title=title, description=description)
         .mark_bar(color=DOMAIN_COLOURS["in"])
         .encode(
             y=alt.Y(f"{category}:N", sort="-x", title=None),
-            x=alt.X("value:Q", title="aantal"),
-            tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("value:Q", format=",.0f")],
+            x=alt.X("value:Q", title=axis),
+            tooltip=[
+                alt.Tooltip(f"{category}:N"),
+                alt.Tooltip("value:Q", format=",.0f" if axis == "aantal" else ",.1f"),
+            ],
         )
         .properties(width="container", height=height)
     )

@@ -165,6 +165,16 @@ class CoverageCheck:
         """level group → (coverage per period, missing inputs, method and sources)."""
 
 
+def coverage_findings(session: Session, coverage: CoverageCheck) -> list[Finding]:
+    """Return the findings of the published coverage figures alone (the Arbeidsmarkt page)."""
+    rows = session.scalars(
+        select(Observation)
+        .where(Observation.subject == coverage.subject, Observation.active)
+        .order_by(Observation.period, Observation.level)
+    )
+    return [_coverage_finding(coverage, row) for row in rows]
+
+
 def _coverage_finding(coverage: CoverageCheck, row: Observation) -> Finding:
     finding = _finding(row, None, "berekend uit vraag (ROA) en gediplomeerden: engine/labour")
     group = row.level or ""

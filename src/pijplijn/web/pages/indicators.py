@@ -18,9 +18,17 @@ from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary, summar
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.results import Source
+from pijplijn.engine.regions import region_names
 from pijplijn.errors import QueryError
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
-from pijplijn.web.pages.blocks import VALUE_COLUMNS, ChartBlock, Column, series_columns
+from pijplijn.web.pages.blocks import (
+    VALUE_COLUMNS,
+    ChartBlock,
+    Column,
+    has_values,
+    needed_sources,
+    series_columns,
+)
 from pijplijn.web.pages.common import render
 from pijplijn.web.problems import not_found
 
@@ -77,15 +85,28 @@ def _compare(
 ) -> ChartBlock:
     rows: list[dict[str, Any]] = []
     sources: dict[int, Source] = {}
+    value_notes: list[str] = []
+    names = region_names(session)
     for region in COMPARED:
         try:
             values = indicator_values(session, catalog, indicator.id, region, by=[])
         except QueryError as exc:
             notes.append(f"{region}: {exc}")
             continue
+        value_notes += [n for v in values.values for n in v.notes]
+        described = {v.described_region() or values.region for v in values.values}
+        if len(described) == 1 and (other := described.pop()) != values.region:
+            # A figure from a containing region is labelled with the region it describes;
+            # when that region is compared anyway it is not drawn twice.
+            notes.append(
+                f"{names.get(values.region, values.region)} heeft geen eigen cijfers: "
+                f"de cijfers zijn die van {names.get(other, other)} ({other})"
+            )
+            if other in COMPARED or other.lower() in {c.lower() for c in COMPARED}:
+                continue
         rows.extend(
             {
-                "region": values.region,
+                "region": v.described_region() or values.region,
                 "period": v.period,
                 "value": v.value,
                 "flag": v.flag,
@@ -103,9 +124,11 @@ def _compare(
         + (", met de doellijn (zwart gestippeld)." if goals else "."),
         goal_lines=goals,
     )
+    drawn = has_values(rows)
     return ChartBlock(
         id="series",
-        spec=spec if rows else None,
+        spec=spec if drawn else None,
+        missing=None if drawn else needed_sources(value_notes, indicator.sources),
         unit=indicator.unit,
         columns=series_columns("region", "regio"),
         rows=rows,
@@ -149,9 +172,13 @@ def _breakdown(
         colour=by,
     )
     query = urlencode({"region": region, "by": by})
+    drawn = has_values(rows)
     return ChartBlock(
         id="breakdown",
-        spec=spec if rows else None,
+        spec=spec if drawn else None,
+        missing=None
+        if drawn
+        else needed_sources([n for v in values.values for n in v.notes], indicator.sources),
         unit=indicator.unit,
         columns=series_columns(by, by),
         rows=rows,
