@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pijplijn import __version__, charts
+from pijplijn import __version__, charts, labour_charts
 from pijplijn.content.loader import ContentPack
 from pijplijn.content.projection import load_projection
 from pijplijn.engine import disclosure
@@ -22,6 +22,7 @@ from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary
 from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.series import relative_change
 from pijplijn.engine.labour.coverage import coverage_check
+from pijplijn.engine.labour.view import LabourView, labour_view
 from pijplijn.engine.pipeline import PipelineView, latest_year, pipeline
 from pijplijn.engine.projection import backtest as backtests
 from pijplijn.engine.projection import scenario as scenarios
@@ -33,6 +34,7 @@ from pijplijn.engine.projection.results import (
     Projection,
     SeriesPoint,
 )
+from pijplijn.engine.regions import region_names
 from pijplijn.engine.version import data_version
 from pijplijn.errors import PijplijnError
 from pijplijn.report.figures import Figure, render
@@ -109,6 +111,9 @@ class ReportView(BaseModel):
     indicators: list[IndicatorSummary]
     backtest: BacktestReport | None
     notes: list[str]
+    labour: LabourView | None = None
+    """The labour-market chapter: the Arbeidsmarkt view of the region."""
+    labour_charts: list[Figure] = []
 
 
 def report_view(
@@ -150,7 +155,25 @@ def report_view(
         indicators=[s for s in catalog.summaries() if s.id in {g.indicator for g in card.goals}],
         backtest=backtest,
         notes=notes,
+        **_labour(session, pack, catalog, region, notes),
     )
+
+
+def _labour(
+    session: Session, pack: ContentPack, catalog: Catalog, region: str, notes: list[str]
+) -> dict[str, Any]:
+    """The labour-market chapter: the Arbeidsmarkt view and its charts (only those with
+    figures: no chart is drawn empty)."""
+    if pack.labour is None:
+        return {}
+    try:
+        view = labour_view(session, pack, catalog, region)
+    except PijplijnError as exc:
+        notes.append(f"arbeidsmarkt: {exc}")
+        return {}
+    names = region_names(session)
+    specs = [labour_charts.jobs_chart(view, names), labour_charts.vacancy_chart(view, names)]
+    return {"labour": view, "labour_charts": [render(s, height=None) for s in specs if s]}
 
 
 def _chapters(card: Scorecard, lang: str) -> list[Chapter]:

@@ -86,6 +86,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "needs ROA's AIS per occupation group (roa:ais2030-brc or roa:ais2030)",
     },
     "flag.estimated": {"nl": "geschat", "en": "estimated"},
+    "labour.occupations_demand": {
+        "nl": "Vraag naar technische beroepen (alle niveaus) in de regio",
+        "en": "Demand for technical occupations (all levels) in the region",
+    },
+    "labour.per_year": {"nl": "per jaar", "en": "per year"},
     "lang.switch": {"nl": "English", "en": "Nederlands"},
     "overview.heading": {"nl": "Overzicht", "en": "Overview"},
     "overview.latest": {"nl": "Nieuwste gegevens per bron", "en": "Latest data per source"},

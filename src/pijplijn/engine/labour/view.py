@@ -18,8 +18,8 @@ from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.results import IndicatorValues
 from pijplijn.engine.labour.coverage import coverage_check, coverage_ratios
-from pijplijn.engine.labour.demand import _params, _source_titles
-from pijplijn.engine.labour.results import Coverage
+from pijplijn.engine.labour.demand import OCCUPATIONS, _params, _source_titles, technical_demand
+from pijplijn.engine.labour.results import Coverage, DemandFigure
 from pijplijn.engine.regions import canonical_region, region_names
 from pijplijn.errors import QueryError
 
@@ -84,6 +84,8 @@ class LabourView(_Frozen):
     findings: list[Finding]
     vacancies: VacancyRates
     occupations: Occupations
+    occupations_demand: DemandFigure | None
+    """The estimated demand for technical occupations (all levels) in the region."""
     tightness_note: str
     headline: str
 
@@ -106,12 +108,16 @@ def labour_view(session: Session, pack: ContentPack, catalog: Catalog, region: s
         findings=findings,
         vacancies=vacancies,
         occupations=occupations,
+        occupations_demand=next(
+            (d for d in technical_demand(session, pack, canonical) if d.group == OCCUPATIONS),
+            None,
+        ),
         tightness_note=(
             "De spanningsindicator (UWV: vacatures per kortdurige WW-uitkering) blijft "
             "gedeclareerd tot een UWV-bron is ingelezen; tot dan zijn de vacaturegraad en ROA's "
             "typering van de huidige spanning per beroep de spanningsindicatoren met cijfers."
         ),
-        headline=_headline(names.get(canonical, canonical), jobs, coverage),
+        headline=_headline(names.get(canonical, canonical), jobs, coverage, names),
     )
 
 
@@ -255,12 +261,13 @@ def _labels(session: Session, prefix: str) -> dict[tuple[str, str], str]:
     return found
 
 
-def _headline(name: str, jobs: JobsSummary, coverage: list[Coverage]) -> str:
+def _headline(name: str, jobs: JobsSummary, coverage: list[Coverage], names: dict[str, str]) -> str:
     parts = []
     if jobs.last is not None and jobs.first is not None and jobs.growth is not None:
         count = f"{jobs.last[1]:,.0f}".replace(",", ".")
         growth = f"{jobs.growth:+.1%}".replace(".", ",")
-        where = f" (cijfers van {jobs.described})" if jobs.described else ""
+        described = names.get(jobs.described or "", jobs.described)
+        where = f" (cijfers van {described})" if jobs.described else ""
         parts.append(
             f"{name}{where} telde in {jobs.last[0]} {count} banen van werknemers, "
             f"{growth} sinds {jobs.first[0]}"

@@ -5,19 +5,19 @@ occupations with the largest replacement demand. The page only formats ``labour_
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from pijplijn import charts
+from pijplijn import labour_charts
 from pijplijn.content.loader import ContentPack
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.labour.view import LabourView, labour_view
 from pijplijn.engine.regions import region_names
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
-from pijplijn.web.pages.blocks import ChartBlock, Column, has_values, series_columns
+from pijplijn.web.pages.blocks import ChartBlock, Column, series_columns
 from pijplijn.web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -44,32 +44,14 @@ def labour_page(session: Session, pack: ContentPack, catalog: Catalog, region: s
 
 def _jobs_block(view: LabourView, names: dict[str, str]) -> ChartBlock:
     series = view.jobs.series
-    where = view.jobs.described or view.region
-    rows: list[dict[str, Any]] = [
-        {
-            "region": names.get(where, where),
-            "period": v.period,
-            "value": v.value,
-            "flag": v.flag,
-            "exact": v.exact,
-        }
-        for v in (series.values if series else [])
-    ]
-    drawn = has_values(rows)
-    spec = charts.series_chart(
-        rows,
-        "thousand",
-        f"Banen van werknemers in december (× 1.000), {names.get(where, where)}",
-        f"Banen van werknemers in december per jaar (× 1.000), {names.get(where, where)}, CBS "
-        "83582NED.",
-    )
+    spec = labour_charts.jobs_chart(view, names)
     return ChartBlock(
         id="jobs",
-        spec=spec if drawn else None,
-        missing=None if drawn else view.jobs.missing,
+        spec=spec,
+        missing=None if spec else view.jobs.missing,
         unit="thousand",
         columns=series_columns("region", "regio"),
-        rows=rows,
+        rows=labour_charts.jobs_rows(view, names),
         data_url=f"/api/v1/indicators/banen/values?region={view.region}&by=",
         sources=series.sources if series else [],
     )
@@ -77,36 +59,20 @@ def _jobs_block(view: LabourView, names: dict[str, str]) -> ChartBlock:
 
 def _vacancy_block(view: LabourView, names: dict[str, str]) -> ChartBlock:
     rates = view.vacancies
-    rows = [
-        {
-            "label": f"{rates.labels.get(str(r['sector']), r['sector'])} · "
-            f"{names.get(str(r['region']), r['region'])}",
-            "value": r["value"],
-            "flag": r["flag"],
-        }
-        for r in rates.rows
-    ]
-    drawn = has_values(rows)
-    spec = charts.bar_chart(
-        rows,
-        "label",
-        f"Vacaturegraad per sector, {rates.period}",
-        f"Openstaande vacatures eind vierde kwartaal per 1.000 banen, per SBI-sector, "
-        f"{' en '.join(names.get(r, r) for r in rates.regions)}, {rates.period}.",
-        axis="per 1.000 banen",
-    )
+    spec = labour_charts.vacancy_chart(view, names)
     sources = {s.dataset: s for series in rates.series for s in series.sources}
     return ChartBlock(
         id="vacancies",
-        spec=spec if drawn else None,
-        missing=None if drawn else rates.missing,
+        spec=spec,
+        missing=None if spec else rates.missing,
         unit="ratio",
         columns=[
-            Column(key="label", label="sector · regio"),
+            Column(key="sector", label="sector"),
+            Column(key="region", label="regio"),
             Column(key="value", label="per 1.000 banen", numeric=True),
             Column(key="flag", label="vlag"),
         ],
-        rows=rows,
+        rows=labour_charts.vacancy_rows(view, names),
         data_url="/api/v1/indicators/vacaturegraad/values?by=sector&region="
         + (rates.regions[0] if rates.regions else "NL01"),
         sources=list(sources.values()),
