@@ -152,3 +152,28 @@ def test_estimated_demand_carries_the_flag_and_its_inputs(
     assert any("roa:ais2030" in s for s in niveau2.sources)
     assert any("cbs:99999ned" in s for s in niveau2.sources)
     assert "geschat" in niveau2.method
+
+
+def test_regional_ais_replaces_the_estimate(empty_engine: Engine, tmp_path: Path) -> None:
+    """Importing ROA's regional figures (the synthetic fixture) after national ones: the
+    demand then comes from arbeidsmarktregio Twente and the flag is no longer estimated."""
+    lines = (SYNTHETIC / "roa_ais_synthetic.csv").read_bytes().decode("cp1252").splitlines()
+    national = tmp_path / "synthetic_ais_nationaal.csv"
+    rows = [AIS_HEADER, *(line for line in lines[1:] if ";Nederland;Nederland;" in line)]
+    national.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    jobs = tmp_path / "99998ned_synthetic_banen.csv"
+    jobs.write_text(
+        "ID,BedrijfstakkenBranchesSBI2008,RegioS,Perioden,BanenVanWerknemersInDecember_1\n"
+        "0,T001081,CR12  ,2024JJ00,300.0\n1,T001081,CR13  ,2024JJ00,700.0\n",
+        "utf-8",
+    )
+    initialise(empty_engine, PACK, demo=False)
+    load(empty_engine, national, jobs)
+    with session_scope(empty_engine) as session:
+        before = {d.group: d for d in technical_demand(session, PACK, "twente")}
+    load(empty_engine, SYNTHETIC / "roa_ais_synthetic.csv")
+    with session_scope(empty_engine) as session:
+        after = {d.group: d for d in technical_demand(session, PACK, "twente")}
+    assert (before["2"].flag, before["2"].region) == ("estimated", "CR12")
+    assert (after["2"].flag, after["2"].region) == (None, "AM-twente")
+    assert after["2"].total == pytest.approx((2400 + 300) / 6)

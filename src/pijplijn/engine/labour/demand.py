@@ -326,7 +326,8 @@ def _estimate(
         flag="estimated",
         method=(
             f"geschat: landelijke ROA-vraag {period} × aandeel van {place} in de landelijke "
-            f"banen ({share:.2%} in {jobs.year}), gedeeld door {years} jaar"
+            f"banen ({f'{share:.2%}'.replace('.', ',')} in {jobs.year}), gedeeld door "
+            f"{years} jaar"
         ),
         inputs=inputs,
         sources=[*sources, *jobs.sources],
