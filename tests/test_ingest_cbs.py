@@ -432,3 +432,39 @@ def test_real_metadata(shared_data: Path) -> None:
         ("cbs-regio", r[0].strip()) for r in regio_rows
     ]
     assert [r.code for r in regios.regions] == ["LD01", "LD02", "LD03", "LD04"]
+
+
+def test_odata_typed_data_set_reads_like_the_csv(tmp_path: Path) -> None:
+    """Synthetic OData TypedDataSet ({"value": [records]}, as opendata.cbs.nl gives it): the
+    same observations as the CSV export of the same rows; null is missing."""
+    import json
+
+    from pijplijn.ingest.registry import detect
+
+    records = [
+        {"ID": 0, "BedrijfstakkenBranchesSBI2008": "T001081", "RegioS": "CR12  ",
+         "Perioden": "2010JJ00", "BanenVanWerknemersInDecember_1": 276.4},
+        {"ID": 1, "BedrijfstakkenBranchesSBI2008": "307500 ", "RegioS": "CR12  ",
+         "Perioden": "2010JJ00", "BanenVanWerknemersInDecember_1": None},
+    ]  # fmt: skip
+    path = tmp_path / "83582ned_odata.json"
+    path.write_text(json.dumps({"odata.metadata": "x", "value": records}), "utf-8")
+    csv_path = write(
+        tmp_path,
+        "ID,BedrijfstakkenBranchesSBI2008,RegioS,Perioden,BanenVanWerknemersInDecember_1\n"
+        "0,T001081,CR12  ,2010JJ00,276.4\n1,307500 ,CR12  ,2010JJ00,\n",
+        "83582ned_banen.csv",
+    )
+    context = ImportContext(regions={"CR12": "corop"}, cbs_measures=CONTEXT.cbs_measures)
+    assert detect(path).name == "cbs-odata"
+    from_json, from_csv = cbs.parse(path, context), cbs.parse(csv_path, context)
+    assert from_json.report.valid, from_json.report.summary()
+    columns = ["measure", "region_code", "period", "sector", "value", "flag", "unit"]
+    assert from_json.observations.select(columns).rows() == [
+        ("jobs", "CR12", "2010", "T001081", 276.4, None, "thousand"),
+        ("jobs", "CR12", "2010", "307500", None, "missing", "thousand"),
+    ]
+    assert (
+        from_json.observations.select(columns).rows()
+        == from_csv.observations.select(columns).rows()
+    )

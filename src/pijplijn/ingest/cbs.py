@@ -12,6 +12,8 @@ Two kinds:
   kept as breakdowns in ``subsector`` (``Dimension=key``; their titles come from the table's
   metadata). StatLine prints ``.`` for unknown and blank for "cannot occur": both are stored
   as ``missing``; ``x`` (secret) is ``suppressed``.
+- ``cbs-odata``: the same table as StatLine's OData API gives it (``TypedDataSet``: a JSON
+  object ``{"value": [records]}`` or a list of records with the same keys; ``null`` is missing).
 - ``cbs-metadata``: a table's metadata export (blocks ``TableInfos``, ``DataProperties`` and one
   per dimension, each a small CSV under a line naming it) or a plain ``Key,Title`` code list.
   It yields code labels (e.g. SBI ``T001081`` → *A-U Alle economische activiteiten*), no
@@ -47,7 +49,7 @@ from pijplijn.ingest.records import (
     conform,
     sha256_of,
 )
-from pijplijn.ingest.text import TextTable, open_table
+from pijplijn.ingest.tabular import Rows, open_rows
 from pijplijn.periods import Period, PeriodError
 
 NAME = "cbs"
@@ -109,7 +111,7 @@ def parse(path: Path, context: ImportContext) -> ParsedSource:
     """
     report = ImportReport(file=path.name)
     parsed = ParsedSource(info=_table_info(path, regional=False), report=report)
-    table = open_table(path, report)
+    table = open_rows(path, report)
     if table is None:
         return parsed
     layout = _layout(table.header, context, report)
@@ -242,13 +244,13 @@ class _TableRows:
     _periods: dict[str, Period | None] = field(default_factory=dict)
     _regions: dict[str, bool] = field(default_factory=dict)
 
-    def read(self, table: TextTable) -> None:
+    def read(self, table: Rows) -> None:
         """Collect the rows' keys and measure cells into ``columns``."""
         index = {name: i for i, name in enumerate(table.header)}
         keys = ("_row", "sector", "subsector", "region_code", "period", "period_unit")
         self.columns = {key: [] for key in (*keys, *self.layout.measures)}
         seen: dict[tuple[str, ...], int] = {}
-        for at, cells in table.rows(self.report):
+        for at, cells in table.rows:
             sector = cells[index[self.layout.sector]] if self.layout.sector else None
             region = cells[index[self.layout.region]] if self.layout.region else "NL01"
             text = cells[index[PERIOD_COLUMN]]
@@ -373,6 +375,13 @@ def _report_bad_cells(cells: pl.DataFrame, report: ImportReport) -> None:
         report.add(issue)
 
 
+ODATA_KIND = SourceKind(
+    name="cbs-odata",
+    description="CBS StatLine-tabel (OData TypedDataSet, JSON): als cbs",
+    parse=parse,
+    matches=matches,
+    json=True,
+)
 KIND = SourceKind(
     name=NAME,
     description="CBS StatLine-tabel (CSV): maten per regio, SBI 2008, periode en andere dimensies",
