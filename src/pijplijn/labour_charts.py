@@ -15,16 +15,7 @@ def jobs_rows(view: LabourView, names: dict[str, str]) -> list[dict[str, Any]]:
     describe (COROP area Twente for Twente)."""
     series = view.jobs.series
     where = view.jobs.described or view.region
-    return [
-        {
-            "region": names.get(where, where),
-            "period": v.period,
-            "value": v.value,
-            "flag": v.flag,
-            "exact": v.exact,
-        }
-        for v in (series.values if series else [])
-    ]
+    return charts.series_rows(series, region=names.get(where, where)) if series else []
 
 
 def jobs_chart(view: LabourView, names: dict[str, str]) -> dict[str, Any] | None:

@@ -87,6 +87,7 @@ def _compare(
     sources: dict[int, Source] = {}
     value_notes: list[str] = []
     names = region_names(session)
+    series = []
     for region in COMPARED:
         try:
             values = indicator_values(session, catalog, indicator.id, region, by=[])
@@ -95,6 +96,7 @@ def _compare(
             continue
         value_notes += [n for v in values.values for n in v.notes]
         described = {v.described_region() or values.region for v in values.values}
+        label = values.region
         if len(described) == 1 and (other := described.pop()) != values.region:
             # A figure from a containing region is labelled with the region it describes;
             # when that region is compared anyway it is not drawn twice.
@@ -104,25 +106,21 @@ def _compare(
             )
             if other in COMPARED or other.lower() in {c.lower() for c in COMPARED}:
                 continue
-        rows.extend(
-            {
-                "region": v.described_region() or values.region,
-                "period": v.period,
-                "value": v.value,
-                "flag": v.flag,
-                "exact": v.exact,
-            }
-            for v in values.values
-        )
+            label = other
+        series.append(values)
+        rows.extend(charts.series_rows(values, region=label))
         sources.update({s.dataset: s for s in values.sources})
+    breaks = charts.break_marks(series)
     goals = _goal_lines(session, catalog, indicator.id)
     spec = charts.series_chart(
         rows,
         indicator.unit,
         indicator.title,
         f"{indicator.title}: {', '.join(COMPARED)} per periode"
-        + (", met de doellijn (zwart gestippeld)." if goals else "."),
+        + (", met de doellijn (zwart gestippeld)" if goals else "")
+        + (", en een grijze lijn bij elke breuk in de reeks." if breaks else "."),
         goal_lines=goals,
+        breaks=breaks,
     )
     drawn = has_values(rows)
     return ChartBlock(
@@ -155,14 +153,8 @@ def _breakdown(
     values = indicator_values(session, catalog, indicator.id, region, by=[by])
     labels = values.labels.get(by, {})
     rows = [
-        {
-            by: labels.get(str(v.keys.get(by)), v.keys.get(by)),
-            "period": v.period,
-            "value": v.value,
-            "flag": v.flag,
-            "exact": v.exact,
-        }
-        for v in values.values
+        {**row, by: labels.get(str(v.keys.get(by)), v.keys.get(by))}
+        for v, row in zip(values.values, charts.series_rows(values), strict=True)
     ]
     spec = charts.series_chart(
         rows,
