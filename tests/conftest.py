@@ -86,6 +86,24 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+SYNTHETIC = Path(__file__).parent / "synthetic"
+
+
+@pytest.fixture(scope="session")
+def labour_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo data plus the synthetic ROA AIS fixture (regional technical demand)."""
+    from pijplijn.store.imports import import_files
+
+    for url in _fresh_url(tmp_path_factory.mktemp("labour")):
+        engine = open_engine(url)
+        pack = load_pack("twente")
+        initialise(engine, pack, demo=True)
+        outcome = import_files(engine, pack, [SYNTHETIC / "roa_ais_synthetic.csv"])
+        assert outcome[0].load is not None, outcome[0].parsed.report.summary()
+        engine.dispose()
+        yield url
+
+
 REAL_FILES = (
     "geo/koppelcodes_gemeenten.csv",
     "duo/mbo_deelnemers_2015-2019.csv",
@@ -97,6 +115,10 @@ REAL_FILES = (
     "cbs/regios_metadata.csv",
     "cbs/sbi_sectoren_metadata.csv",
     "cbs/vacatures_regio_provincie.csv",
+    "cbs/83582ned_banen_corop.csv",
+    "duo/hbo_gediplomeerden_2014-2018.csv",
+    "duo/wo_gediplomeerden_2014-2018.csv",
+    "roa/roa_ais2030_nationaal_brc.csv",
 )
 
 

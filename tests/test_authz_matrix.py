@@ -46,6 +46,11 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/indicatoren"): PUBLIC,
     ("GET", "/indicatoren/{indicator_id}"): PUBLIC,
     ("GET", "/scenarios"): PUBLIC,
+    ("GET", "/arbeidsmarkt"): PUBLIC,
+    ("GET", "/api/v1/labour"): PUBLIC,
+    ("GET", "/api/v1/labour/demand"): PUBLIC,
+    ("GET", "/api/v1/labour/coverage"): PUBLIC,
+    ("GET", "/api/v1/labour/occupations"): PUBLIC,
     ("GET", "/scenarios/scenario.yaml"): PUBLIC,
     # Saving a scenario (a new version): the editors and the programme office.
     ("POST", "/scenarios/bewaren"): EDITORS,

@@ -36,6 +36,8 @@ PAGES = {
     "doelen": "/doelen",
     "scenarios": "/scenarios",
     "bronnen": "/bronnen",
+    "arbeidsmarkt": "/arbeidsmarkt",
+    "arbeidsmarkt-en": "/arbeidsmarkt?lang=en",
 }
 
 
@@ -127,6 +129,27 @@ def test_keyboard_reaches_the_drill_down(page: object, server: str) -> None:
     assert focused == "stage-link"
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
     page.wait_for_url("**stage=**", timeout=15000)  # type: ignore[attr-defined]
+
+
+def test_no_indicator_page_draws_an_empty_chart(page: object, server: str) -> None:
+    """Every catalogue indicator's page on the real data, in Chromium: each chart that is
+    drawn has marks with data; a page without figures says which source it needs."""
+    import httpx
+
+    records = httpx.get(server + "/api/v1/indicators", timeout=30).json()
+    ids = [r["id"] for r in (records["data"] if isinstance(records, dict) else records)]
+    for indicator in [*ids, "../arbeidsmarkt"]:
+        page.goto(f"{server}/indicatoren/{indicator}")  # type: ignore[attr-defined]
+        charts = page.locator("div.chart")  # type: ignore[attr-defined]
+        for index in range(charts.count()):
+            chart = charts.nth(index)
+            chart.locator("svg").wait_for(timeout=15000)
+            marks = chart.locator(
+                "svg path[aria-roledescription], svg path.mark-symbol, svg g.mark-symbol path"
+            )
+            assert marks.count() > 0, (indicator, chart.get_attribute("id"))
+        if charts.count() == 0:
+            assert page.locator(".missing").count() > 0, indicator  # type: ignore[attr-defined]
 
 
 def test_indicator_chart_renders_with_a_line_per_region(page: object, server: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from pijplijn.content.indicators import BREAKDOWNS, load_indicators
+from pijplijn.content.indicators import BREAKDOWNS, DefinitionDef, load_indicators
 from pijplijn.content.loader import load_pack
 from pijplijn.engine import cube
 from pijplijn.engine.indicators import Catalog, evaluate, indicator_values
@@ -126,8 +126,19 @@ def test_a_missing_cell_marks_the_sum_and_every_share_built_on_it(demo_engine: E
 def test_no_observations_is_no_value_not_zero(demo_engine: Engine) -> None:
     # Regiovisie 2011 has no pathway breakdown: the BBL share cannot be computed.
     assert values(demo_engine, "mbo-techniek-aandeel-bbl", periods=["2011"]) == {}
+    # Technical mbo graduates over a denominator the demo has no observations of.
+    base = CATALOG.get("vervangingsvraag-dekking-berekend")
+    definition = DefinitionDef.model_validate(
+        {
+            "from": "2007-01-01",
+            "numerator": {"sum": {"measure": "graduates", "stages": ["mbo"], "in_domain": True}},
+            "denominator": {
+                "sum": {"measure": "replacement_demand", "stages": ["mbo"], "in_domain": True}
+            },
+        }
+    )
     with session_scope(demo_engine) as session:
-        result = evaluate(session, CATALOG.get("vervangingsvraag-dekking-berekend"), "twente")
+        result = evaluate(session, base.model_copy(update={"definitions": [definition]}), "twente")
     assert result.values and all(v.value is None for v in result.values)
     assert all(
         v.flag == "missing" and "noemer: geen waarnemingen" in v.notes for v in result.values

@@ -10,11 +10,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pijplijn.content.loader import load_pack
 from pijplijn.ingest import cbs, cbs_metadata
 from pijplijn.ingest.context import ImportContext
 from pijplijn.ingest.records import ParsedSource
+from pijplijn.store.reference import cbs_measures
 
-CONTEXT = ImportContext(regions={"NL01": "land", **{f"PV{n}": "provincie" for n in range(20, 32)}})
+CONTEXT = ImportContext(
+    regions={"NL01": "land", **{f"PV{n}": "provincie" for n in range(20, 32)}},
+    cbs_measures=cbs_measures(load_pack("twente")),
+)
 BOM = "\ufeff"
 SBI_HEADER = (
     '"ID";"Bedrijfskenmerken";"Perioden";"OpenstaandeVacatures_1";"OntstaneVacatures_2";'
@@ -102,14 +107,40 @@ def test_regional_table_strips_padded_keys_and_brings_landsdelen(tmp_path: Path)
     assert parsed.info.source_key == "cbs:vacatures-regio"
 
 
-def test_other_measure_columns_are_a_warning(tmp_path: Path) -> None:
+def test_unmapped_measures_keep_their_cbs_name_and_are_reported(tmp_path: Path) -> None:
     text = REGIO_HEADER.replace("\n", ",Vacaturegraad_4\n") + "0,T001081,NL01,2011KW01,1.5,3\n"
     parsed = parse_text(tmp_path, text, name="regio.csv")
     assert parsed.report.valid
-    assert [(w.code, w.message()) for w in parsed.report.warnings] == [
-        ("unused-column", "regio.csv: de kolom 'Vacaturegraad_4' wordt niet geladen")
+    assert [(w.code, w.column) for w in parsed.report.warnings] == [  # type: ignore[attr-defined]
+        ("unmapped-measure", "Vacaturegraad_4")
     ]
-    assert parsed.observations.height == 1
+    assert "geladen als 'cbs:Vacaturegraad'" in parsed.report.warnings[0].message()
+    rows = parsed.observations.select("measure", "value", "unit", "source_ref").rows()
+    assert rows == [
+        ("vacancies_open", 1.5, "thousand", "OpenstaandeVacatures"),
+        ("cbs:Vacaturegraad", 3.0, "unknown", "Vacaturegraad_4"),
+    ]
+
+
+def test_any_table_other_dimensions_become_breakdowns(tmp_path: Path) -> None:
+    """Synthetic StatLine export: a jobs table by gender (a dimension the importer has no
+    name for) and COROP region; its keys are kept, its measure mapped by the pack."""
+    text = (
+        "ID,Geslacht,RegioS,Perioden,BanenVanWerknemersInDecember_1\n"
+        "0,3000   ,CR12  ,2020JJ00,150.5\n"
+        "1,4000   ,CR12  ,2020JJ00,.\n"
+    )
+    context = ImportContext(regions={"CR12": "corop"}, cbs_measures=CONTEXT.cbs_measures)
+    parsed = cbs.parse(write(tmp_path, text, "12345ned_banen.csv"), context)
+    assert parsed.report.valid, parsed.report.summary()
+    rows = parsed.observations.select(
+        "measure", "region_code", "period", "sector", "subsector", "value", "flag", "unit"
+    ).rows()
+    assert rows == [
+        ("jobs", "CR12", "2020", None, "Geslacht=3000", 150.5, None, "thousand"),
+        ("jobs", "CR12", "2020", None, "Geslacht=4000", None, "missing", "thousand"),
+    ]
+    assert parsed.info.source_key == "cbs:12345ned"
 
 
 def test_latin1_file_imports(tmp_path: Path) -> None:
@@ -174,7 +205,7 @@ def test_cut_mid_row(tmp_path: Path) -> None:
     ("header", "column"),
     [
         (SBI_HEADER.replace('"Perioden"', '"Periode"'), "Perioden"),
-        (SBI_HEADER.replace('"Bedrijfskenmerken"', '"Bedrijf"'), "Bedrijfskenmerken"),
+        (SBI_HEADER.replace('"ID"', '"Nummer"'), "ID"),
     ],
 )
 def test_missing_column(tmp_path: Path, header: str, column: str) -> None:
@@ -186,6 +217,7 @@ def test_missing_column(tmp_path: Path, header: str, column: str) -> None:
 def test_no_measure_column(tmp_path: Path) -> None:
     parsed = parse_text(tmp_path, "ID,Bedrijfskenmerken,Perioden,Banen\n0,T001081,2011KW01,4\n")
     assert parsed.report.flatten(["column", "code"]) == [["OpenstaandeVacatures", "missing-column"]]
+    assert "BanenVanWerknemersInDecember_1" in parsed.report.issues[0].message()
 
 
 def test_header_only(tmp_path: Path) -> None:
@@ -400,3 +432,39 @@ def test_real_metadata(shared_data: Path) -> None:
         ("cbs-regio", r[0].strip()) for r in regio_rows
     ]
     assert [r.code for r in regios.regions] == ["LD01", "LD02", "LD03", "LD04"]
+
+
+def test_odata_typed_data_set_reads_like_the_csv(tmp_path: Path) -> None:
+    """Synthetic OData TypedDataSet ({"value": [records]}, as opendata.cbs.nl gives it): the
+    same observations as the CSV export of the same rows; null is missing."""
+    import json
+
+    from pijplijn.ingest.registry import detect
+
+    records = [
+        {"ID": 0, "BedrijfstakkenBranchesSBI2008": "T001081", "RegioS": "CR12  ",
+         "Perioden": "2010JJ00", "BanenVanWerknemersInDecember_1": 276.4},
+        {"ID": 1, "BedrijfstakkenBranchesSBI2008": "307500 ", "RegioS": "CR12  ",
+         "Perioden": "2010JJ00", "BanenVanWerknemersInDecember_1": None},
+    ]  # fmt: skip
+    path = tmp_path / "83582ned_odata.json"
+    path.write_text(json.dumps({"odata.metadata": "x", "value": records}), "utf-8")
+    csv_path = write(
+        tmp_path,
+        "ID,BedrijfstakkenBranchesSBI2008,RegioS,Perioden,BanenVanWerknemersInDecember_1\n"
+        "0,T001081,CR12  ,2010JJ00,276.4\n1,307500 ,CR12  ,2010JJ00,\n",
+        "83582ned_banen.csv",
+    )
+    context = ImportContext(regions={"CR12": "corop"}, cbs_measures=CONTEXT.cbs_measures)
+    assert detect(path).name == "cbs-odata"
+    from_json, from_csv = cbs.parse(path, context), cbs.parse(csv_path, context)
+    assert from_json.report.valid, from_json.report.summary()
+    columns = ["measure", "region_code", "period", "sector", "value", "flag", "unit"]
+    assert from_json.observations.select(columns).rows() == [
+        ("jobs", "CR12", "2010", "T001081", 276.4, None, "thousand"),
+        ("jobs", "CR12", "2010", "307500", None, "missing", "thousand"),
+    ]
+    assert (
+        from_json.observations.select(columns).rows()
+        == from_csv.observations.select(columns).rows()
+    )

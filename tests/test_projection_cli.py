@@ -57,21 +57,21 @@ def test_rates_show_their_provenance(demo_url: str) -> None:
     assert code == 0 and "diploma-mbo:techniek" in table and "calibrated" in table
 
 
-def test_the_table_shows_the_pipeline_level_by_level_and_the_gap(demo_url: str) -> None:
+def test_the_table_shows_the_pipeline_level_by_level_and_the_gap(labour_url: str) -> None:
+    demo_url = labour_url  # the demo plus synthetic ROA demand for 2025-2030
     code, out, _ = run("project", "--horizon", "2016", "--draws", "100", "--database", demo_url)
     assert code == 0
     for label in (
         "vmbo-bb:techniek",
         "mbo-2:techniek ingeschreven",
         "gediplomeerden",
-        "dekkingsgraad",
     ):
         assert label in out, label
     code, gap, _ = run(
         "project",
         "--gap",
         "--horizon",
-        "2013",
+        "2026",
         "--draws",
         "100",
         "--format",
@@ -80,7 +80,10 @@ def test_the_table_shows_the_pipeline_level_by_level_and_the_gap(demo_url: str) 
         demo_url,
     )
     assert code == 0
-    assert {(g["level"], g["period"]) for g in json.loads(gap)} >= {("2", "2011"), ("3-4", "2013")}
+    assert all(g["coverage"] > 0 for g in json.loads(gap))
+    assert {(g["level"], g["period"]) for g in json.loads(gap)} == {
+        (level, year) for level in ("2", "3-4") for year in ("2025", "2026")
+    }
 
 
 def test_bad_input_is_one_line_with_exit_2(demo_url: str) -> None:

@@ -1,18 +1,22 @@
-"""The coverage ratio: entrants / (replacement + expansion demand), and the seeds' 28%/42%."""
+"""The coverage ratio: entrants / (replacement + expansion demand), with the store's demand."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from pijplijn.content.loader import load_pack
-from pijplijn.content.projection import load_projection
-from pijplijn.engine.cube import CubeQuery, query
+from pijplijn.content.projection import DatedSeries, DatedValue, DemandDef, load_projection
+from pijplijn.engine.labour.demand import technical_demand
 from pijplijn.engine.projection.gap import coverage, demand_in, levels_of
 from pijplijn.engine.projection.project import prepare, run
 from pijplijn.store.db import session_scope
+from pijplijn.store.imports import import_files
+from pijplijn.store.setup import initialise
 
 CONTENT = load_projection(load_pack("twente"))
+SYNTHETIC = Path(__file__).parent / "synthetic"
 
 
 def test_coverage_is_entrants_over_all_demand() -> None:
@@ -24,44 +28,45 @@ def test_coverage_is_entrants_over_all_demand() -> None:
 
 
 def test_dated_demand_holds_until_the_next_key() -> None:
-    demand = next(d for d in CONTENT.demand if d.level == "2")
-    assert demand_in(demand, 2010) is None  # before the first key
-    value, source = demand_in(demand, 2030) or (0.0, "")
-    assert value == demand.replacement.values[date(2011, 1, 1)].value  # type: ignore[union-attr]
-    assert "Back-calculated" in source
+    demand = DemandDef(
+        region="twente",
+        level="2",
+        domain="techniek",
+        replacement=DatedSeries(
+            values={date(2025, 1, 1): DatedValue(value=400, source="x"), date(2031, 1, 1): None}
+        ),
+        expansion=DatedSeries(values={date(2025, 1, 1): DatedValue(value=50, source="y")}),
+    )
+    assert demand_in(demand, 2024) is None  # before the first key
+    assert demand_in(demand, 2030) == (450, "x Uitbreidingsvraag: y")
+    assert demand_in(demand, 2031) is None  # the series ends after the forecast period
 
 
-def test_with_the_same_inputs_the_coverage_is_the_seeds_28_and_42_percent(
-    demo_engine: Engine,
+def test_pack_has_no_back_calculated_demand() -> None:
+    """The demand is no longer back-calculated from the seeds' 28% and 42%: it comes from
+    the store (ROA, or an estimate), so the check can compare those figures with it."""
+    assert CONTENT.demand == []
+    assert CONTENT.labour is not None and CONTENT.labour_regions["twente"][0] == "CR12"
+
+
+def test_projection_gap_uses_the_demand_the_labour_engine_gives(
+    empty_engine: Engine, tmp_path: Path
 ) -> None:
-    """The seeds print 28% (niveau 2) and 42% (niveau 3-4) for 2011 without their inputs;
-    the pack's demand is back-calculated from pijplijn's 2011 entrants (projection.yaml).
-    This fails when the model or a prior changes and the back-calculation needs redoing."""
-    with session_scope(demo_engine) as session:
-        stated = {
-            row.keys["level"]: row.value
-            for row in query(
-                session,
-                CubeQuery(
-                    measure="published_share",
-                    by=("level",),
-                    filters={"subject": "replacement-demand-coverage-by-graduates"},
-                ),
-            )
-        }
+    pack = load_pack("twente")
+    initialise(empty_engine, pack, demo=True)
+    outcome = import_files(empty_engine, pack, [SYNTHETIC / "roa_ais_synthetic.csv"])
+    assert outcome[0].load is not None, outcome[0].parsed.report.summary()
+    with session_scope(empty_engine) as session:
+        demand = {d.group: d for d in technical_demand(session, pack, "twente")}
         prepared = prepare(session, CONTENT, "twente")
-    central = run(prepared, horizon=2012, draws=1, uncertainty=False)
-    found = {g.level: g for g in central.gap if g.period == "2011"}
-    assert stated == {"2": 0.28, "3-4": 0.42}
-    for level, share in stated.items():
-        assert found[level].coverage == pytest.approx(share, abs=0.001), level
-        assert found[level].gap == pytest.approx(
-            found[level].demand - found[level].entrants, abs=0.1
-        )
-    # With uncertainty the median stays near, with an interval around it.
-    projected = run(prepared, horizon=2012, draws=500, seed=2)
-    niveau2 = next(g for g in projected.gap if g.period == "2011" and g.level == "2")
-    assert niveau2.coverage_low < 0.28 < niveau2.coverage_high
+    projected = run(prepared, horizon=2030, draws=50, seed=1)
+    for level in ("2", "3-4"):
+        points = [g for g in projected.gap if g.level == level]
+        assert [g.period for g in points] == [str(y) for y in range(2025, 2031)]
+        assert [g.demand for g in points] == pytest.approx([demand[level].total] * 6)
+        assert all("ROA-cijfers voor Twente (AM)" in g.demand_source for g in points)
+    # the synthetic fixture's Twente mbo 2 demand: (2,400 + 300) / 6 years
+    assert demand["2"].total == pytest.approx((2400 + 300) / 6)
 
 
 def test_no_demand_for_the_region_means_no_gap_rather_than_a_guess(demo_engine: Engine) -> None:

@@ -67,7 +67,14 @@ def test_twente_is_its_fourteen_gemeenten_in_overijssel(demo_engine: Engine) -> 
         ).all()
         assert sorted(members) == sorted(TWENTE)
         twente = session.get(Region, "twente")
-        assert twente is not None and (twente.kind, twente.parent_code) == ("regioset", "PV23")
+        # Twente declares COROP area Twente as its labour-market region: it lies in it.
+        assert twente is not None and (twente.kind, twente.parent_code) == ("regioset", "CR12")
+        corop = session.get(Region, "CR12")
+        assert corop is not None and (corop.kind, corop.parent_code) == ("corop", "PV23")
+        corop_members = session.scalars(
+            select(RegionMember.member_code).where(RegionMember.set_code == "CR12")
+        ).all()
+        assert sorted(corop_members) == sorted(TWENTE)
         overijssel = session.get(Region, "PV23")
         assert overijssel is not None and overijssel.parent_code == "NL01"
 

@@ -95,7 +95,15 @@ def test_bad_levers_in_the_api_are_400(client: TestClient, query: str) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_gap_table_of_the_api(client: TestClient) -> None:
+@pytest.fixture(scope="module")
+def labour_client(labour_url: str) -> Iterator[TestClient]:
+    """The demo plus synthetic ROA demand: the projection has a gap to show."""
+    with TestClient(create_app(Settings(database_url=labour_url))) as test_client:
+        yield test_client
+
+
+def test_gap_table_of_the_api(labour_client: TestClient) -> None:
+    client = labour_client
     base = client.get("/api/v1/projections?table=gap&draws=1000").json()["data"]
     more = client.get(
         "/api/v1/projections?table=gap&draws=1000&levers=mbo-instroom-vmbo-tg:0.5"

@@ -141,26 +141,47 @@ def _pipeline_skeleton(order: tuple[str, ...], domain: str, title: str, descript
 
 
 def bar_chart(
-    records: list[dict[str, Any]], category: str, title: str, description: str
+    records: list[dict[str, Any]],
+    category: str,
+    title: str,
+    description: str,
+    axis: str = "aantal",
+    colour: str | None = None,
 ) -> dict[str, Any]:
-    """Return horizontal bars of ``value`` per ``category``, largest first."""
+    """Return horizontal bars of ``value`` per ``category``, largest first; ``axis`` names
+    the value axis (its unit); ``colour`` groups bars side by side (e.g. per region)."""
     rows = [r for r in records if r.get("value") is not None]
-    height = max(120, 22 * len(rows))
-    return _filled(_bar_skeleton(category, title, description, height), {TABLE: rows})
+    height = max(120, (14 if colour else 22) * len(rows))
+    skeleton = _bar_skeleton(category, title, description, height, axis, colour)
+    return _filled(skeleton, {TABLE: rows})
 
 
 @functools.lru_cache(maxsize=256)
-def _bar_skeleton(category: str, title: str, description: str, height: int) -> str:
-    chart = (
-        alt.Chart(alt.NamedData(name=TABLE), title=title, description=description)
-        .mark_bar(color=DOMAIN_COLOURS["in"])
-        .encode(
-            y=alt.Y(f"{category}:N", sort="-x", title=None),
-            x=alt.X("value:Q", title="aantal"),
-            tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("value:Q", format=",.0f")],
-        )
-        .properties(width="container", height=height)
-    )
+def _bar_skeleton(
+    category: str,
+    title: str,
+    description: str,
+    height: int,
+    axis: str = "aantal",
+    colour: str | None = None,
+) -> str:
+    tooltip = [
+        alt.Tooltip(f"{category}:N"),
+        alt.Tooltip("value:Q", format=",.0f" if axis == "aantal" else ",.1f"),
+    ]
+    encoding: dict[str, Any] = {
+        "y": alt.Y(f"{category}:N", sort="-x", title=None),
+        "x": alt.X("value:Q", title=axis),
+    }
+    if colour:
+        encoding |= {
+            "yOffset": alt.YOffset(f"{colour}:N"),
+            "color": alt.Color(f"{colour}:N", title=None, legend=alt.Legend(orient="top")),
+        }
+        tooltip.append(alt.Tooltip(f"{colour}:N"))
+    base = alt.Chart(alt.NamedData(name=TABLE), title=title, description=description)
+    marked = base.mark_bar() if colour else base.mark_bar(color=DOMAIN_COLOURS["in"])
+    chart = marked.encode(tooltip=tooltip, **encoding).properties(width="container", height=height)
     return _skeleton(chart)
 
 

@@ -13,11 +13,18 @@ MEASURES: tuple[str, ...] = (
     "exam_passed",
     "transitions",
     "jobs",
+    "labour_volume",
     "companies",
     "vacancies_open",
     "vacancies_new",
     "vacancies_filled",
     "replacement_demand",
+    "expansion_demand",
+    "job_openings",
+    "replacement_rate",
+    "expansion_rate",
+    "bottleneck_indicator",
+    "tightness_indicator",
     "published_share",
     "published_count",
 )
@@ -50,8 +57,24 @@ FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
 UNKNOWN_FLAGS: frozenset[str] = frozenset({"suppressed", "missing"})
 """Flags of a cell whose value is unknown (stored as NULL, never 0)."""
 
-UNITS: tuple[str, ...] = ("count", "thousand", "share")
-"""``thousand``: the source counts in thousands (CBS vacancies). ``share``: a fraction 0-1."""
+UNITS: tuple[str, ...] = ("count", "thousand", "share", "unknown")
+"""``thousand``: the source counts in thousands (CBS vacancies and jobs). ``share``: a
+fraction 0-1. ``unknown``: a CBS measure the content pack does not map (see the table)."""
+
+SECTOR_TOTALS: tuple[str, ...] = ("T001081", "999999")
+"""The key CBS prints for all SBI sectors together ('A-U Alle economische activiteiten'), and
+the row ROA's BRC table gives over all beroepen (999999).
+A sum that does not break down by sector uses a dataset's published total, never the sum of
+its sectors (which overlap: B-F holds C, G-N holds G...)."""
+
+UNMAPPED_MEASURE_PREFIX = "cbs:"
+"""A CBS measure the content pack does not map is stored as ``cbs:<StatLine key>``."""
+
+
+def is_measure(name: str) -> bool:
+    """True for a cube measure, or a CBS measure kept under its own name."""
+    return name in MEASURES or (name.startswith(UNMAPPED_MEASURE_PREFIX) and len(name) > 4)
+
 
 DIMENSIONS: tuple[str, ...] = (
     "period",

@@ -6,6 +6,8 @@ from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
     export,
     imports,
     indicators,
+    labour,
+    labour_regions,
     projection,
     report,
     serve,

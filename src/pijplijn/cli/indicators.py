@@ -33,6 +33,7 @@ from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard, scorecard
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.results import IndicatorValues
+from pijplijn.engine.labour.coverage import coverage_check
 from pijplijn.errors import QueryError
 from pijplijn.store.db import session_scope
 
@@ -174,7 +175,9 @@ def check(
     overeenkomsten en tegenspraken, met hun grootte."""
     pack = content_pack()
     with session_scope(engine_for(database)) as session:
-        report = check_published(session, _catalog(pack), pack.published_checks)
+        report = check_published(
+            session, _catalog(pack), pack.published_checks, coverage_check(session, pack)
+        )
     if format is OutputFormat.table:
         _check_table(report)
         return

@@ -20,13 +20,16 @@ from pijplijn.errors import ContentError
 from pijplijn.periods import Period, PeriodError
 
 Loc = Sequence[str | int]
-Unit = Literal["count", "thousand", "share", "ratio", "growth"]
+Unit = Literal["count", "thousand", "share", "ratio", "growth", "per_thousand"]
 Direction = Literal["up", "down", "none"]
 PeriodUnitName = Literal["year", "school_year", "quarter"]
-RegionMode = Literal["within", "exact", "enclosing"]
+RegionMode = Literal["within", "exact", "enclosing", "nearest"]
 """How a term finds its region: ``within`` sums everything inside the region (gemeenten of a
 region set); ``exact`` takes figures stated for the region itself; ``enclosing`` takes them for
-the region or, where it has none, for the smallest region around it that has them."""
+the region or, where it has none, for the smallest region around it that has them;
+``nearest`` sums everything inside the region or, where nothing inside it has figures, inside
+the smallest region around it that has (Twente's jobs from COROP area CR12, a province's jobs
+summed over its COROP areas). A figure from a region around it is labelled with that region."""
 
 BREAKDOWNS: tuple[str, ...] = (
     *(d for d in vocab.DIMENSIONS if d not in ("period", "region_basis", "dataset")),
@@ -77,6 +80,14 @@ class SumTerm(_Strict):
     """Only observations of datasets with this ``source_key`` (e.g. ``cbs:vacatures-regio``)."""
     period: str | None = None
     """A fixed period used for every period evaluated."""
+    quarter: int | None = Field(default=None, ge=1, le=4)
+    """Use this quarter's figure as the year's (open vacancies at the end of the fourth
+    quarter beside the jobs in December): the term then counts per year."""
+    scale: float = 1.0
+    """Multiply the sum (e.g. 1000: vacancies per 1,000 jobs)."""
+    region_kinds: list[str] = []
+    """Only regions of these kinds count for ``enclosing`` and ``nearest`` (e.g. provincie,
+    land): a ratio of two sources is then taken for one region on both sides."""
 
 
 class PublishedTerm(_Strict):

@@ -14,14 +14,18 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pijplijn.content.goals import GoalDef, load_goals
 from pijplijn.content.indicators import CheckDef, IndicatorDef, load_checks, load_indicators
+from pijplijn.content.labour import LabourDef, load_labour
 from pijplijn.content.programme import ProgrammeDef, load_programme
 from pijplijn.content.shapes import load_shapes
 from pijplijn.errors import ContentError
-from pijplijn.vocabulary import STAGES
+from pijplijn.reference.labour_regions import load_labour_regions
+from pijplijn.vocabulary import MEASURES, STAGES
 
 PACKS_ROOT = Path(__file__).parent
 
-RegionKind = Literal["land", "landsdeel", "provincie", "gemeente", "arbeidsmarktregio", "regioset"]
+RegionKind = Literal[
+    "land", "landsdeel", "provincie", "gemeente", "corop", "arbeidsmarktregio", "regioset"
+]
 
 
 class _Strict(BaseModel):
@@ -37,11 +41,20 @@ class RegionDef(_Strict):
     """Other names sources use, e.g. 'Friesland' for Fryslân."""
 
 
+class LabourMarketDef(_Strict):
+    """The labour-market regions that stand for a region set in sources that publish by
+    COROP area or arbeidsmarktregio (codes or names of the core's reference data)."""
+
+    corop: str | None = None
+    arbeidsmarktregio: str | None = None
+
+
 class RegionSetDef(_Strict):
     code: str
     name: str
     parent: str | None = None
     members: list[str]
+    labour_market: LabourMarketDef | None = None
 
 
 class InstitutionDef(_Strict):
@@ -117,6 +130,17 @@ class PackDef(_Strict):
     """The indicators the overview page shows as key figures, in order."""
 
 
+class CbsMeasureDef(_Strict):
+    measure: str
+    unit: Literal["count", "thousand", "share"]
+    note: str | None = None
+    year_note: str | None = None
+
+
+class CbsMeasuresFile(_Strict):
+    measures: dict[str, CbsMeasureDef]
+
+
 class RegionsFile(_Strict):
     regions: list[RegionDef]
     region_sets: list[RegionSetDef]
@@ -152,6 +176,10 @@ class ContentPack:
     """Programme lines, themes and named projects for the register (``programme.yaml``)."""
     shapes: dict[str, Any] | None = None
     """Simplified gemeente shapes for maps (``shapes.geojson``, GeoJSON), if the pack has them."""
+    labour: LabourDef | None = None
+    """Labour-market parameters: forecast period, entering-work shares (``labour.yaml``)."""
+    cbs_measures: dict[str, CbsMeasureDef] = field(default_factory=dict)
+    """CBS StatLine measure key → cube measure and unit (``cbs_measures.yaml``)."""
 
     @property
     def name(self) -> str:
@@ -202,6 +230,8 @@ def _load_pack(packs_root: Path, name: str) -> ContentPack:
         classifications=_read(root / "classifications.yaml", ClassificationsFile).classifications,
         places=_read(root / "places.yaml", PlacesFile).places,
         shapes=load_shapes(root),
+        cbs_measures=_cbs_measures(root / "cbs_measures.yaml"),
+        labour=load_labour(root / "labour.yaml"),
     )
     _check_references(pack)
     return _with_catalogue(pack)
@@ -275,11 +305,57 @@ def _check_references(pack: ContentPack) -> None:
                 f"'{institution.gemeente}'"
             )
     _check_classifications(pack)
+    _check_labour_market(pack)
     if pack.pack.default_region not in codes:
         raise ContentError(
             f"{pack.root / 'pack.yaml'}: default_region "
             f"'{pack.pack.default_region}' is geen regio van het pakket"
         )
+
+
+def _cbs_measures(path: Path) -> dict[str, CbsMeasureDef]:
+    if not path.is_file():
+        return {}
+    measures = _read(path, CbsMeasuresFile).measures
+    for key, definition in measures.items():
+        if definition.measure not in MEASURES:
+            raise ContentError(
+                f"{path}: sleutel 'measures.{key}.measure': onbekende maat "
+                f"'{definition.measure}'; kies uit {', '.join(MEASURES)}"
+            )
+    return measures
+
+
+def _check_labour_market(pack: ContentPack) -> None:
+    """A declared labour-market region must exist in the core's reference data; the error
+    names the pack file and the line of the declaration."""
+    path = pack.root / "regions.yaml"
+    reference = load_labour_regions()
+    for region_set in pack.region_sets:
+        declared = region_set.labour_market
+        if declared is None:
+            continue
+        for kind in ("corop", "arbeidsmarktregio"):
+            value = getattr(declared, kind)
+            if value is None or reference.find(kind, value) is not None:
+                continue
+            known = ", ".join(r.name for r in reference.by_kind(kind)[:4])
+            raise ContentError(
+                f"{path}, regel {_line_of(path, value)}: regioset {region_set.code}: "
+                f"labour_market.{kind} '{value}' bestaat niet (bekend zijn o.a. {known}; "
+                "zie src/pijplijn/reference/labour_regions.json)"
+            )
+
+
+def _line_of(path: Path, value: str) -> int:
+    """Return the first line of ``path`` that names ``value`` after a labour_market key."""
+    lines = path.read_text("utf-8").splitlines()
+    inside = False
+    for number, line in enumerate(lines, start=1):
+        inside = inside or "labour_market" in line
+        if inside and value in line:
+            return number
+    return next((n for n, line in enumerate(lines, start=1) if "labour_market" in line), 1)
 
 
 def _check_classifications(pack: ContentPack) -> None:

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from pijplijn.content.labour import LabourDef
 from pijplijn.errors import ContentError
 
 OTHER_DOMAIN = "overig"
@@ -237,6 +238,11 @@ class ProjectionContent(_Strict):
     not_levers: list[NotLeverDef] = []
     scenarios: list[ScenarioDef] = []
     path: str = ""
+    labour: LabourDef | None = None
+    """The pack's labour parameters: the projection's demand comes from the store through
+    them (engine/labour/demand.py), the same figures the Arbeidsmarkt page shows."""
+    labour_regions: dict[str, tuple[str | None, str | None]] = {}
+    """Region set → (COROP area, arbeidsmarktregio) declared in the pack."""
 
     @property
     def domain(self) -> str:
@@ -262,7 +268,16 @@ def load_projection(pack: PackLike) -> ProjectionContent:
     path = pack.root / "projection.yaml"
     if not path.is_file():
         raise ContentError(f"contentpakket {pack.name} heeft geen projection.yaml ({path})")
-    return _read_pack_projection(path)
+    content = _read_pack_projection(path)
+    labour = getattr(pack, "labour", None)
+    if labour is None:
+        return content
+    declared = {
+        s.code: (s.labour_market.corop, s.labour_market.arbeidsmarktregio)
+        for s in getattr(pack, "region_sets", [])
+        if s.labour_market is not None
+    }
+    return content.model_copy(update={"labour": labour, "labour_regions": declared})
 
 
 @functools.cache

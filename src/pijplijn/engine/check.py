@@ -87,8 +87,16 @@ class CheckReport(BaseModel):
         return {v: found.get(v, 0) for v in VERDICTS}
 
 
-def check_published(session: Session, catalog: Catalog, checks: Sequence[CheckDef]) -> CheckReport:
-    """Return the comparison of every active published figure with its computed counterpart."""
+def check_published(
+    session: Session,
+    catalog: Catalog,
+    checks: Sequence[CheckDef],
+    coverage: CoverageCheck | None = None,
+) -> CheckReport:
+    """Return the comparison of every active published figure with its computed counterpart.
+
+    ``coverage`` computes the coverage of demand by graduates (engine/labour): the figures of
+    its subject (the seeds' 28% and 42%) are compared with it, never used as its inputs."""
     by_subject: dict[str, CheckDef] = {}
     for check in checks:
         by_subject.setdefault(check.subject, check)
@@ -100,7 +108,9 @@ def check_published(session: Session, catalog: Catalog, checks: Sequence[CheckDe
         .order_by(Observation.subject, Observation.period, Observation.id)
     ):
         found = by_subject.get(row.subject or "")
-        if found is None:
+        if coverage is not None and row.subject == coverage.subject:
+            findings.append(_coverage_finding(coverage, row))
+        elif found is None:
             findings.append(_uncounted(row, inputs.get(row.subject or "")))
         else:
             findings.append(_compare(session, catalog, found, row))
@@ -143,6 +153,64 @@ def _compare(session: Session, catalog: Catalog, check: CheckDef, row: Observati
             f"({_show(alternative.value, row)})"
         )
     update |= {"verdict": "contradiction", "explanation": explanation, "alternative": alternative}
+    return finding.model_copy(update=update)
+
+
+class CoverageCheck:
+    """The computed coverage ratio per level group, for the published coverage's subject."""
+
+    def __init__(self, subject: str, ratios: dict[str, tuple[dict[str, float], list[str], str]]):
+        self.subject = subject
+        self.ratios = ratios
+        """level group → (coverage per period, missing inputs, method and sources)."""
+
+
+def coverage_findings(session: Session, coverage: CoverageCheck) -> list[Finding]:
+    """Return the findings of the published coverage figures alone (the Arbeidsmarkt page)."""
+    rows = session.scalars(
+        select(Observation)
+        .where(Observation.subject == coverage.subject, Observation.active)
+        .order_by(Observation.period, Observation.level)
+    )
+    return [_coverage_finding(coverage, row) for row in rows]
+
+
+def _coverage_finding(coverage: CoverageCheck, row: Observation) -> Finding:
+    finding = _finding(row, None, "berekend uit vraag (ROA) en gediplomeerden: engine/labour")
+    group = row.level or ""
+    found = coverage.ratios.get(group)
+    if found is None:
+        explanation = f"niet berekenbaar: geen niveaugroep '{group}' in labour.yaml"
+        return finding.model_copy(update={"verdict": "not-computable", "explanation": explanation})
+    points, missing, method = found
+    if missing:
+        explanation = "niet berekenbaar: ontbreekt " + "; ".join(missing)
+        return finding.model_copy(update={"verdict": "not-computable", "explanation": explanation})
+    if row.period not in points or row.value is None:
+        years = ", ".join(sorted(points)) or "geen"
+        explanation = (
+            f"niet berekenbaar voor {row.period}: ontbreken technische gediplomeerden van "
+            f"{row.period} (berekend voor {years})"
+        )
+        return finding.model_copy(update={"verdict": "not-computable", "explanation": explanation})
+    computed = points[row.period]
+    tolerance = _tolerance(row)
+    difference = row.value - computed
+    update: dict[str, Any] = {
+        "computed": computed,
+        "difference": difference,
+        "relative": difference / computed if computed else None,
+        "tolerance": tolerance,
+        "note": method,
+    }
+    if abs(difference) <= tolerance:
+        update |= {"verdict": "match", "explanation": f"klopt binnen {_show(tolerance, row)}"}
+    else:
+        update |= {
+            "verdict": "contradiction",
+            "explanation": f"tegenspraak: gepubliceerd {_show(row.value, row)}, berekend "
+            f"{_show(computed, row)} (verschil {_show(difference, row, signed=True)})",
+        }
     return finding.model_copy(update=update)
 
 

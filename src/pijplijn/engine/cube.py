@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import polars as pl
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from pijplijn import vocabulary as vocab
@@ -107,6 +107,8 @@ class CubeRow:
             "value": value,
             "flag": self.flag,
         }
+        if self.unit != "count":
+            record["unit"] = self.unit
         if self.classification:
             record["classification"] = self.classification
         return record
@@ -236,7 +238,7 @@ def _classification(
 
 
 def _validate(session: Session, q: CubeQuery) -> tuple[str, ...]:
-    if q.measure not in vocab.MEASURES:
+    if not vocab.is_measure(q.measure):
         raise QueryError(f"onbekende maat '{q.measure}'; kies uit {', '.join(vocab.MEASURES)}")
     unknown = [d for d in q.by if d not in DIMENSIONS]
     if unknown:
@@ -280,6 +282,15 @@ def _filtered(session: Session, statement: _Select, q: CubeQuery) -> _Select:
     for name, value in q.filters.items():
         if name != "domain":
             statement = statement.where(_COLUMNS[name] == value)
+    if "sector" not in q.by and "sector" not in q.filters:
+        with_total = _datasets_with_sector_total(session, q.measure)
+        if with_total:
+            statement = statement.where(
+                or_(
+                    Observation.dataset_id.not_in(with_total),
+                    Observation.sector.in_(vocab.SECTOR_TOTALS),
+                )
+            )
     return statement
 
 
@@ -289,6 +300,24 @@ def _one_side(q: CubeQuery) -> ColumnElement[bool]:
     if "gender" in q.by or "gender" in q.filters:
         return ~(Observation.paired & Observation.gender.is_(None))
     return ~(Observation.paired & Observation.gender.is_not(None))
+
+
+def _datasets_with_sector_total(session: Session, measure: str) -> list[int]:
+    """Return the datasets that published an all-sectors total of ``measure``."""
+
+    def read() -> list[int]:
+        statement = (
+            select(Observation.dataset_id)
+            .where(
+                Observation.measure == measure,
+                Observation.sector.in_(vocab.SECTOR_TOTALS),
+                Observation.active.is_(True),
+            )
+            .distinct()
+        )
+        return sorted(session.scalars(statement))
+
+    return cached(session, ("cube.sector-totals", measure), read)
 
 
 def _refuse_mixed(rows: list[CubeRow], measure: str) -> None:

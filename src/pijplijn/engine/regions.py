@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ class RegionTable:
     codes: dict[str, str]
     parents: dict[str, str]
     inside: dict[str, frozenset[str]]
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 def region_table(session: Session) -> RegionTable:
@@ -33,8 +34,10 @@ def _read(session: Session) -> RegionTable:
     codes: dict[str, str] = {}
     parents: dict[str, str] = {}
     inside: dict[str, set[str]] = defaultdict(set)
-    for code, parent in session.execute(select(Region.code, Region.parent_code)):
+    kinds: dict[str, str] = {}
+    for code, parent, kind in session.execute(select(Region.code, Region.parent_code, Region.kind)):
         codes[code.lower()] = code
+        kinds[code] = kind
         if parent is not None:
             parents[code] = parent
             inside[parent].add(code)
@@ -42,7 +45,16 @@ def _read(session: Session) -> RegionTable:
         select(RegionMember.set_code, RegionMember.member_code)
     ):
         inside[set_code].add(member)
-    return RegionTable(codes, parents, {k: frozenset(v) for k, v in inside.items()})
+    return RegionTable(codes, parents, {k: frozenset(v) for k, v in inside.items()}, kinds)
+
+
+def region_names(session: Session) -> dict[str, str]:
+    """Return every region's name by its code, read once per data version."""
+    return cached(
+        session,
+        ("regions.names",),
+        lambda: {code: name for code, name in session.execute(select(Region.code, Region.name))},
+    )
 
 
 def canonical_region(session: Session, code: str) -> str:

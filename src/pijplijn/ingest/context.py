@@ -17,6 +17,18 @@ def normalise_place(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class CbsMeasure:
+    """How a content pack maps a CBS StatLine measure column to a cube measure."""
+
+    measure: str
+    unit: str
+    note: str | None = None
+    """Stored with every observation, e.g. 'banen van werknemers in december'."""
+    year_note: str | None = None
+    """Stored with year figures only, e.g. how CBS makes a year figure of quarters."""
+
+
+@dataclass(frozen=True)
 class ImportContext:
     """Reference data an importer checks codes against and attributes regions with."""
 
@@ -28,6 +40,12 @@ class ImportContext:
     """BRIN → gemeente code, where known."""
     province_by_name: dict[str, str] = field(default_factory=dict)
     """Normalised province name → PV code."""
+    cbs_measures: dict[str, CbsMeasure] = field(default_factory=dict)
+    """CBS measure key (the column name without its ``_1`` suffix, or a prefix of it) → the
+    cube measure the pack maps it to; unmapped measures keep their CBS name."""
+    region_names: dict[str, str] = field(default_factory=dict)
+    """Region name (lower case, as ROA prints it, e.g. 'twente') per kind-qualified key
+    ``kind:name`` → region code."""
 
     def gemeente_for_place(self, place: str) -> str | None:
         """Return the GM code for a place or gemeente name, or None when unknown."""

@@ -94,6 +94,21 @@ class UnusedColumnIssue(TableIssue):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UnmappedMeasureIssue(TableIssue):
+    """A measure column the content pack does not map to a cube measure: it is loaded under
+    its CBS name (a warning, so the import report says so)."""
+
+    code: ClassVar[str] = "unmapped-measure"
+    title: ClassVar[str] = "Maat onder CBS-naam geladen"
+    template: ClassVar[str] = (
+        "de kolom '{column}' is geen maat van het contentpakket; geladen als '{measure}'{note}"
+    )
+
+    column: str
+    measure: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class RowIssue(TableIssue):
     """One row is wrong as a whole."""
 
@@ -206,6 +221,7 @@ ISSUE_TYPES: tuple[type[Issue], ...] = (
     TableIssue,
     MissingColumnIssue,
     UnusedColumnIssue,
+    UnmappedMeasureIssue,
     RowIssue,
     RowLengthIssue,
     DuplicateRowIssue,

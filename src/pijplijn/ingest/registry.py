@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from pijplijn.errors import PijplijnError
-from pijplijn.ingest import cbs, cbs_metadata, duo_ho, duo_mbo, duo_vo, gemeenten, template
+from pijplijn.ingest import cbs, cbs_metadata, duo_ho, duo_mbo, duo_vo, gemeenten, roa, template
 from pijplijn.ingest.kinds import SourceKind
 
 KINDS: dict[str, SourceKind] = {
@@ -19,7 +19,10 @@ KINDS: dict[str, SourceKind] = {
         *duo_ho.KINDS,
         duo_vo.KIND,
         cbs.KIND,
+        cbs.ODATA_KIND,
         cbs_metadata.KIND,
+        roa.AIS_KIND,
+        roa.BRC_KIND,
     )
 }
 
@@ -39,7 +42,7 @@ def sniff_header(path: Path) -> tuple[list[str], bool]:
     """Return (column names, is_json) read from the start of the file; ([], False) if none."""
     head = path.read_bytes()[:65536]
     text = _decode(head).lstrip("\ufeff \r\n\t")
-    if text.startswith("["):
+    if text.startswith("[") or (text.startswith("{") and '"value"' in text):
         return _json_keys(path), True
     # splitlines: a lone carriage return also ends a line (csv refuses one inside a field).
     first = next(iter(text.splitlines()), "")
@@ -82,6 +85,8 @@ def _json_keys(path: Path) -> list[str]:
         records = json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError):
         return []
+    if isinstance(records, dict) and isinstance(records.get("value"), list):
+        records = records["value"]  # an OData response (CBS TypedDataSet)
     if isinstance(records, list) and records and isinstance(records[0], dict):
         return [str(key).strip() for key in records[0]]
     return []

@@ -58,6 +58,8 @@ def _open_json(raw: bytes, report: ImportReport) -> Rows | None:
             )
         )
         return None
+    if isinstance(data, dict) and isinstance(data.get("value"), list):
+        data = data["value"]  # an OData response (CBS TypedDataSet): {"value": [records]}
     if not isinstance(data, list) or not data or not isinstance(data[0], dict):
         found = _json_shape(data)
         report.add(

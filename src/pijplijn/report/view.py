@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pijplijn import __version__, charts
+from pijplijn import __version__, charts, labour_charts
 from pijplijn.content.loader import ContentPack
 from pijplijn.content.projection import load_projection
 from pijplijn.engine import disclosure
@@ -21,6 +21,8 @@ from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard, scorecard
 from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary
 from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.series import relative_change
+from pijplijn.engine.labour.coverage import coverage_check
+from pijplijn.engine.labour.view import LabourView, labour_view
 from pijplijn.engine.pipeline import PipelineView, latest_year, pipeline
 from pijplijn.engine.projection import backtest as backtests
 from pijplijn.engine.projection import scenario as scenarios
@@ -32,6 +34,7 @@ from pijplijn.engine.projection.results import (
     Projection,
     SeriesPoint,
 )
+from pijplijn.engine.regions import region_names
 from pijplijn.engine.version import data_version
 from pijplijn.errors import PijplijnError
 from pijplijn.report.figures import Figure, render
@@ -111,6 +114,9 @@ class ReportView(BaseModel):
     indicators: list[IndicatorSummary]
     backtest: BacktestReport | None
     notes: list[str]
+    labour: LabourView | None = None
+    """The labour-market chapter: the Arbeidsmarkt view of the region."""
+    labour_charts: list[Figure] = []
 
 
 def report_view(
@@ -144,13 +150,33 @@ def report_view(
         projection_chart=_projection_chart(projection) if projection else None,
         comparison=comparison,
         comparison_rows=_comparison_rows(comparison, projection),
-        check=check_published(session, catalog, pack.published_checks),
+        check=check_published(
+            session, catalog, pack.published_checks, coverage_check(session, pack)
+        ),
         datasets=list_datasets(session),
         classifications=list_classifications(session),
         indicators=[s for s in catalog.summaries() if s.id in {g.indicator for g in card.goals}],
         backtest=backtest,
         notes=notes,
+        **_labour(session, pack, catalog, region, notes),
     )
+
+
+def _labour(
+    session: Session, pack: ContentPack, catalog: Catalog, region: str, notes: list[str]
+) -> dict[str, Any]:
+    """The labour-market chapter: the Arbeidsmarkt view and its charts (only those with
+    figures: no chart is drawn empty)."""
+    if pack.labour is None:
+        return {}
+    try:
+        view = labour_view(session, pack, catalog, region)
+    except PijplijnError as exc:
+        notes.append(f"arbeidsmarkt: {exc}")
+        return {}
+    names = region_names(session)
+    specs = [labour_charts.jobs_chart(view, names), labour_charts.vacancy_chart(view, names)]
+    return {"labour": view, "labour_charts": [render(s, height=None) for s in specs if s]}
 
 
 def _chapters(card: Scorecard, lang: str) -> list[Chapter]:

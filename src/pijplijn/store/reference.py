@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from pijplijn.content.loader import ContentPack
-from pijplijn.ingest.context import ImportContext, normalise_place
+from pijplijn.content.loader import ContentPack, RegionSetDef
+from pijplijn.ingest.context import CbsMeasure, ImportContext, normalise_place
 from pijplijn.ingest.records import InstitutionRecord, RegionRecord
+from pijplijn.reference.labour_regions import COROP_UNKNOWN, load_labour_regions
 from pijplijn.store.models import (
     Classification,
     ClassificationRule,
@@ -21,14 +22,21 @@ from pijplijn.store.models import (
 
 
 def sync_reference(session: Session, pack: ContentPack) -> None:
-    """Insert or update the pack's regions, region sets, institutions and classifications."""
+    """Insert or update the pack's regions, region sets, institutions and classifications,
+    and the core's national regions (gemeenten, provinces, COROP, arbeidsmarktregio's)."""
     upsert_regions(session, [RegionRecord(r.code, r.name, r.kind, r.parent) for r in pack.regions])
+    sync_national_regions(session)
     upsert_regions(
-        session, [RegionRecord(s.code, s.name, "regioset", s.parent) for s in pack.region_sets]
+        session,
+        [RegionRecord(s.code, s.name, "regioset", _set_parent(s)) for s in pack.region_sets],
     )
     for region_set in pack.region_sets:
         for member in region_set.members:
             session.merge(RegionMember(set_code=region_set.code, member_code=member))
+        parent = _set_parent(region_set)
+        stored = session.get(Region, region_set.code)
+        if stored is not None and parent is not None and stored.parent_code != parent:
+            stored.parent_code = parent
     upsert_institutions(
         session,
         [
@@ -44,6 +52,49 @@ def sync_reference(session: Session, pack: ContentPack) -> None:
         ],
     )
     sync_classifications(session, pack)
+
+
+def _set_parent(region_set: RegionSetDef) -> str | None:
+    """A region set that declares its COROP area lies in it (the area lies in the set's
+    province): the regions around Twente are then CR12, PV23, NL01, innermost first, so a
+    figure published per COROP area is found for the set and labelled with the area."""
+    declared = region_set.labour_market
+    if declared is not None and declared.corop is not None:
+        corop = load_labour_regions().find("corop", declared.corop)
+        if corop is not None:
+            return corop.code
+    return region_set.parent
+
+
+def sync_national_regions(session: Session) -> None:
+    """Add the core's reference regions the store lacks: the provinces, every gemeente (in
+    its province), the COROP areas (in their province, CR99 for what CBS cannot place) and
+    the arbeidsmarktregio's (in NL01: some cross province borders), with their gemeenten.
+    Names carry CBS's kind suffix, 'Twente (CR)', so areas with the same name differ."""
+    reference = load_labour_regions()
+    records = [RegionRecord("NL01", "Nederland", "land")]
+    records += [RegionRecord(c, n, "provincie", "NL01") for c, n in reference.provinces.items()]
+    records += [
+        RegionRecord(code, name, "gemeente", province)
+        for code, (name, province) in reference.gemeenten.items()
+    ]
+    suffix = {"corop": "CR", "arbeidsmarktregio": "AM"}
+    records += [
+        RegionRecord(r.code, f"{r.name} ({suffix[r.kind]})", r.kind, r.province or "NL01")
+        for r in reference.regions
+    ]
+    records.append(RegionRecord(*COROP_UNKNOWN, "corop", "NL01"))
+    upsert_regions(session, records)
+    known = {
+        (s, m) for s, m in session.execute(select(RegionMember.set_code, RegionMember.member_code))
+    }
+    session.add_all(
+        RegionMember(set_code=r.code, member_code=m)
+        for r in reference.regions
+        for m in r.members
+        if (r.code, m) not in known
+    )
+    session.flush()
 
 
 def sync_classifications(session: Session, pack: ContentPack) -> None:
@@ -126,6 +177,14 @@ def upsert_institutions(session: Session, institutions: Iterable[InstitutionReco
     session.flush()
 
 
+def cbs_measures(pack: ContentPack) -> dict[str, CbsMeasure]:
+    """Return the pack's mapping of CBS StatLine measures as importers see it."""
+    return {
+        key: CbsMeasure(m.measure, m.unit, m.note, m.year_note)
+        for key, m in pack.cbs_measures.items()
+    }
+
+
 def import_context(session: Session, pack: ContentPack) -> ImportContext:
     """Return what importers may know: regions, gemeente and province names, institutions."""
     regions = session.scalars(select(Region)).all()
@@ -137,6 +196,8 @@ def import_context(session: Session, pack: ContentPack) -> ImportContext:
     known = {r.code for r in regions}
     gemeenten.update({normalise_place(p): c for p, c in pack.places.items() if c in known})
     return ImportContext(
+        cbs_measures=cbs_measures(pack),
+        region_names={f"{r.kind}:{r.name.lower()}": r.code for r in regions},
         regions={r.code: r.kind for r in regions},
         gemeente_by_name=gemeenten,
         institutions={i.brin: i.gemeente_code for i in session.scalars(select(Institution))},

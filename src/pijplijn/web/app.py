@@ -18,6 +18,7 @@ from pijplijn.store.db import open_engine, require_schema, schema_revision
 from pijplijn.web import auth, problems
 from pijplijn.web.admin import people, register, uploads
 from pijplijn.web.api import cube as cube_api
+from pijplijn.web.api import labour as labour_api
 from pijplijn.web.api import monitor as monitor_api
 from pijplijn.web.api import projections as projections_api
 from pijplijn.web.api import register as register_api
@@ -31,6 +32,7 @@ from pijplijn.web.pages import (
     scenarios,
     sources,
 )
+from pijplijn.web.pages import labour as labour_page
 from pijplijn.web.pages.common import render_error, vega_bundle
 
 STATIC = Path(__file__).parent / "static"
@@ -106,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cube_api.router)
     app.include_router(monitor_api.router)
     app.include_router(projections_api.router)
+    app.include_router(labour_api.router)
+    app.include_router(labour_page.router)
     app.include_router(overview.router)
     app.include_router(sources.router)
     app.include_router(pipeline.router)

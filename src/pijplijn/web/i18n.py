@@ -20,6 +20,77 @@ TEXTS: dict[str, dict[str, str]] = {
     "nav.scenarios": {"nl": "Scenario's", "en": "Scenarios"},
     "nav.sources": {"nl": "Bronnen", "en": "Sources"},
     "nav.api": {"nl": "API", "en": "API"},
+    "nav.labour": {"nl": "Arbeidsmarkt", "en": "Labour market"},
+    "labour.jobs_headline": {
+        "nl": "{region} telde in {year} {count} banen van werknemers, {growth} sinds {since}",
+        "en": "{region} had {count} jobs of employees in {year}, {growth} since {since}",
+    },
+    "labour.figures_of": {"nl": "cijfers van", "en": "figures of"},
+    "labour.coverage_headline": {
+        "nl": "Technische gediplomeerden die gaan werken dekken van de technische vraag",
+        "en": "Technical graduates entering work cover of technical demand",
+    },
+    "labour.coverage_none": {
+        "nl": "De dekking van de vraag door gediplomeerden is nog niet te berekenen: zie de tabel.",
+        "en": "The coverage of demand by graduates cannot be computed yet: see the table.",
+    },
+    "labour.jobs": {"nl": "Banen en hun ontwikkeling", "en": "Jobs and their trend"},
+    "labour.industry": {
+        "nl": "Aandeel industrie in alle banen in {year}: {share}.",
+        "en": "Share of manufacturing in all jobs in {year}: {share}.",
+    },
+    "labour.more": {"nl": "meer", "en": "more"},
+    "labour.coverage": {
+        "nl": "Vraag tot 2030 tegenover technische gediplomeerden",
+        "en": "Demand until 2030 against technical graduates",
+    },
+    "labour.coverage_intro": {
+        "nl": "Dekking = gediplomeerden × aandeel dat gaat werken ÷ vraag per jaar "
+        "(vervangings- plus uitbreidingsvraag, ROA). Naast de berekende dekking staat het "
+        "gepubliceerde cijfer (Regiovisie §4.1) en het oordeel van 'pijplijn check'.",
+        "en": "Coverage = graduates × share entering work ÷ demand per year (replacement plus "
+        "expansion demand, ROA). Beside the computed coverage: the published figure "
+        "(Regiovisie §4.1) and the verdict of 'pijplijn check'.",
+    },
+    "labour.coverage_table": {
+        "nl": "Dekking van de technische vraag per niveau",
+        "en": "Coverage of technical demand per level",
+    },
+    "labour.group": {"nl": "niveau", "en": "level"},
+    "labour.demand_year": {"nl": "vraag per jaar", "en": "demand per year"},
+    "labour.graduates": {"nl": "gediplomeerden", "en": "graduates"},
+    "labour.ratio": {"nl": "dekking [interval]", "en": "coverage [interval]"},
+    "labour.published": {"nl": "gepubliceerd", "en": "published"},
+    "labour.verdict": {"nl": "oordeel / ontbreekt", "en": "verdict / missing"},
+    "labour.not_computable": {"nl": "niet berekenbaar", "en": "not computable"},
+    "labour.missing": {"nl": "ontbreekt", "en": "missing"},
+    "labour.method": {"nl": "Methode, invoer en bronnen", "en": "Method, inputs and sources"},
+    "labour.entering": {"nl": "Aandeel dat gaat werken", "en": "Share entering work"},
+    "labour.inputs": {"nl": "Invoer", "en": "Inputs"},
+    "labour.vacancies": {
+        "nl": "Vacaturegraad per sector",
+        "en": "Vacancy rate per sector",
+    },
+    "labour.occupations": {
+        "nl": "Technische beroepen met de grootste vervangingsvraag",
+        "en": "Technical occupations with the largest replacement demand",
+    },
+    "labour.national": {"nl": "Nederland", "en": "the Netherlands"},
+    "labour.occupation": {"nl": "beroepsgroep", "en": "occupation group"},
+    "labour.replacement": {"nl": "vervangingsvraag", "en": "replacement demand"},
+    "labour.expansion": {"nl": "uitbreidingsvraag", "en": "expansion demand"},
+    "labour.bottleneck": {"nl": "knelpunten (ITKB)", "en": "bottlenecks (ITKB)"},
+    "labour.tightness": {"nl": "huidige spanning", "en": "current tightness"},
+    "labour.occupations_missing": {
+        "nl": "nodig is ROA's AIS per beroepsgroep (roa:ais2030-brc of roa:ais2030)",
+        "en": "needs ROA's AIS per occupation group (roa:ais2030-brc or roa:ais2030)",
+    },
+    "flag.estimated": {"nl": "geschat", "en": "estimated"},
+    "labour.occupations_demand": {
+        "nl": "Vraag naar technische beroepen (alle niveaus) in de regio",
+        "en": "Demand for technical occupations (all levels) in the region",
+    },
+    "labour.per_year": {"nl": "per jaar", "en": "per year"},
     "lang.switch": {"nl": "English", "en": "Nederlands"},
     "overview.heading": {"nl": "Overzicht", "en": "Overview"},
     "overview.latest": {"nl": "Nieuwste gegevens per bron", "en": "Latest data per source"},

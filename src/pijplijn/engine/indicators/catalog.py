@@ -23,6 +23,7 @@ _UNITS = {
     "share": "aandeel",
     "ratio": "verhouding",
     "growth": "groei",
+    "per_thousand": "per 1.000",
 }
 _DIRECTIONS = {"up": "hoger is beter", "down": "lager is beter", "none": "geen richting"}
 
@@ -131,6 +132,12 @@ def describe(expr: Expr) -> str:
             parts.append(f"bron {term.source}")
         if term.period:
             parts.append(f"periode {term.period}")
+        if term.region_kinds:
+            parts.append(f"regiosoort {'/'.join(term.region_kinds)}")
+        if term.quarter:
+            parts.append(f"kwartaal {term.quarter} als jaarcijfer")
+        if term.scale != 1.0:
+            parts.append(f"× {term.scale:g}")
         return f"som({term.measure}{' | ' + ', '.join(parts) if parts else ''})"
     if expr.published is not None:
         published = expr.published
@@ -189,8 +196,13 @@ is an expression over the cube:
   'all' in a nested code list such as SBI `T001081`), `total_over` (breakdowns a share's
   denominator stays the total over), `region` (`within`: the gemeenten inside the region;
   `exact`: figures stated for the region itself; `enclosing`: the region or else the smallest
-  region around it with figures, e.g. Overijssel's vacancies for Twente), `source` (one
-  dataset series) and a fixed `period`;
+  region around it with figures, e.g. Overijssel's vacancies for Twente; `nearest`: the sum
+  inside the region or else inside the smallest region around it with figures, e.g. Twente's
+  jobs from COROP area CR12, a province's jobs summed over its COROP areas), `region_kinds`
+  (only regions of these kinds, so both sides of a ratio describe one region), `source` (one
+  dataset series), a fixed `period`, `quarter` (that quarter's figure as the year's) and
+  `scale` (a factor, e.g. 1000 for "per 1,000 jobs"). A figure taken from another region is
+  labelled with that region;
 - `published`: a figure a document printed (`published_share`/`published_count`) by `subject`,
   for the region itself, optionally of a fixed period;
 - `change`: the difference or relative change since the previous period (the same quarter a

@@ -70,6 +70,12 @@ class IndicatorValue(_Frozen):
     inputs: list[InputValue]
     notes: list[str] = []
 
+    def described_region(self) -> str | None:
+        """The one region every input describes (Overijssel for Twente's vacancies), or None
+        when the inputs are of several regions or none."""
+        found = {i.region for i in self.inputs if i.region}
+        return found.pop() if len(found) == 1 else None
+
 
 class IndicatorValues(_Frozen):
     """The values of one indicator for a region, periods and breakdown."""

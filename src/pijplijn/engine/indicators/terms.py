@@ -28,6 +28,7 @@ from pijplijn.engine.indicators.series import (
     previous_year,
     product,
 )
+from pijplijn.engine.regions import region_names, region_table, resolve_region
 from pijplijn.engine.register import register_figures
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
@@ -53,6 +54,8 @@ class Context:
     """Dataset id → source_key."""
     since: str | None = None
     """A base period that overrides every change term's own base."""
+    skip_own: bool = False
+    """The region asked for is not of the kinds a term allows: only the regions around it."""
 
     @property
     def region(self) -> str:
@@ -94,6 +97,8 @@ def _sum(ctx: Context, term: SumTerm, periods: Periods, role: str) -> Series:
         if not stages:
             return Series(dims=dims)
     institution = filters.pop("institution", None)
+    if term.quarter is not None and periods is not None:
+        periods = tuple(f"{Period.parse(p).start.year}KW0{term.quarter}" for p in periods)
     extra = ["dataset"]
     if len(stages) > 1 and "stage" not in dims:
         extra.append("stage")
@@ -116,7 +121,29 @@ def _sum(ctx: Context, term: SumTerm, periods: Periods, role: str) -> Series:
         rows = [r for r in rows if r.keys["stage"] in stages]
     if term.source is not None:
         rows = [r for r in rows if ctx.source_keys.get(r.keys["dataset"]) == term.source]
-    return _series(ctx, rows, dims, term.region, role, fixed=term.period is not None)
+    if term.quarter is not None:
+        rows = _quarter_as_year(rows, term.quarter)
+    if term.region_kinds:
+        kinds = region_table(ctx.session).kinds
+        chain = tuple(c for c in ctx.chain if kinds.get(c) in term.region_kinds)
+        own = kinds.get(ctx.region) in term.region_kinds
+        ctx = replace(ctx, chain=chain if own else (ctx.region, *chain), skip_own=not own)
+    series = _series(ctx, rows, dims, term.region, role, fixed=term.period is not None)
+    if term.scale != 1.0:
+        for key, cell in series.cells.items():
+            value = None if cell.value is None else cell.value * term.scale
+            series.cells[key] = Cell(value, cell.flag, cell.inputs, cell.notes)
+    return series
+
+
+def _quarter_as_year(rows: list[CubeRow], quarter: int) -> list[CubeRow]:
+    """Return the rows of ``quarter``, each as the figure of its year."""
+    kept = []
+    for row in rows:
+        period = Period.parse(row.period)
+        if period.unit.value == "quarter" and row.period.endswith(f"KW0{quarter}"):
+            kept.append(replace(row, period=str(period.start.year)))
+    return kept
 
 
 def _published(ctx: Context, term: PublishedTerm, periods: Periods, role: str) -> Series:
@@ -269,10 +296,14 @@ def _series(
     subject: str | None = None,
 ) -> Series:
     """Group cube rows into cells per (period, dims), in the region ``mode`` asks for."""
-    used = _regions_used(ctx, rows, mode)
+    inside = _insides(ctx) if mode == "nearest" else {}
+    used = _regions_used(ctx, rows, mode, inside)
     groups: dict[tuple[str, Keys], list[CubeRow]] = defaultdict(list)
     for row in rows:
-        if mode != "within" and row.keys["region"] != used.get(row.period):
+        if mode == "nearest":
+            if row.keys["region"] not in inside.get(used.get(row.period, ""), ()):
+                continue
+        elif mode != "within" and row.keys["region"] != used.get(row.period):
             continue
         groups[(row.period, tuple(row.keys[d] for d in dims))].append(row)
     series = Series(dims=dims, fixed=fixed)
@@ -281,21 +312,39 @@ def _series(
         region = used.get(period, ctx.region)
         cell = _cell(group, dict(zip(dims, own, strict=True)), region, role, subject)
         if region != ctx.region:
-            note = f"cijfers van {region}: {ctx.region} heeft er geen eigen"
+            names = region_names(ctx.session)
+            note = (
+                f"cijfers van {names.get(region, region)}, code {region}: "
+                f"{names.get(ctx.region, ctx.region)} heeft er geen eigen"
+            )
             cell = Cell(cell.value, cell.flag, cell.inputs, (*cell.notes, note))
         series.cells[(key_period, own)] = cell
     return series
 
 
-def _regions_used(ctx: Context, rows: list[CubeRow], mode: str) -> dict[str, str]:
-    """Return per period the region whose own figures are used (exact and enclosing)."""
+def _insides(ctx: Context) -> dict[str, set[str]]:
+    """Return for each region of the chain the regions that lie within it."""
+    return {code: resolve_region(ctx.session, code) for code in ctx.chain}
+
+
+def _regions_used(
+    ctx: Context, rows: list[CubeRow], mode: str, inside: dict[str, set[str]]
+) -> dict[str, str]:
+    """Return per period the region whose figures are used (exact, enclosing, nearest)."""
     if mode == "within":
         return {}
     allowed = ctx.chain[:1] if mode == "exact" else ctx.chain
+    if ctx.skip_own:
+        allowed = allowed[1:]
     rank = {code: index for index, code in enumerate(allowed)}
     best: dict[str, str] = {}
     for row in rows:
         code = row.keys["region"]
+        if mode == "nearest":
+            found = next((c for c in allowed if code in inside[c]), None)
+            if found is None:
+                continue
+            code = found
         if code in rank and (row.period not in best or rank[code] < rank[best[row.period]]):
             best[row.period] = code
     return best

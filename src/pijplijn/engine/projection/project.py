@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from pijplijn.content.projection import OTHER_DOMAIN, ProjectionContent, ScenarioDef
 from pijplijn.engine.cache import cached
+from pijplijn.engine.labour.demand import projection_demand
 from pijplijn.engine.projection import scenario as scenarios
 from pijplijn.engine.projection.estimate import Estimate, Options, estimate
 from pijplijn.engine.projection.gap import gap_points
@@ -76,9 +77,23 @@ def prepare(
     until: int | None = None,
     trend: str | None = None,
 ) -> Prepared:
-    """Read and estimate the model for ``region`` on data of years ≤ ``until``."""
+    """Read and estimate the model for ``region`` on data of years ≤ ``until``; the demand
+    the gap is measured against comes from the store (engine/labour/demand.py) when the pack
+    has labour parameters, so the projection and the Arbeidsmarkt page use the same figures."""
+    content = with_store_demand(session, content, region)
     observed = observe(session, content, [region])
     return from_observed(observed, content, until=until, trend=trend)
+
+
+def with_store_demand(
+    session: Session, content: ProjectionContent, region: str
+) -> ProjectionContent:
+    """Return ``content`` with the region's demand from the store added to its own."""
+    if content.labour is None:
+        return content
+    found = projection_demand(session, content.labour, content.labour_regions, region)
+    own = [d for d in content.demand if d.region.lower() != region.lower() or not found]
+    return content.model_copy(update={"demand": [*own, *found]})
 
 
 def prepared_for(

@@ -32,6 +32,8 @@ class ChartBlock(BaseModel):
     """The API URL of the same table; ``format=csv`` and ``format=xlsx`` give downloads."""
     sources: list[Source]
     attribution: str | None = None
+    missing: str | None = None
+    """Without a chart: which source the figures need (no empty chart frame is drawn)."""
 
     @property
     def title(self) -> str:
@@ -45,6 +47,19 @@ class ChartBlock(BaseModel):
         """Return the URL of this table as ``fmt`` (csv or xlsx)."""
         separator = "&" if "?" in self.data_url else "?"
         return f"{self.data_url}{separator}format={fmt}"
+
+
+def has_values(rows: list[dict[str, Any]]) -> bool:
+    """True when at least one row has a value: otherwise no chart is drawn."""
+    return any(r.get("value") is not None for r in rows)
+
+
+def needed_sources(notes: list[str], sources: list[str]) -> str:
+    """Say what an indicator without figures needs: its missing inputs, else its sources."""
+    missing = [n for n in dict.fromkeys(notes) if "geen bron" in n or "geen waarnemingen" in n]
+    if missing:
+        return "; ".join(missing)
+    return "nodig: " + (", ".join(sources) or "een bron met deze cijfers")
 
 
 VALUE_COLUMNS = (

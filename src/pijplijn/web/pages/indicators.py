@@ -18,9 +18,17 @@ from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary, summar
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.results import Source
+from pijplijn.engine.regions import region_names
 from pijplijn.errors import QueryError
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
-from pijplijn.web.pages.blocks import VALUE_COLUMNS, ChartBlock, Column, series_columns
+from pijplijn.web.pages.blocks import (
+    VALUE_COLUMNS,
+    ChartBlock,
+    Column,
+    has_values,
+    needed_sources,
+    series_columns,
+)
 from pijplijn.web.pages.common import render
 from pijplijn.web.problems import not_found
 
@@ -77,6 +85,8 @@ def _compare(
 ) -> ChartBlock:
     rows: list[dict[str, Any]] = []
     sources: dict[int, Source] = {}
+    value_notes: list[str] = []
+    names = region_names(session)
     series = []
     for region in COMPARED:
         try:
@@ -84,8 +94,21 @@ def _compare(
         except QueryError as exc:
             notes.append(f"{region}: {exc}")
             continue
+        value_notes += [n for v in values.values for n in v.notes]
+        described = {v.described_region() or values.region for v in values.values}
+        label = values.region
+        if len(described) == 1 and (other := described.pop()) != values.region:
+            # A figure from a containing region is labelled with the region it describes;
+            # when that region is compared anyway it is not drawn twice.
+            notes.append(
+                f"{names.get(values.region, values.region)} heeft geen eigen cijfers: "
+                f"de cijfers zijn die van {names.get(other, other)} ({other})"
+            )
+            if other in COMPARED or other.lower() in {c.lower() for c in COMPARED}:
+                continue
+            label = other
         series.append(values)
-        rows.extend(charts.series_rows(values, region=values.region))
+        rows.extend(charts.series_rows(values, region=label))
         sources.update({s.dataset: s for s in values.sources})
     breaks = charts.break_marks(series)
     goals = _goal_lines(session, catalog, indicator.id)
@@ -99,9 +122,11 @@ def _compare(
         goal_lines=goals,
         breaks=breaks,
     )
+    drawn = has_values(rows)
     return ChartBlock(
         id="series",
-        spec=spec if rows else None,
+        spec=spec if drawn else None,
+        missing=None if drawn else needed_sources(value_notes, indicator.sources),
         unit=indicator.unit,
         columns=series_columns("region", "regio"),
         rows=rows,
@@ -139,9 +164,13 @@ def _breakdown(
         colour=by,
     )
     query = urlencode({"region": region, "by": by})
+    drawn = has_values(rows)
     return ChartBlock(
         id="breakdown",
-        spec=spec if rows else None,
+        spec=spec if drawn else None,
+        missing=None
+        if drawn
+        else needed_sources([n for v in values.values for n in v.notes], indicator.sources),
         unit=indicator.unit,
         columns=series_columns(by, by),
         rows=rows,

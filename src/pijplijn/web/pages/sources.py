@@ -11,6 +11,7 @@ from pijplijn.engine.check import CheckReport, check_published
 from pijplijn.engine.classify import ClassificationSummary, list_classifications
 from pijplijn.engine.datasets import DatasetSummary, list_datasets
 from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.labour.coverage import coverage_check
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
 from pijplijn.web.pages.common import render
 
@@ -29,7 +30,9 @@ def sources_view(session: Session, pack: ContentPack, catalog: Catalog) -> Sourc
     return SourcesView(
         datasets=list_datasets(session),
         classifications=list_classifications(session),
-        check=check_published(session, catalog, pack.published_checks),
+        check=check_published(
+            session, catalog, pack.published_checks, coverage_check(session, pack)
+        ),
     )
 
 

@@ -1,0 +1,131 @@
+"""``pijplijn labour``: the labour market for a region: technical demand per level, its
+coverage by graduates (with interval, the published figure and the check's verdict), and the
+technical occupations with the largest replacement demand. It formats ``labour_view``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from pijplijn.cli.app import (
+    DatabaseOption,
+    FormatOption,
+    OutputFormat,
+    command,
+    content_pack,
+    emit,
+    engine_for,
+    out,
+)
+from pijplijn.engine.indicators import Catalog
+from pijplijn.engine.labour.view import LabourView, labour_view
+from pijplijn.store.db import session_scope
+
+
+@command("labour")
+def labour_command(
+    region: Annotated[
+        str | None, typer.Option(help="Regio of regioset (standaard: die van het pakket).")
+    ] = None,
+    format: FormatOption = OutputFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Toon de arbeidsmarkt: vraag naar technisch opgeleiden per niveau, de dekking door
+    gediplomeerden (met interval en methode) en de technische beroepen met de grootste
+    vervangingsvraag."""
+    pack = content_pack()
+    with session_scope(engine_for(database)) as session:
+        view = labour_view(
+            session, pack, Catalog(pack.indicators), region or pack.pack.default_region
+        )
+    if format is OutputFormat.table:
+        _table(view)
+        return
+    emit(_records(view), format)
+
+
+def _records(view: LabourView) -> list[dict[str, Any]]:
+    """One record per level group: demand per year, its flag and method, the latest
+    coverage with its interval, the published figure and what is missing."""
+    records = []
+    for c in view.coverage:
+        point = c.points[-1] if c.points else None
+        records.append(
+            {
+                "region": view.region,
+                "group": c.group,
+                "demand_period": c.demand.period,
+                "demand_region": c.demand.region,
+                "replacement_per_year": c.demand.replacement,
+                "expansion_per_year": c.demand.expansion,
+                "demand_flag": c.demand.flag,
+                "demand_method": c.demand.method,
+                "graduates_period": point.period if point else None,
+                "graduates": point.graduates if point else None,
+                "entering_share": c.entering_share,
+                "coverage": point.coverage if point else None,
+                "coverage_low": point.coverage_low if point else None,
+                "coverage_high": point.coverage_high if point else None,
+                "published": c.published,
+                "missing": "; ".join(c.missing) or None,
+                "sources": "; ".join([*c.demand.sources, *c.graduates_source]) or None,
+            }
+        )
+    return records
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}".replace(".", ",")
+
+
+def _count(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}".replace(",", ".")
+
+
+def _table(view: LabourView) -> None:
+    out.print(escape(view.headline), highlight=False)
+    table = Table(
+        "niveau",
+        "vraag/jaar",
+        "gediplomeerden",
+        "dekking [interval]",
+        "gepubliceerd",
+        "ontbreekt / oordeel",
+    )
+    verdicts = {str(f.keys.get("level")): f.explanation for f in view.findings}
+    for c in view.coverage:
+        point = c.points[-1] if c.points else None
+        demand = _count(c.demand.total)
+        if c.demand.flag == "estimated":
+            demand += " (geschat)"
+        table.add_row(
+            escape(c.title),
+            demand,
+            f"{_count(point.graduates)} ({point.period})" if point else "–",
+            f"{_share(point.coverage)} [{_share(point.coverage_low)}–{_share(point.coverage_high)}]"
+            if point
+            else "niet berekenbaar",
+            _share(c.published),
+            escape(verdicts.get(c.group) or "; ".join(c.missing) or "–"),
+        )
+    out.print(table)
+    for c in view.coverage:
+        out.print(f"{escape(c.title)}: {escape(c.demand.method)}", highlight=False)
+    if view.occupations.rows:
+        jobs = Table(
+            "beroepsgroep", "vervangingsvraag", "uitbreidingsvraag", "knelpunten", "spanning"
+        )
+        for o in view.occupations.rows:
+            jobs.add_row(
+                f"BRC {o.code}",
+                _count(o.replacement),
+                _count(o.expansion),
+                escape(o.bottleneck_label or "–"),
+                escape(o.tightness_label or "–"),
+            )
+        out.print(f"{escape(view.occupations.title)}, Nederland, {view.occupations.period}:")
+        out.print(jobs)
+    out.print(escape(view.tightness_note), highlight=False)

@@ -1,0 +1,104 @@
+"""The labour market on the real CBS files: Twente's jobs from COROP area CR12, and
+Overijssel's vacancy rate, each computed in the test from the raw files."""
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from pijplijn.cli import app
+from pijplijn.content.loader import load_pack
+from pijplijn.engine.indicators import Catalog, indicator_values
+from pijplijn.store.db import session_scope
+
+CATALOG = Catalog(load_pack("twente").indicators)
+
+
+def cbs_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [{k.strip(): v.strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def jobs_by(path: Path, regions: set[str], sector: str) -> dict[str, float]:
+    """Jobs (thousands) per year summed over ``regions`` for one SBI key, from the raw file."""
+    totals: dict[str, float] = defaultdict(float)
+    for row in cbs_rows(path):
+        value = row["BanenVanWerknemersInDecember_1"]
+        if row["RegioS"] in regions and row["BedrijfstakkenBranchesSBI2008"] == sector and value:
+            totals[row["Perioden"][:4]] += float(value)
+    return dict(totals)
+
+
+def test_twente_jobs_from_query_equal_cr12_rows(shared_data: Path, real_url: str) -> None:
+    expected = jobs_by(shared_data / "cbs" / "83582ned_banen_corop.csv", {"CR12"}, "T001081")
+    result = CliRunner().invoke(
+        app,
+        ["query", "--measure", "jobs", "--region", "CR12", "--by", "period", "--format", "json",
+         "--database", real_url],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.output)
+    assert {r["period"]: r["value"] for r in records} == pytest.approx(expected)
+    assert {r["unit"] for r in records} == {"thousand"}
+    assert expected["2010"] == pytest.approx(276.4) and expected["2024"] == pytest.approx(320.4)
+
+
+def test_twente_jobs_indicator_is_labelled_with_cr12(
+    shared_data: Path, real_engine: Engine
+) -> None:
+    path = shared_data / "cbs" / "83582ned_banen_corop.csv"
+    with session_scope(real_engine) as session:
+        values = indicator_values(session, CATALOG, "banen", "twente")
+        by_sector = indicator_values(
+            session, CATALOG, "banen", "twente", periods=["2020"], by=["sector"]
+        )
+    assert {v.period: v.value for v in values.values} == pytest.approx(
+        jobs_by(path, {"CR12"}, "T001081")
+    )
+    assert {i.region for v in values.values for i in v.inputs} == {"CR12"}
+    assert values.unit == "thousand"
+    industry = next(v for v in by_sector.values if v.keys["sector"] == "307500")
+    assert industry.value == pytest.approx(jobs_by(path, {"CR12"}, "307500")["2020"])
+
+
+def overijssel_coropen(geo: Path) -> set[str]:
+    """The COROP areas whose gemeenten lie in Overijssel, from the two raw geo files."""
+    with (geo / "koppelcodes_gemeenten.csv").open(encoding="utf-8-sig") as handle:
+        province = {
+            r["gemeentCode"]: r["provincieCode"] for r in csv.DictReader(handle, delimiter=";")
+        }
+    with (geo / "woonplaats_gemeente_corop_cbs.csv").open(encoding="utf-8-sig") as handle:
+        return {
+            f"CR{int(r['COROP-gebiedcode']):02d}"
+            for r in csv.DictReader(handle)
+            if province[f"GM{int(r['Gemeentecode']):04d}"] == "PV23"
+        }
+
+
+def test_overijssel_vacancy_rate_is_vacancies_over_jobs(
+    shared_data: Path, real_engine: Engine
+) -> None:
+    coropen = overijssel_coropen(shared_data / "geo")
+    assert coropen == {"CR10", "CR11", "CR12"}
+    jobs = jobs_by(shared_data / "cbs" / "83582ned_banen_corop.csv", coropen, "T001081")
+    vacancies = {
+        row["Perioden"][:4]: float(row["OpenstaandeVacatures"])
+        for row in cbs_rows(shared_data / "cbs" / "vacatures_regio_provincie.csv")
+        if row["Regios"] == "PV23"
+        and row["BedrijfstakkenBranchesSBI2008"] == "T001081"
+        and row["Perioden"].endswith("KW04")
+    }
+    expected = {year: 1000 * vacancies[year] / jobs[year] for year in vacancies if year in jobs}
+    with session_scope(real_engine) as session:
+        own = indicator_values(session, CATALOG, "vacaturegraad", "PV23")
+        twente = indicator_values(session, CATALOG, "vacaturegraad", "twente")
+    assert {v.period: v.value for v in own.values} == pytest.approx(expected)
+    assert len(expected) >= 10
+    # Twente has no vacancy figures of its own: it gets Overijssel's, labelled as such.
+    assert {v.period: v.value for v in twente.values} == pytest.approx(expected)
+    assert {i.region for v in twente.values for i in v.inputs} == {"PV23"}
+    assert all(any("Overijssel" in n for n in v.notes) for v in twente.values)
