@@ -336,7 +336,7 @@ class _Stepper:
             rates = rates * self.fold
         if self.dense:
             self.matrix.reshape(len(rates), n * n)[:, self.flat_index] = rates
-            result: FloatArray = np.matmul(stock, self.matrix)
+            result: FloatArray = _matmul(stock, self.matrix)
         else:
             flows = stock[..., self.compiled.src] * rates[:, None, :]
             result = np.zeros(stock.shape, dtype=self.dtype)
@@ -348,6 +348,30 @@ class _Stepper:
             received = (flat @ self.incidence[self.from_vo]).reshape(stock.shape)
             result += received * (self.vo_scale - 1.0)
         return result
+
+
+PARALLEL_FROM = 200_000
+"""Multiply-adds per year (draws × regions × states²) from which the batched product is
+split over ``WORKERS`` threads: below it, handing work to threads costs more than it saves."""
+
+
+def _matmul(stock: FloatArray, matrix: FloatArray) -> FloatArray:
+    """``stock @ matrix`` per draw, the draws split over every core (NumPy releases the GIL
+    in the product; each draw's product is the same whichever thread computes it)."""
+    draws, regions, n = stock.shape
+    if WORKERS < 2 or draws < 2 * WORKERS or draws * regions * n * n < PARALLEL_FROM:
+        whole: FloatArray = np.matmul(stock, matrix)
+        return whole
+    result = np.empty(stock.shape, dtype=np.result_type(stock, matrix))
+    bounds = np.linspace(0, draws, WORKERS + 1).astype(int)
+
+    def part(k: int) -> None:
+        a, b = bounds[k], bounds[k + 1]
+        np.matmul(stock[a:b], matrix[a:b], out=result[a:b])
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(part, range(WORKERS)))
+    return result
 
 
 def _base_year(inputs: Inputs, logits: _RateDraws, step: _Stepper, dtype: type) -> FloatArray:
