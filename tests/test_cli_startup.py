@@ -65,6 +65,32 @@ def test_datasets_loads_the_store_but_no_dataframes_charts_or_migrations(
     assert {"altair", "polars", "alembic", "numpy", "vl_convert", "argon2"} & loaded == set()
 
 
+def test_a_query_loads_the_cube_but_not_the_indicators_charts_or_migrations(
+    database_url: str,
+) -> None:
+    from pijplijn.store.db import open_engine, upgrade
+
+    engine = open_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
+    argv = ["query", "--measure", "enrolled", "--by", "period", "--database", database_url]
+    code = (
+        "import sys\nfrom pijplijn.cli import main\n"
+        f"sys.argv = ['pijplijn', *{argv!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code == 2, exc.code\n"
+    )
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    modules = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "pijplijn.engine.cube" in modules
+    assert "geen waarnemingen" in done.stderr  # it did run the (empty) query
+    heavy = {m.partition(".")[0] for m in modules} & {"altair", "alembic", "vl_convert", "argon2"}
+    assert heavy == set()
+    assert "pijplijn.engine.indicators" not in modules
+
+
 def test_importing_the_accounts_computes_no_hash() -> None:
     code = (
         "import argon2\ncalls = []\noriginal = argon2.PasswordHasher.hash\n"
