@@ -107,6 +107,25 @@ def test_projection_reads_its_inputs_in_a_fixed_number_of_statements(
     # the classification, the regions and the data version: not one statement per subject
     # (19 here; 93 when each subject and each cube query read its own).
     assert len(seen) <= 24, len(seen)
+    # The published figures are those the cube gives subject by subject.
+    with session_scope(demo_engine) as session:
+        for subject, figures in observed.published.items():
+            expected = [
+                (m, r.period, r.keys["region"], r.keys["stage"], r.keys["level"], r.value, r.flag)
+                for m in ("published_share", "published_count")
+                for r in query(
+                    session,
+                    CubeQuery(
+                        measure=m,
+                        by=("region", "stage", "level", "dataset"),
+                        filters={"subject": subject},
+                    ),
+                )
+            ]
+            found = [
+                (p.measure, p.period, p.region, p.stage, p.level, p.value, p.flag) for p in figures
+            ]
+            assert found == expected, subject
 
 
 def test_one_region_read_alone_gets_the_figures_of_a_read_shared_with_others(

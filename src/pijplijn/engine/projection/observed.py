@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from pijplijn import vocabulary as vocab
 from pijplijn.content.projection import ProjectionContent
 from pijplijn.engine.classify import choose
-from pijplijn.engine.cube import CubeQuery, CubeRow, query
+from pijplijn.engine.cube import CubeQuery, CubeRow, flagged_sum_value, query
 from pijplijn.engine.projection.model import (
     HBO_PATHWAYS,
     MBO_LEVELS,
@@ -325,6 +325,8 @@ class _Reader:
             Observation.measure.in_(PUBLISHED),
             Observation.active.is_(True),
             Observation.subject.in_(subjects),
+            # As the cube without a gender breakdown: a published total, not its parts.
+            ~(Observation.paired & Observation.gender.is_not(None)),
         )
         seen: set[tuple[object, ...]] = set()
         cells = []
@@ -354,7 +356,9 @@ class _Reader:
                 region=region,
                 stage=stage,
                 level=level,
-                value=None if value is None else float(value),
+                value=flagged_sum_value(
+                    None if value is None else float(value), flag if flag in vocab.FLAGS else None
+                ),
                 flag=flag if flag in vocab.FLAGS else None,
                 dataset=dataset,
             )
