@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pijplijn.cli import app
-from pijplijn.cli import update as update_module
+from pijplijn.ingest import download as update_module  # where `update` finds its client
 
 runner = CliRunner()
 SOURCES = {

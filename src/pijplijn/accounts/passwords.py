@@ -73,6 +73,9 @@ def needs_rehash(stored_hash: str) -> bool:
     return _HASHER.check_needs_rehash(stored_hash)
 
 
-DUMMY_HASH = _HASHER.hash("pijplijn-dummy-password-for-timing")
-"""Verified against for unknown accounts, so a login takes as long whether or not the
-account exists."""
+@functools.cache
+def dummy_hash() -> str:
+    """The hash verified against for unknown accounts, so a login takes as long whether or
+    not the account exists. Computed on first use, not at import: a real argon2 hash costs
+    about 0.1 s, which every command would otherwise pay at start-up."""
+    return _HASHER.hash("pijplijn-dummy-password-for-timing")

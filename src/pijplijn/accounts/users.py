@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pijplijn.accounts.passwords import (
-    DUMMY_HASH,
     check_policy,
+    dummy_hash,
     hash_password,
     needs_rehash,
     verify_password,
@@ -169,7 +169,7 @@ def authenticate(
         note_attempt(session, email, ip, False, at)
         return LoginResult(None, f"{decision.reason}; probeer het later opnieuw")
     user = session.scalar(select(User).where(User.email == email))
-    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    ok = verify_password(user.password_hash if user else dummy_hash(), password)
     ok = ok and user is not None and not user.disabled
     note_attempt(session, email, ip, ok, at)
     if not ok or user is None:

@@ -8,18 +8,21 @@ import json
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy import Engine
 
-from pijplijn import __version__
-from pijplijn.content.loader import ContentPack, load_pack
 from pijplijn.errors import PijplijnError
-from pijplijn.settings import Settings
-from pijplijn.store.db import open_engine, require_schema
+
+if TYPE_CHECKING:
+    # Commands import what they use inside their function: ``pijplijn --help`` must not pay
+    # for SQLAlchemy, Polars or Altair (tests/test_cli_startup.py, bench/startup_bench.py).
+    from sqlalchemy import Engine
+
+    from pijplijn.content.loader import ContentPack
+    from pijplijn.settings import Settings
 
 app = typer.Typer(
     name="pijplijn",
@@ -103,11 +106,15 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def settings() -> Settings:
+    from pijplijn.settings import Settings
+
     return Settings()
 
 
 def engine_for(database: str | None, *, need_schema: bool = True) -> Engine:
     """Return the engine for --database, the setting or the default, checked for a schema."""
+    from pijplijn.store.db import open_engine, require_schema
+
     engine = open_engine(settings().resolved_database_url(database))
     if need_schema:
         require_schema(engine)
@@ -116,11 +123,15 @@ def engine_for(database: str | None, *, need_schema: bool = True) -> Engine:
 
 def content_pack() -> ContentPack:
     """Return the configured content pack."""
+    from pijplijn.content.loader import load_pack
+
     return load_pack(settings().content_pack)
 
 
 def _show_version(value: bool) -> None:
     if value:
+        from pijplijn import __version__
+
         out.print(f"pijplijn {__version__}")
         raise typer.Exit()
 

@@ -8,9 +8,6 @@ from typing import Annotated
 import typer
 
 from pijplijn.cli.app import DatabaseOption, command, engine_for, out
-from pijplijn.store.backup import backup as write_backup
-from pijplijn.store.backup import restore as read_backup
-from pijplijn.store.db import schema_revision, upgrade
 
 
 @command("backup")
@@ -19,6 +16,8 @@ def backup_command(
     database: DatabaseOption = None,
 ) -> None:
     """Schrijf de hele database (met audittrail) naar één zip-bestand."""
+    from pijplijn.store.backup import backup as write_backup
+
     result = write_backup(engine_for(database), file)
     out.print(
         f"Back-up {file} geschreven: {sum(result.tables.values())} rijen in "
@@ -36,6 +35,9 @@ def restore_command(
 ) -> None:
     """Zet een back-up terug, alles of niets. Weigert een back-up van een andere
     schemarevisie en een database met gegevens (tenzij --force)."""
+    from pijplijn.store.backup import restore as read_backup
+    from pijplijn.store.db import schema_revision, upgrade
+
     engine = engine_for(database, need_schema=False)
     if schema_revision(engine) is None:
         upgrade(engine)

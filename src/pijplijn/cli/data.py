@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from pijplijn.cli.app import (
     DatabaseOption,
@@ -19,14 +18,7 @@ from pijplijn.cli.app import (
     out,
     styled,
 )
-from pijplijn.engine.classify import list_classifications
-from pijplijn.engine.cube import CubeQuery
-from pijplijn.engine.datasets import list_datasets
-from pijplijn.engine.disclosure import published
 from pijplijn.errors import QueryError
-from pijplijn.store.db import session_scope
-from pijplijn.store.models import Region
-from pijplijn.store.setup import initialise
 
 
 @command()
@@ -42,6 +34,8 @@ def init(
     """Maak of werk het databaseschema bij; met --demo ook de Twentse demodata.
 
     Twee keer draaien verandert niets."""
+    from pijplijn.store.setup import initialise
+
     engine = engine_for(database, need_schema=False)
     result = initialise(engine, content_pack(), demo=demo)
     if result.revision_before == result.revision_after:
@@ -63,6 +57,9 @@ def datasets(
     database: DatabaseOption = None,
 ) -> None:
     """Toon de geladen datasets met hun herkomst (bron, sha256, lader, rijen)."""
+    from pijplijn.engine.datasets import list_datasets
+    from pijplijn.store.db import session_scope
+
     with session_scope(engine_for(database)) as session:
         summaries = list_datasets(session)
     records = [s.model_dump(mode="json") for s in summaries]
@@ -98,6 +95,11 @@ def regions(
     database: DatabaseOption = None,
 ) -> None:
     """Toon de bekende regio's en regiosets (codes voor --region)."""
+    from sqlalchemy import select
+
+    from pijplijn.store.db import session_scope
+    from pijplijn.store.models import Region
+
     with session_scope(engine_for(database)) as session:
         records = [
             {"code": r.code, "name": r.name, "kind": r.kind, "parent": r.parent_code}
@@ -149,6 +151,10 @@ def query_command(
 
     Sommen over ontbrekende of onderdrukte cellen dragen die vlag; ze worden nooit als 0
     geteld zonder dat te zeggen."""
+    from pijplijn.engine.cube import CubeQuery
+    from pijplijn.engine.disclosure import published
+    from pijplijn.store.db import session_scope
+
     dimensions = tuple(d.strip() for d in by.split(",") if d.strip())
     cube_query = CubeQuery(
         measure=measure,
@@ -192,6 +198,9 @@ def classifications_command(
     database: DatabaseOption = None,
 ) -> None:
     """Toon de classificaties (wat telt als techniek), hun versies en wat elke versie wijzigde."""
+    from pijplijn.engine.classify import list_classifications
+    from pijplijn.store.db import session_scope
+
     with session_scope(engine_for(database)) as session:
         summaries = list_classifications(session)
     if format is not OutputFormat.table:

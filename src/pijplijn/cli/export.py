@@ -9,10 +9,6 @@ from typing import Annotated
 import typer
 
 from pijplijn.cli.app import DatabaseOption, command, content_pack, engine_for, out
-from pijplijn.engine.indicators.catalog import Catalog
-from pijplijn.export.tables import all_tables
-from pijplijn.export.writers import WRITERS
-from pijplijn.store.db import session_scope
 
 
 class ExportFormat(StrEnum):
@@ -40,6 +36,11 @@ def export_command(
 ) -> None:
     """Exporteer de waarnemingen, de indicatorwaarden per regio en periode, de doelen en de
     herkomst van elke dataset. Kleine aantallen zijn onderdrukt (docs/disclosure.md)."""
+    from pijplijn.engine.indicators.catalog import Catalog
+    from pijplijn.export.tables import all_tables
+    from pijplijn.export.writers import WRITERS
+    from pijplijn.store.db import session_scope
+
     pack = content_pack()
     with session_scope(engine_for(database)) as session:
         tables = all_tables(session, Catalog(pack.indicators), region or pack.pack.default_region)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from pijplijn.cli.app import (
     DatabaseOption,
@@ -20,8 +19,9 @@ from pijplijn.cli.app import (
     out,
     styled,
 )
-from pijplijn.ingest.registry import KINDS
-from pijplijn.store.imports import ImportOutcome, import_files
+
+if TYPE_CHECKING:
+    from pijplijn.store.imports import ImportOutcome
 
 SHOWN_ISSUES = 20
 
@@ -31,7 +31,10 @@ def import_command(
     files: Annotated[list[Path], typer.Argument(help="Bestanden om te laden.", show_default=False)],
     kind: Annotated[
         str | None,
-        typer.Option(help=f"Soort bestand (anders herkend aan de kopregel): {', '.join(KINDS)}."),
+        typer.Option(
+            help="Soort bestand (anders herkend aan de kopregel); de soorten staan in "
+            "docs/importing.md, en een onbekende soort noemt ze."
+        ),
     ] = None,
     format: FormatOption = OutputFormat.table,
     database: DatabaseOption = None,
@@ -40,6 +43,10 @@ def import_command(
 
     Hetzelfde bestand nogmaals laden verandert niets; een nieuwere uitgave van dezelfde bron
     vervangt de oudere voor de perioden die ze dekt (de oudere blijft als historie)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from pijplijn.store.imports import import_files
+
     engine = engine_for(database)
     with Progress(
         SpinnerColumn(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -25,17 +25,14 @@ from pijplijn.cli.app import (
     out,
     styled,
 )
-from pijplijn.content.goals import load_goals
-from pijplijn.content.indicators import load_indicators
-from pijplijn.content.loader import ContentPack
-from pijplijn.engine.check import CheckReport, Finding, check_published
-from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard, scorecard
-from pijplijn.engine.indicators.catalog import Catalog
-from pijplijn.engine.indicators.evaluate import indicator_values
-from pijplijn.engine.indicators.results import IndicatorValues
-from pijplijn.engine.labour.coverage import coverage_check
 from pijplijn.errors import QueryError
-from pijplijn.store.db import session_scope
+
+if TYPE_CHECKING:
+    from pijplijn.content.loader import ContentPack
+    from pijplijn.engine.check import CheckReport, Finding
+    from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard
+    from pijplijn.engine.indicators.catalog import Catalog
+    from pijplijn.engine.indicators.results import IndicatorValues
 
 FileOption = Annotated[
     Path | None,
@@ -49,6 +46,9 @@ FileOption = Annotated[
 
 
 def _catalog(pack: ContentPack, path: Path | None = None) -> Catalog:
+    from pijplijn.content.indicators import load_indicators
+    from pijplijn.engine.indicators.catalog import Catalog
+
     if path is None:
         return Catalog(pack.indicators)
     return Catalog(load_indicators(path, {c.name for c in pack.classifications}))
@@ -121,6 +121,9 @@ def indicator(
 
     Een waarde uit onderdrukte (<5), ontbrekende of geschatte invoer draagt die vlag en is
     niet exact."""
+    from pijplijn.engine.indicators.evaluate import indicator_values
+    from pijplijn.store.db import session_scope
+
     pack = content_pack()
     dims = None if by is None else [d.strip() for d in by.split(",") if d.strip()]
     with session_scope(engine_for(database)) as session:
@@ -152,6 +155,10 @@ def goals(
 ) -> None:
     """Toon de scorekaart: per doel basiswaarde, doel, laatste meting, voortgang, trend,
     status en de aandelen van de partners. Met --file: de doelen uit dat bestand."""
+    from pijplijn.content.goals import load_goals
+    from pijplijn.engine.goals.scorecard import scorecard
+    from pijplijn.store.db import session_scope
+
     pack = content_pack()
     catalog = _catalog(pack)
     chosen = None if file is None else load_goals(file, catalog.indicators, pack.region_codes())
@@ -173,6 +180,10 @@ def check(
 ) -> None:
     """Vergelijk elk gepubliceerd cijfer met wat de engine uit de basisdata berekent:
     overeenkomsten en tegenspraken, met hun grootte."""
+    from pijplijn.engine.check import check_published
+    from pijplijn.engine.labour.coverage import coverage_check
+    from pijplijn.store.db import session_scope
+
     pack = content_pack()
     with session_scope(engine_for(database)) as session:
         report = check_published(

@@ -4,11 +4,9 @@ technical occupations with the largest replacement demand. It formats ``labour_v
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from pijplijn.cli.app import (
     DatabaseOption,
@@ -20,9 +18,9 @@ from pijplijn.cli.app import (
     engine_for,
     out,
 )
-from pijplijn.engine.indicators import Catalog
-from pijplijn.engine.labour.view import LabourView, labour_view
-from pijplijn.store.db import session_scope
+
+if TYPE_CHECKING:
+    from pijplijn.engine.labour.view import LabourView
 
 
 @command("labour")
@@ -36,6 +34,10 @@ def labour_command(
     """Toon de arbeidsmarkt: vraag naar technisch opgeleiden per niveau, de dekking door
     gediplomeerden (met interval en methode) en de technische beroepen met de grootste
     vervangingsvraag."""
+    from pijplijn.engine.indicators import Catalog
+    from pijplijn.engine.labour.view import labour_view
+    from pijplijn.store.db import session_scope
+
     pack = content_pack()
     with session_scope(engine_for(database)) as session:
         view = labour_view(
@@ -86,7 +88,9 @@ def _count(value: float | None) -> str:
 
 
 def _table(view: LabourView) -> None:
-    out.print(escape(view.headline), highlight=False)
+    from rich.table import Table
+
+    out.print(view.headline)
     table = Table(
         "niveau",
         "vraag/jaar",
@@ -102,18 +106,18 @@ def _table(view: LabourView) -> None:
         if c.demand.flag == "estimated":
             demand += " (geschat)"
         table.add_row(
-            escape(c.title),
+            c.title,
             demand,
             f"{_count(point.graduates)} ({point.period})" if point else "–",
             f"{_share(point.coverage)} [{_share(point.coverage_low)}–{_share(point.coverage_high)}]"
             if point
             else "niet berekenbaar",
             _share(c.published),
-            escape(verdicts.get(c.group) or "; ".join(c.missing) or "–"),
+            verdicts.get(c.group) or "; ".join(c.missing) or "–",
         )
     out.print(table)
     for c in view.coverage:
-        out.print(f"{escape(c.title)}: {escape(c.demand.method)}", highlight=False)
+        out.print(f"{c.title}: {c.demand.method}")
     if view.occupations.rows:
         jobs = Table(
             "beroepsgroep", "vervangingsvraag", "uitbreidingsvraag", "knelpunten", "spanning"
@@ -123,9 +127,9 @@ def _table(view: LabourView) -> None:
                 f"BRC {o.code}",
                 _count(o.replacement),
                 _count(o.expansion),
-                escape(o.bottleneck_label or "–"),
-                escape(o.tightness_label or "–"),
+                o.bottleneck_label or "–",
+                o.tightness_label or "–",
             )
-        out.print(f"{escape(view.occupations.title)}, Nederland, {view.occupations.period}:")
+        out.print(f"{view.occupations.title}, Nederland, {view.occupations.period}:")
         out.print(jobs)
-    out.print(escape(view.tightness_note), highlight=False)
+    out.print(view.tightness_note)

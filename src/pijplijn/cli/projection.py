@@ -6,7 +6,7 @@ They format what ``pijplijn.engine.projection`` returns; they compute nothing th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,13 +22,10 @@ from pijplijn.cli.app import (
     out,
     styled,
 )
-from pijplijn.content.projection import ProjectionContent, load_projection, read_scenario_file
-from pijplijn.engine.projection import backtest as backtests
-from pijplijn.engine.projection import scenario as scenarios
-from pijplijn.engine.projection.model import ProjectionError
-from pijplijn.engine.projection.project import compare, prepare, project
-from pijplijn.engine.projection.results import BacktestReport, Comparison, Projection
-from pijplijn.store.db import session_scope
+
+if TYPE_CHECKING:
+    from pijplijn.content.projection import ProjectionContent
+    from pijplijn.engine.projection.results import BacktestReport, Comparison, Projection
 
 RegionOption = Annotated[
     str | None,
@@ -76,6 +73,8 @@ MEASURE_NL = {
 
 
 def _content() -> tuple[str, ProjectionContent]:
+    from pijplijn.content.projection import load_projection
+
     pack = content_pack()
     return pack.pack.default_region, load_projection(pack)
 
@@ -108,6 +107,10 @@ def project_command(
 
     JSON geeft per reeks en jaar: state, period, value (mediaan), low en high (80%),
     low_95 en high_95, scenario. Met --rates: elke kans met methode en bron."""
+    from pijplijn.engine.projection import scenario as scenarios
+    from pijplijn.engine.projection.project import project
+    from pijplijn.store.db import session_scope
+
     default_region, content = _content()
     with session_scope(engine_for(database)) as session:
         spec = scenarios.find(session, content, scenario)
@@ -236,6 +239,8 @@ def _gap_table(result: Projection, years: set[str] | None = None) -> None:
 
 
 def _gap_output(result: Projection, format: OutputFormat) -> None:
+    from pijplijn.engine.projection.model import ProjectionError
+
     if not result.gap:
         raise ProjectionError(
             f"geen vraag (vervangingsvraag) geladen voor regio {result.region}; zie demand in "
@@ -266,6 +271,12 @@ def scenarios_command(
 ) -> None:
     """Scenario's: list (opgeslagen en uit het pakket), show NAAM, compare A B (B min A per
     jaar, met interval), save BESTAND (YAML; dezelfde naam opnieuw geeft een nieuwe versie)."""
+    from pijplijn.content.projection import read_scenario_file
+    from pijplijn.engine.projection import scenario as scenarios
+    from pijplijn.engine.projection.model import ProjectionError
+    from pijplijn.engine.projection.project import compare, prepare
+    from pijplijn.store.db import session_scope
+
     default_region, content = _content()
     args = names or []
     expected = {"list": 0, "show": 1, "compare": 2, "save": 1}
@@ -301,6 +312,9 @@ def scenarios_command(
 def _show(
     session: Any, content: ProjectionContent, name: str, version: int | None, format: OutputFormat
 ) -> None:
+    from pijplijn.engine.projection import scenario as scenarios
+    from pijplijn.engine.projection.model import ProjectionError
+
     spec = scenarios.load_saved(session, name, version) if version else None
     if version and spec is None:
         raise ProjectionError(f"scenario '{name}' heeft geen versie {version}")
@@ -398,6 +412,9 @@ def backtest_command(
 ) -> None:
     """Toets het model op het verleden: fit t/m T, projecteer T+1.., vergelijk met wat er
     gebeurde; MAPE en dekking van de intervallen naast naïef en lineaire trend."""
+    from pijplijn.engine.projection import backtest as backtests
+    from pijplijn.store.db import session_scope
+
     default_region, content = _content()
     with session_scope(engine_for(database)) as session:
         chosen = (

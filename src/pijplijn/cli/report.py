@@ -10,9 +10,6 @@ import typer
 
 from pijplijn.cli.app import DatabaseOption, command, content_pack, engine_for, out
 from pijplijn.errors import QueryError
-from pijplijn.report.render import write
-from pijplijn.report.view import report_view
-from pijplijn.store.db import session_scope
 
 
 class Language(StrEnum):
@@ -36,6 +33,10 @@ def report_command(
 ) -> None:
     """Maak het jaarrapport van de monitor: doelen, pijplijn, kaarten, vooruitblik, controle,
     bronnen en methoden; HTML (één bestand, offline leesbaar) of PDF (A4)."""
+    from pijplijn.report.render import write
+    from pijplijn.report.view import report_view
+    from pijplijn.store.db import session_scope
+
     if out_path.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise QueryError(f"--out {out_path}: kies een bestand dat eindigt op .html of .pdf")
     pack = content_pack()

@@ -6,11 +6,8 @@ import os
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from pijplijn.cli.app import DatabaseOption, command, content_pack, engine_for, out, settings
-from pijplijn.store.db import require_schema, schema_revision
-from pijplijn.store.setup import has_data, initialise
 
 
 @command()
@@ -23,6 +20,11 @@ def serve(
     """Start de monitor in de browser (standaard http://127.0.0.1:8000).
 
     Op een lege standaarddatabase laadt hij eerst de Twentse demodata (init --demo)."""
+    import uvicorn
+
+    from pijplijn.store.db import require_schema, schema_revision
+    from pijplijn.store.setup import has_data, initialise
+
     url = settings().resolved_database_url(database)
     engine = engine_for(url, need_schema=False)
     embedded = database is None and settings().database_url is None

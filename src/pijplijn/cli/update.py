@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TransferSpeedColumn,
-)
 
 from pijplijn.cli.app import (
     DatabaseOption,
@@ -25,15 +17,9 @@ from pijplijn.cli.app import (
     settings,
     styled,
 )
-from pijplijn.ingest.download import (
-    FetchResult,
-    Source,
-    default_cache_dir,
-    default_client,
-    fetch,
-    load_sources,
-)
-from pijplijn.store.imports import Origin, import_files
+
+if TYPE_CHECKING:
+    from pijplijn.ingest.download import FetchResult, Source
 
 _STYLE = {"downloaded": "green", "unchanged": "dim", "offline": "yellow", "failed": "red"}
 
@@ -49,6 +35,9 @@ def update(
 
     Ongewijzigde bestanden kosten één korte vraag (ETag/Last-Modified). Zonder verbinding
     gebruikt hij de laatst gedownloade kopie en zegt hij wat niet opgehaald kon worden."""
+    from pijplijn.ingest.download import default_cache_dir, load_sources
+    from pijplijn.store.imports import Origin, import_files
+
     engine = engine_for(database)
     pack = content_pack()
     sources = load_sources(settings().sources_file or pack.sources_path)
@@ -87,6 +76,17 @@ def update(
 
 
 def _download(sources: list[Source], cache: Path) -> list[FetchResult]:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TransferSpeedColumn,
+    )
+
+    from pijplijn.ingest.download import default_client, fetch
+
     with Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),

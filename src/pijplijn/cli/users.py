@@ -14,7 +14,6 @@ import typer
 from rich.table import Table
 
 from pijplijn.accounts.rights import ROLES, SYSTEM
-from pijplijn.accounts.users import create_user, find_user, list_users, reset_password, set_disabled
 from pijplijn.cli.app import (
     DatabaseOption,
     FormatOption,
@@ -26,7 +25,6 @@ from pijplijn.cli.app import (
     out,
 )
 from pijplijn.errors import PijplijnError
-from pijplijn.store.db import session_scope
 
 users_app = typer.Typer(
     name="users", help="Gebruikers en rollen (beheerder, redacteur, lezer).", no_args_is_help=True
@@ -78,6 +76,9 @@ def add(
     database: DatabaseOption = None,
 ) -> None:
     """Maak een gebruiker aan."""
+    from pijplijn.accounts.users import create_user
+    from pijplijn.store.db import session_scope
+
     engine = engine_for(database)
     password = read_password(password_stdin)
     with session_scope(engine) as session:
@@ -90,6 +91,9 @@ def list_command(
     format: FormatOption = OutputFormat.table, database: DatabaseOption = None
 ) -> None:
     """Toon alle gebruikers (nooit hun wachtwoord)."""
+    from pijplijn.accounts.users import list_users
+    from pijplijn.store.db import session_scope
+
     engine = engine_for(database)
     with session_scope(engine) as session:
         records: list[dict[str, Any]] = [
@@ -118,6 +122,9 @@ def list_command(
 @users_command("disable")
 def disable(email: str, database: DatabaseOption = None) -> None:
     """Blokkeer een gebruiker: inloggen en API-tokens werken niet meer, sessies vervallen."""
+    from pijplijn.accounts.users import find_user, set_disabled
+    from pijplijn.store.db import session_scope
+
     engine = engine_for(database)
     with session_scope(engine) as session:
         user = set_disabled(session, SYSTEM, find_user(session, email), True)
@@ -127,6 +134,9 @@ def disable(email: str, database: DatabaseOption = None) -> None:
 @users_command("enable")
 def enable(email: str, database: DatabaseOption = None) -> None:
     """Deblokkeer een gebruiker."""
+    from pijplijn.accounts.users import find_user, set_disabled
+    from pijplijn.store.db import session_scope
+
     engine = engine_for(database)
     with session_scope(engine) as session:
         user = set_disabled(session, SYSTEM, find_user(session, email), False)
@@ -138,6 +148,9 @@ def reset(
     email: str, password_stdin: PasswordStdin = False, database: DatabaseOption = None
 ) -> None:
     """Geef een gebruiker een nieuw wachtwoord; lopende sessies vervallen."""
+    from pijplijn.accounts.users import find_user, reset_password
+    from pijplijn.store.db import session_scope
+
     engine = engine_for(database)
     password = read_password(password_stdin)
     with session_scope(engine) as session:

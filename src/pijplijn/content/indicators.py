@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pijplijn import vocabulary as vocab
+from pijplijn import yamlfile
 from pijplijn.errors import ContentError
 from pijplijn.periods import Period, PeriodError
 
@@ -250,7 +251,7 @@ class _ChecksFile(_Strict):
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(yamlfile.SafeLoader):
     """SafeLoader that leaves dates as text: pydantic parses them, so that a bad date is
     reported with its key and line instead of failing inside the YAML reader."""
 
@@ -268,8 +269,8 @@ class LocatedYaml:
         self.path = path
         try:
             text = path.read_text(encoding="utf-8")
-            self.data: Any = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
-            self.root: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+            self.data: Any = yamlfile.safe_load(text, _Loader)
+            self.root: yaml.Node | None = yamlfile.compose(text, _Loader)
         except (OSError, yaml.YAMLError) as exc:
             raise ContentError(f"{path}: niet te lezen als YAML ({exc})") from None
 

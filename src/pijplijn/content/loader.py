@@ -4,6 +4,7 @@ catalogue, goals and published-figure checks, validated at load time."""
 from __future__ import annotations
 
 import functools
+import stat
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from pijplijn import yamlfile
 from pijplijn.content.goals import GoalDef, load_goals
 from pijplijn.content.indicators import CheckDef, IndicatorDef, load_checks, load_indicators
 from pijplijn.content.labour import LabourDef, load_labour
@@ -207,13 +209,30 @@ def available_packs() -> list[str]:
 def load_pack(name: str) -> ContentPack:
     """Return the validated pack ``name``; raise ContentError naming the file and key.
 
-    Cached per packs folder: a pack ships inside the package and does not change while the
-    process runs."""
-    return _load_pack(PACKS_ROOT, name)
+    Cached per process and per version of the pack's files (path, size and modification
+    time of each): every command reads the pack, and an unchanged one then costs a few
+    ``stat`` calls, while an edited one is read again."""
+    return _load_pack(PACKS_ROOT, name, files_version(PACKS_ROOT / name))
 
 
-@functools.cache
-def _load_pack(packs_root: Path, name: str) -> ContentPack:
+def files_version(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Return (path, modification time in ns, size) of every file under ``root``, sorted:
+    a key that changes whenever a file is edited, added or removed."""
+    found = []
+    for path in sorted(root.rglob("*")):
+        try:
+            status = path.stat()
+        except OSError:  # removed while we looked
+            continue
+        if stat.S_ISREG(status.st_mode):
+            found.append((str(path), status.st_mtime_ns, status.st_size))
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_pack(
+    packs_root: Path, name: str, files: tuple[tuple[str, int, int], ...] = ()
+) -> ContentPack:
     if name not in available_packs():
         raise ContentError(
             f"onbekend contentpakket '{name}'; beschikbaar: {', '.join(available_packs())}"
@@ -271,7 +290,7 @@ _Model = TypeVar("_Model", bound=BaseModel)
 
 def _read(path: Path, model: type[_Model]) -> _Model:
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data: Any = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ContentError(f"{path}: niet te lezen als YAML ({exc})") from None
     try:

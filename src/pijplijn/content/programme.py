@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from pijplijn import yamlfile
 from pijplijn.errors import ContentError
 from pijplijn.periods import Period, PeriodError
 
@@ -53,7 +54,7 @@ class ProgrammeDef(_Strict):
 def load_programme(path: Path) -> ProgrammeDef:
     """Return the validated programme of ``path``; raise ContentError naming the file and key."""
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data: Any = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ContentError(f"{path}: niet te lezen als YAML ({exc})") from None
     try:

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from pijplijn import yamlfile
 from pijplijn.content.labour import LabourDef
 from pijplijn.errors import ContentError
 
@@ -263,12 +264,13 @@ class ProjectionContent(_Strict):
 def load_projection(pack: PackLike) -> ProjectionContent:
     """Return the pack's validated projection content; raise ContentError naming file and key.
 
-    Read once per process: a pack ships inside the package and does not change while it runs
-    (reading takes about 30 ms, too much for every request)."""
+    Read once per process and version of the file (size and modification time): reading
+    takes about 30 ms, too much for every request."""
     path = pack.root / "projection.yaml"
     if not path.is_file():
         raise ContentError(f"contentpakket {pack.name} heeft geen projection.yaml ({path})")
-    content = _read_pack_projection(path)
+    status = path.stat()
+    content = _read_pack_projection(path, status.st_mtime_ns, status.st_size)
     labour = getattr(pack, "labour", None)
     if labour is None:
         return content
@@ -280,8 +282,8 @@ def load_projection(pack: PackLike) -> ProjectionContent:
     return content.model_copy(update={"labour": labour, "labour_regions": declared})
 
 
-@functools.cache
-def _read_pack_projection(path: Path) -> ProjectionContent:
+@functools.lru_cache(maxsize=8)
+def _read_pack_projection(path: Path, _mtime: int = 0, _size: int = 0) -> ProjectionContent:
     return read_projection(path)
 
 
@@ -329,7 +331,7 @@ _Model = TypeVar("_Model", bound=BaseModel)
 def _load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
-        return yaml.safe_load(text), yaml.compose(text)
+        return yamlfile.safe_load(text), yamlfile.compose(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"{path}: niet te lezen ({exc})") from None
     except yaml.YAMLError as exc:

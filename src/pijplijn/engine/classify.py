@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pijplijn.engine.cache import cached
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
 from pijplijn.store.models import Classification, ClassificationRule
@@ -81,7 +82,14 @@ class ClassificationChoice:
 
 
 def choose(session: Session, spec: str) -> ClassificationChoice:
-    """Return the classification ``name`` or ``name@version``; raise QueryError if unknown."""
+    """Return the classification ``name`` or ``name@version``; raise QueryError if unknown.
+
+    Cached per data version: every cube query by domain asks for its classification, and a
+    report makes a hundred of them."""
+    return cached(session, ("classify.choose", spec.strip()), lambda: _choose(session, spec))
+
+
+def _choose(session: Session, spec: str) -> ClassificationChoice:
     name, _, version = spec.strip().partition("@")
     stored = session.scalars(
         select(Classification)
@@ -98,21 +106,26 @@ def choose(session: Session, spec: str) -> ClassificationChoice:
                 f"classificatie {name} heeft geen versie '{version}' "
                 "(zie 'pijplijn classifications')"
             )
-    versions = tuple(_version(session, c) for c in stored)
+    rules = _rules(session, [c.id for c in stored])
+    versions = tuple(_version(c, rules.get(c.id, ())) for c in stored)
     return ClassificationChoice(versions=versions, pinned=bool(version))
 
 
-def _version(session: Session, stored: Classification) -> ClassificationVersion:
-    rules = session.scalars(
+def _rules(session: Session, ids: list[int]) -> dict[int, tuple[Rule, ...]]:
+    """The rules of the classification versions ``ids``, in their order, in one statement."""
+    found: dict[int, list[Rule]] = {i: [] for i in ids}
+    for r in session.scalars(
         select(ClassificationRule)
-        .where(ClassificationRule.classification_id == stored.id)
+        .where(ClassificationRule.classification_id.in_(ids))
         .order_by(ClassificationRule.id)
-    )
+    ):
+        found[r.classification_id].append(Rule(r.stage, r.field, r.operator, r.match))
+    return {i: tuple(rules) for i, rules in found.items()}
+
+
+def _version(stored: Classification, rules: tuple[Rule, ...]) -> ClassificationVersion:
     return ClassificationVersion(
-        name=stored.name,
-        version=stored.version,
-        valid_from=stored.valid_from,
-        rules=tuple(Rule(r.stage, r.field, r.operator, r.match) for r in rules),
+        name=stored.name, version=stored.version, valid_from=stored.valid_from, rules=rules
     )
 
 
@@ -141,10 +154,12 @@ def list_classifications(session: Session) -> list[ClassificationSummary]:
     """Return every classification version in order, with the rules it added and removed."""
     summaries = []
     previous: dict[str, set[Rule]] = {}
-    for stored in session.scalars(
+    every = session.scalars(
         select(Classification).order_by(Classification.name, Classification.valid_from)
-    ):
-        rules = set(_version(session, stored).rules)
+    ).all()
+    stored_rules = _rules(session, [c.id for c in every])
+    for stored in every:
+        rules = set(stored_rules[stored.id])
         before = previous.get(stored.name, set())
         summaries.append(
             ClassificationSummary(

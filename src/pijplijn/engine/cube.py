@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from pijplijn import vocabulary as vocab
 from pijplijn.engine.cache import cached
-from pijplijn.engine.classify import ClassificationChoice, choose
+from pijplijn.engine.classify import ClassificationChoice, ClassificationVersion, choose
 from pijplijn.engine.regions import resolve_region
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period, PeriodError
@@ -176,14 +176,13 @@ def _query(session: Session, q: CubeQuery) -> list[CubeRow]:
     ).where(Observation.measure == q.measure, Observation.active.is_(True))
     statement = _filtered(session, base, q).group_by(*group)
     sums: dict[tuple[Any, ...], _Sum] = {}
+    classify = _Classifier(choice) if choice is not None else None
     for result in session.execute(statement):
         row = result._mapping
         keys = {d: row[_COLUMNS[d].key] for d in plain}
         version = None
-        if choice is not None:
-            version = choice.for_period(Period.parse(row["period"]))
-            values = {d: row[_COLUMNS[d].key] for d in choice.fields}
-            keys["domain"] = version.domain(row["stage"], values)
+        if classify is not None:
+            version, keys["domain"] = classify(row)
             if "domain" in q.filters and keys["domain"] != q.filters["domain"]:
                 continue
             if "domain" not in by:
@@ -207,6 +206,31 @@ def _query(session: Session, q: CubeQuery) -> list[CubeRow]:
     ]
     _refuse_mixed(rows, q.measure)
     return sorted(rows, key=lambda r: (Period.parse(r.period), *_sort_key(r.keys)))
+
+
+class _Classifier:
+    """The version and domain of a result row, decided once per distinct period and per
+    distinct combination of the fields the rules read (a query returns thousands of rows
+    that share a few dozen labels)."""
+
+    def __init__(self, choice: ClassificationChoice) -> None:
+        self.choice = choice
+        self.fields = sorted(choice.fields)
+        self.versions: dict[str, ClassificationVersion] = {}
+        self.domains: dict[tuple[Any, ...], str] = {}
+
+    def __call__(self, row: Any) -> tuple[ClassificationVersion, str]:
+        period = row["period"]
+        version = self.versions.get(period)
+        if version is None:
+            version = self.versions[period] = self.choice.for_period(Period.parse(period))
+        labels = tuple(row[_COLUMNS[d].key] for d in self.fields)
+        key = (version.label, row["stage"], labels)
+        domain = self.domains.get(key)
+        if domain is None:
+            values = dict(zip(self.fields, labels, strict=True))
+            domain = self.domains[key] = version.domain(row["stage"], values)
+        return version, domain
 
 
 def sources(session: Session, q: CubeQuery) -> list[int]:

@@ -23,15 +23,19 @@ import functools
 import os
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 from sqlalchemy.orm import Session
 
 from pijplijn.engine.cache import cached
 from pijplijn.engine.cube import OBSERVATION_COLUMNS, CubeQuery, CubeRow, query
-from pijplijn.engine.indicators.results import IndicatorValue, IndicatorValues
 from pijplijn.settings import Settings
+
+if TYPE_CHECKING:
+    # Annotations only: importing the indicators package would load the catalogue and the
+    # evaluation into every `pijplijn query` process.
+    from pijplijn.engine.indicators.results import IndicatorValue, IndicatorValues
 
 Suppression = Literal["primary", "secondary"]
 COUNTED_UNITS = frozenset({"count"})

@@ -30,7 +30,7 @@ import platformdirs
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pijplijn import __version__
+from pijplijn import __version__, yamlfile
 from pijplijn.errors import ContentError, PijplijnError
 from pijplijn.ingest.records import sha256_of
 
@@ -163,7 +163,7 @@ def load_sources(path: Path) -> list[Source]:
     Raises ContentError naming the file and the first bad key, e.g. ``sources.2.kind``.
     """
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data: Any = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ContentError(f"{path}: niet te lezen als YAML ({exc})") from None
     try:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from pijplijn.content.indicators import DefinitionDef, IndicatorDef
 from pijplijn.engine import disclosure
-from pijplijn.engine.cache import ResultCache
+from pijplijn.engine.cache import ResultCache, cached
 from pijplijn.engine.classify import choose
 from pijplijn.engine.indicators.breaks import (
     Break,
@@ -126,7 +126,7 @@ def evaluate(
     wanted = _periods(indicator, periods, "--period")
     base = _since(indicator, since)
     spec = classification or indicator.classification
-    datasets = {d.id: d for d in session.scalars(select(Dataset))}
+    datasets = _dataset_sources(session)
     ctx = Context(
         session=session,
         chain=_region_chain(session, region),
@@ -157,13 +157,13 @@ def evaluate(
         since=base,
         data_version=version or "",
         values=values,
-        sources=[_source(datasets[d]) for d in used if d in datasets],
+        sources=[datasets[d] for d in used if d in datasets],
         labels=_labels(session, dims, values),
         breaks=series_breaks(values, datasets),
     )
 
 
-def series_breaks(values: Sequence[IndicatorValue], datasets: Mapping[int, Dataset]) -> list[Break]:
+def series_breaks(values: Sequence[IndicatorValue], datasets: Mapping[int, Source]) -> list[Break]:
     """Return the breaks of the series in ``values`` (sorted by period): where the
     classification version, definition, sources or coverage of known values change."""
     names = {d.source_key: (d.publisher, d.title) for d in datasets.values()}
@@ -365,6 +365,16 @@ def _labels(
         if own:
             labels[dim] = own
     return labels
+
+
+def _dataset_sources(session: Session) -> dict[int, Source]:
+    """Every dataset as the Source a value names, read once per data version (a report
+    evaluates a hundred indicators; each read every dataset row)."""
+    return cached(
+        session,
+        ("indicators.dataset_sources",),
+        lambda: {d.id: _source(d) for d in session.scalars(select(Dataset))},
+    )
 
 
 def _source(dataset: Dataset) -> Source:

@@ -15,11 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pijplijn import vocabulary as vocab
 from pijplijn.content.projection import ProjectionContent
 from pijplijn.engine.classify import choose
-from pijplijn.engine.cube import CubeQuery, CubeRow, query
+from pijplijn.engine.cube import CubeQuery, CubeRow, flagged_sum_value, query
 from pijplijn.engine.projection.model import (
     HBO_PATHWAYS,
     MBO_LEVELS,
@@ -30,7 +32,9 @@ from pijplijn.engine.projection.model import (
 )
 from pijplijn.engine.projection.results import InputInfo
 from pijplijn.engine.regions import resolve_region
+from pijplijn.errors import QueryError
 from pijplijn.periods import Period
+from pijplijn.store.models import Observation
 
 FloatArray = np.ndarray
 
@@ -155,9 +159,19 @@ class _Reader:
         self.zero_filled: set[str] = set()
         self.published_states: dict[str, str] = {}
 
+    @property
+    def _region(self) -> str | None:
+        """The cube's region filter: the one target region of a run (its rows per gemeente
+        are all this reader keeps), or none when several targets share the read."""
+        return self.targets[0] if len(self.targets) == 1 else None
+
     def _query(self, measure: str, by: tuple[str, ...], stage: str | None = None) -> list[CubeRow]:
         q = CubeQuery(
-            measure=measure, stage=stage, by=("region", *by), classification=self.classification
+            measure=measure,
+            region=self._region,
+            stage=stage,
+            by=("region", *by),
+            classification=self.classification,
         )
         return query(self.session, q)
 
@@ -165,17 +179,21 @@ class _Reader:
         return self.members.get(str(row.keys.get("region")), [])
 
     def _add(self, state: str, row: CubeRow) -> None:
+        targets = self._regions(row)
+        if not targets:
+            # Another region's row (a run over several targets reads them all): its flags
+            # say nothing about these inputs.
+            return
         year = Period.parse(row.period).year
         if row.value is None:
             self.flags[state].add(row.flag or "missing")
-            self.unknown.update((t, state, year) for t in self._regions(row))
+            self.unknown.update((t, state, year) for t in targets)
             return
-        for target in self._regions(row):
+        for target in targets:
             self.cells[(target, state, year)] += row.value
-        if self._regions(row):
-            self.periods[state].add(row.period)
-            if row.flag:
-                self.flags[state].add(row.flag)
+        self.periods[state].add(row.period)
+        if row.flag:
+            self.flags[state].add(row.flag)
 
     def read(self) -> Observed:
         self._mbo()
@@ -284,32 +302,70 @@ class _Reader:
         return {y: women[y] for y in years}, {y: everyone[y] for y in years}
 
     def _published(self) -> dict[str, list[Published]]:
+        """The published figures of every subject the content names, in one statement.
+
+        A published figure is one cell, never a sum (the cube refuses to add them up), so
+        the cells are read as they are, in the order the cube would list them."""
         subjects = _subjects(self.content)
         found: dict[str, list[Published]] = {s: [] for s in subjects}
-        for measure in ("published_share", "published_count"):
-            for subject in subjects:
-                rows = query(
-                    self.session,
-                    CubeQuery(
-                        measure=measure,
-                        by=("region", "stage", "level", "dataset"),
-                        filters={"subject": subject},
-                    ),
+        if not subjects:
+            return found
+        statement = select(
+            Observation.measure,
+            Observation.subject,
+            Observation.period,
+            Observation.region_code,
+            Observation.stage,
+            Observation.level,
+            Observation.dataset_id,
+            Observation.unit,
+            Observation.value,
+            Observation.flag,
+        ).where(
+            Observation.measure.in_(PUBLISHED),
+            Observation.active.is_(True),
+            Observation.subject.in_(subjects),
+            # As the cube without a gender breakdown: a published total, not its parts.
+            ~(Observation.paired & Observation.gender.is_not(None)),
+        )
+        seen: set[tuple[object, ...]] = set()
+        cells = []
+        for (
+            measure,
+            subject,
+            period,
+            region,
+            stage,
+            level,
+            dataset,
+            unit,
+            value,
+            flag,
+        ) in self.session.execute(statement):
+            key = (measure, subject, period, region, stage, level, dataset, unit)
+            if key in seen:
+                raise QueryError(
+                    f"gepubliceerde cijfers ({measure}, {subject}) zijn niet optelbaar; "
+                    "het contentpakket moet ze per cel aanwijzen"
                 )
-                found[subject].extend(
-                    Published(
-                        subject=subject,
-                        measure=measure,
-                        period=row.period,
-                        region=row.keys["region"],
-                        stage=row.keys["stage"],
-                        level=row.keys["level"],
-                        value=row.value,
-                        flag=row.flag,
-                        dataset=row.keys["dataset"],
-                    )
-                    for row in rows
-                )
+            seen.add(key)
+            figure = Published(
+                subject=str(subject),
+                measure=measure,
+                period=period,
+                region=region,
+                stage=stage,
+                level=level,
+                value=flagged_sum_value(
+                    None if value is None else float(value), flag if flag in vocab.FLAGS else None
+                ),
+                flag=flag if flag in vocab.FLAGS else None,
+                dataset=dataset,
+            )
+            order = (PUBLISHED.index(measure), Period.parse(period), _cell_order(figure))
+            cells.append((order, figure))
+        for _, figure in sorted(cells, key=lambda cell: cell[0]):
+            found[figure.subject].append(figure)
         return found
 
     def _split_totals(self, published: dict[str, list[Published]]) -> None:
@@ -396,7 +452,8 @@ class _Reader:
 
     def _datasets(self, measure: str, stage: str | None = None) -> list[int]:
         rows = query(
-            self.session, CubeQuery(measure=measure, stage=stage, by=("region", "dataset"))
+            self.session,
+            CubeQuery(measure=measure, region=self._region, stage=stage, by=("region", "dataset")),
         )
         return sorted({int(r.keys["dataset"]) for r in rows if self._regions(r)})
 
@@ -475,6 +532,14 @@ def _flag_note(flags: set[str]) -> str | None:
     if "missing" in flags:
         return "som van de bekende cellen; lege cellen tellen niet mee"
     return None
+
+
+PUBLISHED = ("published_share", "published_count")
+
+
+def _cell_order(p: Published) -> tuple[tuple[bool, str], ...]:
+    """The cube's order of keys within a period (``cube._sort_key``): None last."""
+    return tuple((v is None, str(v)) for v in (p.region, p.stage, p.level, p.dataset))
 
 
 def _subjects(content: ProjectionContent) -> list[str]:

@@ -26,9 +26,10 @@ FloatArray = np.ndarray
 IntArray = np.ndarray
 
 QUANTILES = (0.025, 0.10, 0.50, 0.90, 0.975)
-WORKERS = min(4, os.cpu_count() or 1)
-"""Threads for sorting the draws of large runs."""
 """The summary of every series: 95% and 80% bounds around the median."""
+WORKERS = min(4, os.cpu_count() or 1)
+"""Threads for sorting the draws of large runs: every core (NumPy's sort releases the GIL,
+so they sort while the main thread computes the next year)."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ def simulate(
     *,
     keep_draws: bool = True,
     quantiles: bool = True,
+    states: np.ndarray | None = None,
     dtype: type[np.floating] = np.float32,
 ) -> Outcome:
     """Project ``draws`` Monte Carlo paths over the years of ``inputs.path``.
@@ -210,7 +212,8 @@ def simulate(
     scenarios run with one seed differ only by their levers (common random numbers).
     Returns the draws (``keep_draws``) or, to save memory on large runs, only the quantiles
     ``QUANTILES`` per region, state and year (NaN when ``quantiles`` is off: only the last
-    year's states are then computed, e.g. to time the simulation alone)."""
+    year's states are then computed, e.g. to time the simulation alone). ``states`` (indices)
+    limits the quantiles to the series asked for; the others stay NaN."""
     rng = np.random.default_rng(seed)
     regions, n, years = inputs.path.shape
     logits = _RateDraws(inputs, schedule, draws, years, rng, dtype)
@@ -242,13 +245,17 @@ def simulate(
             if out is not None:
                 out[..., t] = stock
             elif quantiles:
-                pending.append(background.submit(summarise, stock, max(1, WORKERS - 1)))
+                asked = stock if states is None else stock[:, :, states]
+                pending.append(background.submit(summarise, asked, WORKERS))
             if t == 0:
                 # Base-year flows without last year's stocks are NaN in the output; they
                 # move nobody, so they must not poison the matrix product.
                 stock = np.nan_to_num(stock)
         for t, job in enumerate(pending):
-            summary[:, :, t, :] = job.result()
+            if states is None:
+                summary[:, :, t, :] = job.result()
+            else:
+                summary[:, states, t, :] = job.result()
     warnings = [_clip_warning(what, count) for what, count in clipped.items() if count]
     return Outcome(draws=out, summary=summary, warnings=warnings)
 
@@ -268,7 +275,7 @@ def summarise(values: FloatArray, workers: int = 1) -> FloatArray:
         chunks = np.array_split(varying, max(1, min(workers, len(varying) // 1000 or 1)))
 
         def order(columns: np.ndarray) -> np.ndarray:
-            ordered = np.ascontiguousarray(flat[:, columns].T)
+            ordered: np.ndarray = flat.T[columns]  # one gathering copy: (series, draws)
             ordered.sort(axis=1)
             return ordered[:, ranks]
 
@@ -329,7 +336,7 @@ class _Stepper:
             rates = rates * self.fold
         if self.dense:
             self.matrix.reshape(len(rates), n * n)[:, self.flat_index] = rates
-            result: FloatArray = np.matmul(stock, self.matrix)
+            result: FloatArray = _matmul(stock, self.matrix)
         else:
             flows = stock[..., self.compiled.src] * rates[:, None, :]
             result = np.zeros(stock.shape, dtype=self.dtype)
@@ -341,6 +348,30 @@ class _Stepper:
             received = (flat @ self.incidence[self.from_vo]).reshape(stock.shape)
             result += received * (self.vo_scale - 1.0)
         return result
+
+
+PARALLEL_FROM = 200_000
+"""Multiply-adds per year (draws × regions × states²) from which the batched product is
+split over ``WORKERS`` threads: below it, handing work to threads costs more than it saves."""
+
+
+def _matmul(stock: FloatArray, matrix: FloatArray) -> FloatArray:
+    """``stock @ matrix`` per draw, the draws split over every core (NumPy releases the GIL
+    in the product; each draw's product is the same whichever thread computes it)."""
+    draws, regions, n = stock.shape
+    if WORKERS < 2 or draws < 2 * WORKERS or draws * regions * n * n < PARALLEL_FROM:
+        whole: FloatArray = np.matmul(stock, matrix)
+        return whole
+    result = np.empty(stock.shape, dtype=np.result_type(stock, matrix))
+    bounds = np.linspace(0, draws, WORKERS + 1).astype(int)
+
+    def part(k: int) -> None:
+        a, b = bounds[k], bounds[k + 1]
+        np.matmul(stock[a:b], matrix[a:b], out=result[a:b])
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(part, range(WORKERS)))
+    return result
 
 
 def _base_year(inputs: Inputs, logits: _RateDraws, step: _Stepper, dtype: type) -> FloatArray:
