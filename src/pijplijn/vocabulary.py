@@ -47,6 +47,10 @@ GENDERS: tuple[str, ...] = ("man", "vrouw")
 FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
 """In order of precedence: a sum over cells takes the first flag any of its cells has."""
 
+DISCLOSURE_POLICIES: tuple[str, ...] = ("open", "protected")
+"""A dataset's disclosure policy, from the least to the most strict (docs/disclosure.md):
+``open`` data are shown as published, ``protected`` data under the threshold rule."""
+
 UNITS: tuple[str, ...] = ("count", "thousand", "share")
 """``thousand``: the source counts in thousands (CBS vacancies). ``share``: a fraction 0-1."""
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pijplijn.content.goals import GoalDef, load_goals
 from pijplijn.content.indicators import CheckDef, IndicatorDef, load_checks, load_indicators
 from pijplijn.content.programme import ProgrammeDef, load_programme
+from pijplijn.content.projection import yaml_line
 from pijplijn.content.shapes import load_shapes
 from pijplijn.errors import ContentError
 from pijplijn.vocabulary import STAGES
@@ -53,6 +54,10 @@ class InstitutionDef(_Strict):
     region_basis: Literal["reported", "establishment", "head-office"]
 
 
+Policy = Literal["open", "protected"]
+"""A dataset's disclosure policy (vocabulary.DISCLOSURE_POLICIES, docs/disclosure.md)."""
+
+
 class SeedDatasetDef(_Strict):
     file: str
     source_key: str
@@ -61,6 +66,19 @@ class SeedDatasetDef(_Strict):
     source: str
     licence: str
     published: str | None = None
+    disclosure: Policy = "open"
+    """The seed documents are published figures: open, unless the pack says otherwise."""
+
+
+class DisclosureDef(_Strict):
+    """The disclosure policy a dataset gets on import: per import kind, else ``default``;
+    ``pijplijn import --disclosure`` and the upload form override it per import."""
+
+    default: Policy = "open"
+    kinds: dict[str, Policy] = {}
+
+    def for_kind(self, kind: str) -> Policy:
+        return self.kinds.get(kind, self.default)
 
 
 RuleField = Literal["sector", "subsector", "opleidingsdomein", "programme_code", "programme_name"]
@@ -115,6 +133,7 @@ class PackDef(_Strict):
     default_region: str
     key_indicators: list[str] = []
     """The indicators the overview page shows as key figures, in order."""
+    disclosure: DisclosureDef = DisclosureDef()
 
 
 class RegionsFile(_Strict):
@@ -249,7 +268,8 @@ def _read(path: Path, model: type[_Model]) -> _Model:
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"])
-        raise ContentError(f"{path}: sleutel '{key}': {first['msg']}") from None
+        line = yaml_line(yaml.compose(path.read_text(encoding="utf-8")), first["loc"])
+        raise ContentError(f"{path}{line}: sleutel '{key}': {first['msg']}") from None
 
 
 def _check_references(pack: ContentPack) -> None:

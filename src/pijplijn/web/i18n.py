@@ -295,6 +295,19 @@ TEXTS |= {  # the login, account and admin pages (issue 7)
     },
     "upload.kind": {"nl": "Soort", "en": "Kind"},
     "upload.detect": {"nl": "herkennen aan de kopregel", "en": "detect from the header"},
+    "upload.disclosure": {"nl": "Openbaarheid", "en": "Disclosure"},
+    "upload.disclosure_default": {
+        "nl": "standaard van het pakket voor deze soort",
+        "en": "the pack's default for this kind",
+    },
+    "disclosure.open": {
+        "nl": "open (zo gepubliceerd door de uitgever)",
+        "en": "open (published so by the publisher)",
+    },
+    "disclosure.protected": {
+        "nl": "beschermd (kleine aantallen onderdrukt)",
+        "en": "protected (small counts suppressed)",
+    },
     "upload.loaded": {"nl": "Geladen", "en": "Loaded"},
 }
 

@@ -75,6 +75,7 @@ def indicator_values(
                 session, indicator, region, periods, by, classification, filters, since, version
             ),
             limit,
+            disclosure.protected_datasets(session),
         ),
     )
 
