@@ -239,3 +239,22 @@ def test_a_crafted_protected_dataset_is_protected_through_the_public_cube(
     # A total over a hidden cell is not published either, not even as a lower bound.
     assert {r.keys["sector"]: r.value for r in totals}["bouw"] is None
     assert [(r.value, r.flag) for r in vrouw] == [(None, "suppressed")]
+
+
+def test_a_total_the_dataset_stores_keeps_its_parts_protected() -> None:
+    """A protected dataset with its source's total beside the parts (gender empty = total):
+    53 − 50 would give the 3 back, so the 50 goes too; without a stored total only the 3."""
+    from pijplijn.engine.cells import OBSERVATION_DIMS
+    from pijplijn.engine.protected import suppressed_cells
+
+    def frame(genders: list[str | None], values: list[float]) -> pl.DataFrame:
+        base = {d: [None] * len(values) for d in OBSERVATION_DIMS}
+        base |= {"dataset_id": [1] * len(values), "measure": ["enrolled"] * len(values)}
+        base |= {"period": ["2019"] * len(values), "unit": ["count"] * len(values)}
+        base |= {"region_code": ["GM0153"] * len(values), "gender": genders, "value": values}
+        return pl.DataFrame(base, schema_overrides={"value": pl.Float64, "dataset_id": pl.Int64})
+
+    with_total = frame([None, "man", "vrouw"], [53.0, 3.0, 50.0])
+    assert suppressed_cells(with_total, 5).to_list() == [False, True, True]
+    parts_only = frame(["man", "vrouw"], [3.0, 50.0])
+    assert suppressed_cells(parts_only, 5).to_list() == [True, False]

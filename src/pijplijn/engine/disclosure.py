@@ -68,9 +68,7 @@ def protect_rows(rows: list[CubeRow], q: CubeQuery, limit: int) -> list[CubeRow]
             "period": [r.period for r in rows],
             "unit": [r.unit for r in rows],
             **{d: [_text(r.keys.get(d)) for r in rows] for d in by},
-            "value": [
-                r.value if r.unit in COUNTED_UNITS and r.policy == PROTECTED else None for r in rows
-            ],
+            "value": [_count(r) for r in rows],
         },
         schema_overrides={"value": pl.Float64, **{d: pl.Utf8 for d in by}},
     )
@@ -79,6 +77,16 @@ def protect_rows(rows: list[CubeRow], q: CubeQuery, limit: int) -> list[CubeRow]
         replace(row, value=None, flag="suppressed") if mark else row
         for row, mark in zip(rows, marks, strict=True)
     ]
+
+
+def _count(row: CubeRow) -> float | None:
+    """The count a row publishes, for the table's rule: None for open data and for figures
+    that are no counts; a protected sum the cube hid (over a hidden cell) counts as small."""
+    if row.unit not in COUNTED_UNITS or row.policy != PROTECTED:
+        return None
+    if row.value is None:
+        return 0.5 if row.flag == "suppressed" else None
+    return row.value
 
 
 def _text(value: object) -> str | None:

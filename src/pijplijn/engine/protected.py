@@ -53,9 +53,14 @@ def _hidden(session: Session, limit: int) -> frozenset[int]:
 
 def suppressed_cells(frame: pl.DataFrame, limit: int) -> pl.Series:
     """Return, per row of the observation ``frame`` (columns OBSERVATION_DIMS, ``value``),
-    whether disclosure control hides it: a count below ``limit``, or a cell that would give
-    one back from a total along any of OBSERVATION_MARGINS. Only rows of a (dataset, measure,
-    period) with a small count can be hidden, so only those are searched."""
+    whether disclosure control hides it: a count below ``limit``, and the cells that would
+    give one back from a total the dataset itself holds (``published_margins``). Only rows of
+    a (dataset, measure, period) with a small count can be hidden, so only those are searched.
+
+    Totals the cube computes need no secondary cells: a sum over a hidden cell is never
+    published (``engine/cube.py``). Protecting every cell against every margin of the finest
+    table would, with two-valued dimensions such as gender or pathway, hide the whole table.
+    """
     hidden = pl.Series("hidden", [False] * frame.height)
     if limit <= 0 or frame.is_empty():
         return hidden
@@ -70,8 +75,16 @@ def suppressed_cells(frame: pl.DataFrame, limit: int) -> pl.Series:
     marks = suppression(
         affected.with_columns(pl.col(OBSERVATION_DIMS).cast(pl.Utf8)),
         OBSERVATION_DIMS,
-        OBSERVATION_MARGINS,
+        published_margins(affected),
         limit,
     )
     rows = affected.get_column("_row").filter(marks.is_not_null())
     return hidden.scatter(rows, True)
+
+
+def published_margins(frame: pl.DataFrame) -> list[str]:
+    """Return the dimensions along which ``frame`` stores its source's own totals: those
+    with a total row (the dimension empty) beside rows that have a value for it, e.g. DUO's
+    TOTAAL (gender empty) beside man and vrouw. Along those the parts must stay protected
+    against the published total."""
+    return [m for m in OBSERVATION_MARGINS if 0 < frame.get_column(m).null_count() < frame.height]
