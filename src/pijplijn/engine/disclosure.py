@@ -4,11 +4,11 @@
   the seed documents) are shown as published, with the source's own suppression (``<5``)
   kept. pijplijn hides nothing of them: the publisher's table is public already.
 - **Protected** datasets (partner registrations, custom extracts, uploads marked so) are
-  published only through their own table of cells, protected with the threshold rule and
-  secondary suppression (``engine/protected.py``, the rule in ``engine/suppression.py``); the
-  cube never publishes a sum over a hidden cell. A figure that combines datasets takes the
-  strictest policy of its inputs: the functions below apply the rule again, per public table,
-  to every figure with a protected input.
+  published only through their own table of cells: a count below the threshold is hidden
+  (``engine/protected.py``), and the cube never publishes a sum over a hidden cell. A figure
+  that combines datasets takes the strictest policy of its inputs: the functions below apply
+  the threshold rule with secondary suppression (``engine/suppression.py``) again, per public
+  table, to every figure with a protected input.
 
 The engine applies it where public outputs get their figures: ``published`` (the cube for the
 CLI ``query``, the API, the report and the exports), ``pipeline`` and ``indicator_values``.

@@ -1,10 +1,10 @@
 """The cells of protected datasets that public outputs never show (docs/disclosure.md).
 
 A protected dataset (partner registrations, custom extracts, uploads marked so) is published
-only through its own table of cells, protected with the threshold rule and secondary
-suppression along every dimension the cube sums over. Every public figure is a sum of cells;
-the cube (``engine/cube.py``) leaves a hidden cell's value out, and a figure that would
-contain one is itself suppressed. So every published figure is a sum of published cells only:
+only through its own table of cells: a count below the threshold is hidden, and so is, along a
+total the dataset itself stores, a cell that would give one back. Every public figure is a sum
+of cells; the cube (``engine/cube.py``) leaves a hidden cell's value out, and a figure that
+would contain one is itself suppressed. So every published figure is a sum of published cells only:
 no combination of public queries, by any route, breakdown or filter, gives an equation in
 which a hidden cell appears, and none can be determined (``tests/test_disclosure_solver.py``
 checks it by solving the system of everything published).
