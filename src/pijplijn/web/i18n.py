@@ -300,13 +300,10 @@ TEXTS |= {  # the login, account and admin pages (issue 7)
         "nl": "standaard van het pakket voor deze soort",
         "en": "the pack's default for this kind",
     },
-    "disclosure.open": {
-        "nl": "open (zo gepubliceerd door de uitgever)",
-        "en": "open (published so by the publisher)",
-    },
+    "disclosure.open": {"nl": "open (zo gepubliceerd)", "en": "open (as published)"},
     "disclosure.protected": {
         "nl": "beschermd (kleine aantallen onderdrukt)",
-        "en": "protected (small counts suppressed)",
+        "en": "protected (small counts hidden)",
     },
     "upload.loaded": {"nl": "Geladen", "en": "Loaded"},
 }
