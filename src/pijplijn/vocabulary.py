@@ -51,6 +51,9 @@ DISCLOSURE_POLICIES: tuple[str, ...] = ("open", "protected")
 """A dataset's disclosure policy, from the least to the most strict (docs/disclosure.md):
 ``open`` data are shown as published, ``protected`` data under the threshold rule."""
 
+UNKNOWN_FLAGS: frozenset[str] = frozenset({"suppressed", "missing"})
+"""Flags of a cell whose value is unknown (stored as NULL, never 0)."""
+
 UNITS: tuple[str, ...] = ("count", "thousand", "share")
 """``thousand``: the source counts in thousands (CBS vacancies). ``share``: a fraction 0-1."""
 

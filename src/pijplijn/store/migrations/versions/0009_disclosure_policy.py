@@ -1,7 +1,7 @@
 """dataset: its disclosure policy (open or protected)
 
 Revision ID: 0009_disclosure
-Revises: 0008
+Revises: 0009_totals
 Create Date: 2026-12-03 12:50:00
 
 ``open``: the publisher released the data at this granularity (DUO and CBS open data, the seed
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_disclosure"
-down_revision = "0008"
+down_revision = "0009_totals"
 branch_labels = None
 depends_on = None
 
