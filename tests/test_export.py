@@ -48,17 +48,39 @@ def test_xlsx_sheets_frozen_headers_and_number_types(demo_url: str, tmp_path: Pa
 
 
 def test_parquet_and_csv_hold_the_same_protected_observations(
-    demo_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
-    export("parquet", tmp_path / "pq", demo_url)
-    export("csv", tmp_path / "csv", demo_url)
+    from pijplijn.content.loader import load_pack
+    from pijplijn.store.db import open_engine
+    from pijplijn.store.imports import import_files
+    from pijplijn.store.setup import initialise
+
+    engine = open_engine(database_url)
+    pack = load_pack("twente")
+    initialise(engine, pack, demo=True)
+    open_seed = pl.read_csv(pack.root / "seed" / "regiovisie.csv", infer_schema_length=None)
+    small_in_seed = open_seed.filter(
+        (pl.col("measure") != "published_share") & (pl.col("value") > 0) & (pl.col("value") < 5)
+    ).height
+    export("parquet", tmp_path / "open", database_url)
+    shown = pl.read_parquet(tmp_path / "open" / "observations.parquet")
+    # Open data, as published: the seed's small counts are there, as printed.
+    small = shown.filter(
+        (pl.col("unit") == "count") & (pl.col("value") > 0) & (pl.col("value") < 5)
+    )
+    assert small.height == small_in_seed > 0
+    # The same release marked protected: none is left, and no hidden value is 0.
+    import_files(engine, pack, [pack.root / "seed" / "regiovisie.csv"], disclosure="protected")
+    engine.dispose()
+    export("parquet", tmp_path / "pq", database_url)
+    export("csv", tmp_path / "csv", database_url)
     parquet = pl.read_parquet(tmp_path / "pq" / "observations.parquet")
     csv = pl.read_csv(tmp_path / "csv" / "observations.csv", infer_schema_length=None)
-    assert parquet.height == csv.height > 0
+    assert parquet.height == csv.height == shown.height > 0
     counts = parquet.filter(pl.col("unit") == "count")
     assert counts.filter((pl.col("value") > 0) & (pl.col("value") < 5)).height == 0
     hidden = parquet.filter(pl.col("flag") == "suppressed")
-    assert hidden.get_column("value").null_count() == hidden.height
+    assert hidden.get_column("value").null_count() == hidden.height > small_in_seed
 
 
 def test_bad_out_path_is_one_clear_error(demo_url: str, tmp_path: Path) -> None:

@@ -91,3 +91,52 @@ def test_latin1_file_with_accented_names_imports_intact(db: str, tmp_path: Path)
         app, ["query", "-m", "enrolled", "--by", "programme_name", "-f", "json", "--database", db]
     )
     assert {r["programme_name"] for r in json.loads(names.stdout)} == {"Monteur élektro"}
+
+
+def test_an_unknown_disclosure_policy_is_one_line_and_exit_2(db: str, tmp_path: Path) -> None:
+    path = tmp_path / "partner.csv"  # synthetic
+    path.write_text("measure,period,region,value\nenrolled,2019,GM0153,12\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(path), "--disclosure", "geheim", "--database", db])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "geheim" in lines[0] and "open, protected" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_the_policy_defaults_per_kind_and_can_be_overridden(db: str, tmp_path: Path) -> None:
+    path = tmp_path / "partner.csv"  # synthetic
+    path.write_text("measure,period,region,value\nenrolled,2019,GM0153,12\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(path), "--format", "json", "--database", db])
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["disclosure"] == "protected"
+    again = runner.invoke(app, ["import", str(path), "--disclosure", "open", "--database", db])
+    assert again.exit_code == 0 and "openbaarheid nu open" in again.stdout
+    listed = runner.invoke(app, ["datasets", "--format", "json", "--database", db])
+    assert [d.get("disclosure") for d in json.loads(listed.stdout)] == ["open"]
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        ("policy", "disclosure:\n  default: geheim\n", "disclosure.default"),
+        ("kind", "disclosure:\n  kinds:\n    faxen: protected\n", "disclosure.kinds.faxen"),
+    ],
+)
+def test_a_pack_with_an_unknown_policy_or_kind_fails_naming_file_and_key(
+    tmp_path: Path, key: str, text: str, expected: str
+) -> None:
+    import shutil
+
+    from pijplijn.content import loader
+    from pijplijn.errors import ContentError
+    from pijplijn.store.imports import disclosure_for
+
+    shutil.copytree(loader.PACKS_ROOT / "twente", tmp_path / "twente")
+    pack_file = tmp_path / "twente" / "pack.yaml"
+    kept = pack_file.read_text(encoding="utf-8").split("disclosure:")[0]
+    pack_file.write_text(kept + text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        disclosure_for(loader._load_pack(tmp_path, "twente"), "template", None)
+    message = str(caught.value)
+    assert str(pack_file) in message and expected in message
+    if key == "policy":
+        assert "regel" in message

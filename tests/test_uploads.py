@@ -240,3 +240,43 @@ def test_an_unrecognised_file_is_reported_not_imported(world: World) -> None:
         response = _post_file(client, "/beheer/bestanden", csrf, "x.csv", b"a;b;c\n1;2;3\n")
         assert response.status_code == 400 and "soort niet herkend" in response.text
     assert _state(world) == before
+
+
+@pytest.mark.parametrize(("chosen", "stored"), [("", "protected"), ("open", "open")])
+def test_a_partner_file_gets_the_disclosure_policy_chosen_in_the_form(
+    world: World, chosen: str, stored: str
+) -> None:
+    # Synthetic figures in the long-format template; a distinct file per case.
+    content = f"measure,period,region,value\nenrolled,2019,GM0153,{12 + len(chosen)}\n".encode()
+    with world.client() as client:
+        csrf = log_in(client, EMAILS["beheerder"])
+        form = client.get("/beheer/bestanden")
+        assert 'name="disclosure"' in form.text and "Openbaarheid" in form.text
+        preview = _post_file(
+            client, "/beheer/bestanden", csrf, f"partner-{stored}.csv", content, disclosure=chosen
+        )
+        assert preview.status_code == 200, preview.text[-2000:]
+        policy = re.search(r'name="disclosure" value="([^"]*)"', preview.text)
+        assert policy is not None and policy.group(1) == stored
+        upload_id = _UPLOAD_ID.search(preview.text)
+        assert upload_id is not None
+        confirmed = client.post(
+            f"/beheer/bestanden/{upload_id.group(1)}/bevestigen",
+            data={"csrf": csrf, "kind": "", "disclosure": policy.group(1)},
+        )
+        assert confirmed.status_code == 200, confirmed.text[-2000:]
+    with session_scope(world.engine) as session:
+        newest = session.scalars(select(Dataset).order_by(Dataset.id.desc())).first()
+        assert newest is not None and newest.disclosure == stored
+
+
+def test_an_unknown_disclosure_policy_in_the_form_is_refused(world: World) -> None:
+    content = b"measure,period,region,value\nenrolled,2019,GM0153,30\n"  # synthetic
+    with world.client() as client:
+        csrf = log_in(client, EMAILS["beheerder"])
+        before = _state(world)
+        response = _post_file(
+            client, "/beheer/bestanden", csrf, "partner.csv", content, disclosure="geheim"
+        )
+        assert response.status_code == 400 and "openbaarheidsbeleid" in response.text
+    assert _state(world) == before

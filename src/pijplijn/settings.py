@@ -68,8 +68,9 @@ class Settings(BaseSettings):
     ``sources.yaml``."""
 
     disclosure_threshold: int = Field(default=5, ge=0, le=1000)
-    """Public outputs never show a count of persons or organisations above 0 and below this
-    number, nor a figure that would give one away (docs/disclosure.md). 0 turns it off."""
+    """For protected datasets, public outputs never show a count of persons or organisations
+    above 0 and below this number, nor a figure that would give one away; open datasets are
+    shown as published (docs/disclosure.md). 0 turns it off."""
 
     secret_key: str | None = None
     """The key that signs session cookies (at least 32 characters). Default: generated once

@@ -54,6 +54,10 @@ GENDERS: tuple[str, ...] = ("man", "vrouw")
 FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
 """In order of precedence: a sum over cells takes the first flag any of its cells has."""
 
+DISCLOSURE_POLICIES: tuple[str, ...] = ("open", "protected")
+"""A dataset's disclosure policy, from the least to the most strict (docs/disclosure.md):
+``open`` data are shown as published, ``protected`` data under the threshold rule."""
+
 UNKNOWN_FLAGS: frozenset[str] = frozenset({"suppressed", "missing"})
 """Flags of a cell whose value is unknown (stored as NULL, never 0)."""
 

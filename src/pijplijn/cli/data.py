@@ -71,6 +71,7 @@ def datasets(
             "rijen",
             "actief",
             "status",
+            "openbaarheid",
             "geladen",
             caption="Volledige herkomst (titel, uitgever, bron, sha256): --format json",
         )
@@ -82,6 +83,7 @@ def datasets(
                 str(s.rows),
                 str(s.active_rows),
                 s.status,
+                s.disclosure,
                 s.loaded_at.strftime("%Y-%m-%d %H:%M"),
             )
         out.print(table)

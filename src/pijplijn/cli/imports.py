@@ -36,6 +36,15 @@ def import_command(
             "docs/importing.md, en een onbekende soort noemt ze."
         ),
     ] = None,
+    disclosure: Annotated[
+        str | None,
+        typer.Option(
+            help="Openbaarheid van de dataset: open (door de uitgever zo gepubliceerd, getoond "
+            "zoals gepubliceerd) of protected (drempelregel met secundaire onderdrukking). "
+            "Anders de standaard van het pakket voor de soort.",
+            show_default=False,
+        ),
+    ] = None,
     format: FormatOption = OutputFormat.table,
     database: DatabaseOption = None,
 ) -> None:
@@ -45,8 +54,9 @@ def import_command(
     vervangt de oudere voor de perioden die ze dekt (de oudere blijft als historie)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from pijplijn.store.imports import import_files
+    from pijplijn.store.imports import check_disclosure, import_files
 
+    check_disclosure(disclosure)
     engine = engine_for(database)
     with Progress(
         SpinnerColumn(),
@@ -62,6 +72,7 @@ def import_command(
             files,
             kind,
             progress=lambda phase, path: bar.update(task, description=f"{phase}: {path.name}"),
+            disclosure=disclosure,
         )
     if format is OutputFormat.json:
         emit([_record(o) for o in outcomes], format)
@@ -87,6 +98,7 @@ def _record(outcome: ImportOutcome) -> dict[str, object]:
         "report": outcome.parsed.report.to_dict(),
         "dataset_id": load.dataset_id if load else None,
         "status": load.status if load else "not-loaded",
+        "disclosure": outcome.parsed.info.disclosure,
         "observations": load.rows if load else 0,
     }
 
@@ -126,6 +138,13 @@ def _print(outcome: ImportOutcome) -> None:
     if load.status == "unchanged":
         out.print(f"  al geladen als dataset {load.dataset_id}: niets veranderd", highlight=False)
         return
+    policy = outcome.parsed.info.disclosure
+    if load.status == "reclassified":
+        out.print(
+            f"  al geladen als dataset {load.dataset_id}: openbaarheid nu {policy}",
+            highlight=False,
+        )
+        return
     extra = [
         f"{len(outcome.parsed.regions)} regio's",
         f"{len(outcome.parsed.code_labels)} codes",
@@ -134,7 +153,7 @@ def _print(outcome: ImportOutcome) -> None:
     listed = ", ".join(e for e in extra if not e.startswith("0 "))
     out.print(
         f"  {load.rows} waarnemingen{' en ' + listed if listed else ''} geladen als dataset "
-        f"{load.dataset_id}"
+        f"{load.dataset_id} ({policy})"
         + (
             f"; vervangt dataset {', '.join(map(str, load.superseded))} voor de "
             "overlappende perioden"

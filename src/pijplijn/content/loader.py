@@ -18,6 +18,7 @@ from pijplijn.content.goals import GoalDef, load_goals
 from pijplijn.content.indicators import CheckDef, IndicatorDef, load_checks, load_indicators
 from pijplijn.content.labour import LabourDef, load_labour
 from pijplijn.content.programme import ProgrammeDef, load_programme
+from pijplijn.content.projection import yaml_line
 from pijplijn.content.shapes import load_shapes
 from pijplijn.errors import ContentError
 from pijplijn.reference.labour_regions import load_labour_regions
@@ -68,6 +69,10 @@ class InstitutionDef(_Strict):
     region_basis: Literal["reported", "establishment", "head-office"]
 
 
+Policy = Literal["open", "protected"]
+"""A dataset's disclosure policy (vocabulary.DISCLOSURE_POLICIES, docs/disclosure.md)."""
+
+
 class SeedDatasetDef(_Strict):
     file: str
     source_key: str
@@ -76,6 +81,19 @@ class SeedDatasetDef(_Strict):
     source: str
     licence: str
     published: str | None = None
+    disclosure: Policy = "open"
+    """The seed documents are published figures: open, unless the pack says otherwise."""
+
+
+class DisclosureDef(_Strict):
+    """The disclosure policy a dataset gets on import: per import kind, else ``default``;
+    ``pijplijn import --disclosure`` and the upload form override it per import."""
+
+    default: Policy = "open"
+    kinds: dict[str, Policy] = {}
+
+    def for_kind(self, kind: str) -> Policy:
+        return self.kinds.get(kind, self.default)
 
 
 RuleField = Literal["sector", "subsector", "opleidingsdomein", "programme_code", "programme_name"]
@@ -130,6 +148,7 @@ class PackDef(_Strict):
     default_region: str
     key_indicators: list[str] = []
     """The indicators the overview page shows as key figures, in order."""
+    disclosure: DisclosureDef = DisclosureDef()
 
 
 class CbsMeasureDef(_Strict):
@@ -298,7 +317,8 @@ def _read(path: Path, model: type[_Model]) -> _Model:
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"])
-        raise ContentError(f"{path}: sleutel '{key}': {first['msg']}") from None
+        line = yaml_line(yaml.compose(path.read_text(encoding="utf-8")), first["loc"])
+        raise ContentError(f"{path}{line}: sleutel '{key}': {first['msg']}") from None
 
 
 def _check_references(pack: ContentPack) -> None:

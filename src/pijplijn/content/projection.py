@@ -307,20 +307,20 @@ def read_scenario_file(path: Path) -> ScenarioDef:
 def _expand_rates(path: Path, root: yaml.Node | None, data: dict[str, Any]) -> dict[str, Any]:
     rates = data.get("rates")
     if not isinstance(rates, dict):
-        raise ContentError(f"{path}{_line(root, ('rates',))}: 'rates' moet een mapping zijn")
+        raise ContentError(f"{path}{yaml_line(root, ('rates',))}: 'rates' moet een mapping zijn")
     domain = str(data.get("classification", "")).partition("@")[0]
     expanded: dict[str, Any] = {}
     for key, value in rates.items():
         if not isinstance(key, str) or not _RATE_ID.match(key):
             raise ContentError(
-                f"{path}{_line(root, ('rates', key))} (rates.{key}): ongeldige rate-id; "
+                f"{path}{yaml_line(root, ('rates', key))} (rates.{key}): ongeldige rate-id; "
                 "verwacht kleine letters, cijfers en '-', eventueel ':domein' of ':*'"
             )
         base, _, suffix = key.partition(":")
         names = [f"{base}:{domain}", f"{base}:{OTHER_DOMAIN}"] if suffix == "*" else [key]
         for name in names:
             if name in expanded:
-                raise ContentError(f"{path}{_line(root, ('rates', key))}: rate '{name}' dubbel")
+                raise ContentError(f"{path}{yaml_line(root, ('rates', key))}: rate '{name}' dubbel")
             expanded[name] = value
     return expanded
 
@@ -346,14 +346,14 @@ def _validate(path: Path, root: yaml.Node | None, data: Any, model: type[_Model]
         loc = tuple(part for part in first["loc"] if not _is_union_tag(part))
         key = ".".join(str(part) for part in loc)
         message = first["msg"].removeprefix("Value error, ")
-        raise ContentError(f"{path}{_line(root, loc)} ({key}): {message}") from None
+        raise ContentError(f"{path}{yaml_line(root, loc)} ({key}): {message}") from None
 
 
 def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and part in ("reference", "definition", "DatedValue")
 
 
-def _line(root: yaml.Node | None, loc: tuple[Any, ...]) -> str:
+def yaml_line(root: yaml.Node | None, loc: tuple[Any, ...]) -> str:
     """Return ', regel N' for the deepest node of ``loc`` that exists in the YAML, or ''."""
     node, found = root, None
     for part in loc:
@@ -384,7 +384,7 @@ def _check_lever_refs(path: Path, root: yaml.Node | None, content: ProjectionCon
     for index, lever in enumerate(content.levers):
         if lever.id is None:
             raise ContentError(
-                f"{path}{_line(root, ('levers', index))} (levers.{index}.id): "
+                f"{path}{yaml_line(root, ('levers', index))} (levers.{index}.id): "
                 "een kant-en-klare hefboom heeft een id nodig"
             )
     if len(set(ids)) != len(ids):
@@ -394,6 +394,6 @@ def _check_lever_refs(path: Path, root: yaml.Node | None, content: ProjectionCon
             if isinstance(ref, LeverRefDef) and ref.lever not in ids:
                 where = ("scenarios", s_index, "levers", l_index, "lever")
                 raise ContentError(
-                    f"{path}{_line(root, where)} ({'.'.join(map(str, where))}): "
+                    f"{path}{yaml_line(root, where)} ({'.'.join(map(str, where))}): "
                     f"onbekende hefboom '{ref.lever}'; kies uit {', '.join(map(str, ids))}"
                 )

@@ -7,6 +7,10 @@ no figure at all (value None), never 0.
 Where a source published a total beside its gender parts (both sides ``paired``), a sum
 without a gender breakdown uses the published total and a breakdown or filter by gender uses
 the parts: the sum of the parts never replaces the total, and nothing is counted twice.
+
+Cells of protected datasets that disclosure control hides (``engine/protected.py``) count as
+suppressed here, for every caller: a sum that would contain one has no value. So no output,
+internal or public, can publish a figure from which a hidden cell follows.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import polars as pl
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from pijplijn import vocabulary as vocab
 from pijplijn.engine.cache import cached
 from pijplijn.engine.classify import ClassificationChoice, ClassificationVersion, choose
+from pijplijn.engine.protected import OPEN, PROTECTED, hidden_cells, protected_datasets
 from pijplijn.engine.regions import resolve_region
+from pijplijn.engine.suppression import threshold
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period, PeriodError
 from pijplijn.store.models import Institution, Observation
@@ -93,6 +98,8 @@ class CubeRow:
     unit: str
     classification: str | None = None
     """The classification version that decided ``domain``, e.g. ``techniek@2019``."""
+    policy: str = OPEN
+    """The strictest disclosure policy of the datasets summed: ``protected`` when any is."""
 
     def to_record(self) -> dict[str, Any]:
         """Return the row as a flat record: measure, period, the --by keys, value, flag
@@ -120,13 +127,21 @@ class _Sum:
     cells: int = 0
     flags: dict[str, int] = field(default_factory=lambda: dict.fromkeys(vocab.FLAGS, 0))
     classification: str | None = None
+    hidden: int = 0
+    protected: int = 0
 
-    def add(self, total: float | None, cells: int, flags: dict[str, int]) -> None:
+    def add(
+        self, total: float | None, cells: int, flags: dict[str, int], hidden: int, protected: int
+    ) -> None:
         if total is not None:
             self.total = (self.total or 0.0) + total
         self.cells += cells
         for name, count in flags.items():
             self.flags[name] += count or 0
+        # A hidden cell of a protected dataset is suppressed, whatever its stored flag.
+        self.flags["suppressed"] += hidden
+        self.hidden += hidden
+        self.protected += protected
 
     @property
     def flag(self) -> str | None:
@@ -151,11 +166,14 @@ def query(session: Session, q: CubeQuery) -> list[CubeRow]:
     Values are in the measure's unit (``count``, ``thousand`` or ``share``); a sum over
     flagged cells carries the first flag of vocabulary.FLAGS that any cell has.
     """
-    return cached(session, ("cube", q.key()), lambda: _query(session, q))
+    limit = threshold()
+    return cached(session, ("cube", q.key(), limit), lambda: _query(session, q, limit))
 
 
-def _query(session: Session, q: CubeQuery) -> list[CubeRow]:
+def _query(session: Session, q: CubeQuery, limit: int) -> list[CubeRow]:
     by = _validate(session, q)
+    hidden = hidden_cells(session, limit)
+    protected = protected_datasets(session)
     choice = _classification(session, q, by)
     plain = [d for d in by if d not in ("period", "domain")]
     needed = sorted((choice.fields | {"stage"}) - set(plain)) if choice else []
@@ -168,11 +186,16 @@ def _query(session: Session, q: CubeQuery) -> list[CubeRow]:
     flag_counts = [
         func.sum(case((Observation.flag == flag, 1), else_=0)).label(flag) for flag in vocab.FLAGS
     ]
+    is_hidden = Observation.id.in_(sorted(hidden)) if hidden else false()
+    is_protected = Observation.dataset_id.in_(sorted(protected)) if protected else false()
     base: Select[Any] = select(  # type: ignore[assignment]
         *group,
-        func.sum(Observation.value).label("total"),
+        # A hidden cell's value is left out of every sum; the sum then has none (below).
+        func.sum(case((is_hidden, None), else_=Observation.value)).label("total"),
         func.count().label("cells"),
         *flag_counts,
+        func.sum(case((is_hidden, 1), else_=0)).label("hidden"),
+        func.sum(case((is_protected, 1), else_=0)).label("protected"),
     ).where(Observation.measure == q.measure, Observation.active.is_(True))
     statement = _filtered(session, base, q).group_by(*group)
     sums: dict[tuple[Any, ...], _Sum] = {}
@@ -190,17 +213,26 @@ def _query(session: Session, q: CubeQuery) -> list[CubeRow]:
         ordered = {d: keys[d] for d in by if d in keys}
         identity = (row["period"], tuple(ordered.items()), row["unit"])
         total = sums.setdefault(identity, _Sum(classification=version.label if version else None))
-        total.add(row["total"], row["cells"], {f: row[f] for f in vocab.FLAGS})
+        total.add(
+            row["total"],
+            row["cells"],
+            {f: row[f] for f in vocab.FLAGS},
+            row["hidden"] or 0,
+            row["protected"] or 0,
+        )
     rows = [
         CubeRow(
             measure=q.measure,
             period=period,
             keys=dict(items),
-            value=s.value,
+            # A sum over a hidden cell publishes nothing, not even a lower bound: the published
+            # figures stay sums of published cells.
+            value=None if s.hidden else s.value,
             flag=s.flag,
             cells=s.cells,
             unit=unit,
             classification=s.classification,
+            policy=PROTECTED if s.protected else OPEN,
         )
         for (period, items, unit), s in sums.items()
     ]
@@ -363,60 +395,3 @@ def _refuse_mixed(rows: list[CubeRow], measure: str) -> None:
 
 def _sort_key(keys: dict[str, Any]) -> tuple[tuple[bool, str], ...]:
     return tuple((value is None, str(value)) for value in keys.values())
-
-
-OBSERVATION_COLUMNS: dict[str, Any] = {
-    "dataset_id": Observation.dataset_id,
-    "measure": Observation.measure,
-    "period": Observation.period,
-    "period_unit": Observation.period_unit,
-    "unit": Observation.unit,
-    "region_code": Observation.region_code,
-    "region_basis": Observation.region_basis,
-    "institution": Observation.institution,
-    "stage": Observation.stage,
-    "level": Observation.level,
-    "pathway": Observation.pathway,
-    "programme_code": Observation.programme_code,
-    "programme_name": Observation.programme_name,
-    "sector": Observation.sector,
-    "subsector": Observation.subsector,
-    "opleidingsdomein": Observation.opleidingsdomein,
-    "gender": Observation.gender,
-    "subject": Observation.subject,
-    "value": Observation.value,
-    "flag": Observation.flag,
-}
-
-
-def observation_frame(session: Session) -> pl.DataFrame:
-    """Return every active observation as a Polars frame (columns OBSERVATION_COLUMNS; value
-    in the row's ``unit``), ordered by dataset and id. Unprotected: public outputs pass it
-    through ``disclosure.protect_observations``."""
-    statement = (
-        select(*OBSERVATION_COLUMNS.values())
-        .where(Observation.active.is_(True))
-        .order_by(Observation.dataset_id, Observation.id)
-    )
-    # The DBAPI cursor of the compiled (parameterised) statement: building a million ORM rows
-    # costs several times more than the query itself.
-    compiled = statement.compile(dialect=session.get_bind().dialect)
-    params: Any = (
-        tuple(compiled.params[k] for k in compiled.positiontup)
-        if compiled.positiontup is not None
-        else compiled.params
-    )
-    connection = session.connection().connection.dbapi_connection
-    assert connection is not None
-    cursor = connection.cursor()
-    try:
-        cursor.execute(str(compiled), params)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    names = list(OBSERVATION_COLUMNS)
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    schema = {n: pl.Utf8 for n in names} | {"dataset_id": pl.Int64, "value": pl.Float64}
-    return pl.DataFrame(
-        {n: pl.Series(n, list(col), dtype=schema[n]) for n, col in zip(names, columns, strict=True)}
-    )

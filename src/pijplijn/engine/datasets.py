@@ -29,6 +29,8 @@ class DatasetSummary(BaseModel):
     rows: int
     active_rows: int
     status: str
+    disclosure: str
+    """``open`` (shown as published) or ``protected`` (docs/disclosure.md)."""
 
 
 def list_datasets(session: Session) -> list[DatasetSummary]:
@@ -61,6 +63,7 @@ def _list_datasets(session: Session) -> list[DatasetSummary]:
             rows=d.row_count,
             active_rows=active.get(d.id, 0),
             status=d.status,
+            disclosure=d.disclosure,
         )
         for d in datasets
     ]

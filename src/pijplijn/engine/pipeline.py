@@ -21,6 +21,7 @@ from pijplijn.engine import disclosure
 from pijplijn.engine.cache import cached
 from pijplijn.engine.classify import OTHER
 from pijplijn.engine.cube import CubeQuery, flagged_sum_value, query, sources
+from pijplijn.engine.protected import PROTECTED
 from pijplijn.periods import Period
 from pijplijn.store.models import Observation
 
@@ -143,7 +144,8 @@ def _stage(
     total = flagged_sum_value(sum(known), unknown) if known else None
     inside = next((r.value for r in rows if r.keys["domain"] == domain), 0.0)
     outside = None if total is None else total - (inside or 0.0)
-    hidden = _hidden(total, inside, outside)
+    # Open data are shown as published; a split with a protected input is protected.
+    hidden = _hidden(total, inside, outside) if any(r.policy == PROTECTED for r in rows) else set()
     if hidden:
         flags.insert(0, "suppressed")
     return StageCount(

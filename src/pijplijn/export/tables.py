@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pijplijn.engine import disclosure
-from pijplijn.engine.cube import observation_frame
+from pijplijn.engine.cells import observation_frame
 from pijplijn.engine.datasets import list_datasets
 from pijplijn.engine.goals.scorecard import scorecard
 from pijplijn.engine.indicators.catalog import Catalog
@@ -54,8 +54,12 @@ OBSERVATION_FIELDS = {
 
 
 def observations(session: Session) -> Table:
-    """Return every active observation, with disclosure control."""
-    frame = disclosure.protect_observations(observation_frame(session), disclosure.threshold())
+    """Return every active observation, with disclosure control (the hidden cells of
+    protected datasets suppressed; open data as published)."""
+    frame = disclosure.protect_observations(
+        observation_frame(session, ids=True),
+        disclosure.hidden_cells(session, disclosure.threshold()),
+    )
     return Table("observations", "Observations (the cube)", frame, OBSERVATION_FIELDS)
 
 

@@ -75,6 +75,9 @@ class DatasetInfo:
     sha256: str
     licence: str | None = None
     retrieved_at: datetime | None = None
+    disclosure: str = "open"
+    """The disclosure policy (vocabulary.DISCLOSURE_POLICIES): set by the import from the
+    pack's default for the kind, or the importer's choice, never by the parser."""
 
 
 @dataclass(frozen=True)

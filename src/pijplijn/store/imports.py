@@ -11,13 +11,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from pijplijn.content.loader import ContentPack
-from pijplijn.errors import PijplijnError
+from pijplijn.errors import ContentError, PijplijnError
 from pijplijn.ingest.kinds import SourceKind
 from pijplijn.ingest.records import ParsedSource
-from pijplijn.ingest.registry import KindError, detect, kind_named
+from pijplijn.ingest.registry import KINDS, KindError, detect, kind_named
 from pijplijn.store.db import refresh_statistics, session_scope
 from pijplijn.store.load import LoadResult, load_source
 from pijplijn.store.reference import import_context, upsert_regions
+from pijplijn.vocabulary import DISCLOSURE_POLICIES
 
 Progress = Callable[[str, Path], None]
 """Called with a phase ('lezen', 'schrijven') and the file, so a CLI can show progress."""
@@ -58,6 +59,28 @@ class Origin:
     retrieved_at: datetime | None
 
 
+def check_disclosure(policy: str | None) -> None:
+    """Raise PijplijnError (one line) for a disclosure policy that is not a known one."""
+    if policy is not None and policy not in DISCLOSURE_POLICIES:
+        raise PijplijnError(
+            f"onbekend openbaarheidsbeleid '{policy}' (--disclosure); "
+            f"kies uit {', '.join(DISCLOSURE_POLICIES)}"
+        )
+
+
+def disclosure_for(pack: ContentPack, kind: str, override: str | None) -> str:
+    """Return the policy a dataset of ``kind`` gets: ``override`` (the importer's choice), else
+    the pack's default for the kind. Raises ContentError for a pack naming an unknown kind."""
+    unknown = sorted(set(pack.pack.disclosure.kinds) - set(KINDS))
+    if unknown:
+        raise ContentError(
+            f"{pack.root / 'pack.yaml'}: sleutel 'disclosure.kinds.{unknown[0]}': onbekende "
+            f"soort; kies uit {', '.join(KINDS)}"
+        )
+    check_disclosure(override)
+    return override or pack.pack.disclosure.for_kind(kind)
+
+
 def import_files(
     engine: Engine,
     pack: ContentPack,
@@ -65,12 +88,16 @@ def import_files(
     kind: str | None = None,
     progress: Progress | None = None,
     origins: dict[Path, Origin] | None = None,
+    disclosure: str | None = None,
 ) -> list[ImportOutcome]:
     """Parse every file; when all are valid, write them in one transaction.
 
     Files are parsed in order, and regions a file adds (e.g. gemeenten) are known to the
-    files after it. Returns the outcomes; ``load`` is None for every file when any is invalid.
+    files after it. Each dataset gets the disclosure policy ``disclosure`` (``open`` or
+    ``protected``), else the pack's default for its kind. Returns the outcomes; ``load`` is
+    None for every file when any is invalid.
     """
+    check_disclosure(disclosure)
     outcomes: list[ImportOutcome] = []
     try:
         with session_scope(engine) as session:
@@ -78,6 +105,9 @@ def import_files(
                 if progress:
                     progress("lezen", path)
                 parsed = source_kind.parse(path, import_context(session, pack))
+                parsed.info = replace(
+                    parsed.info, disclosure=disclosure_for(pack, source_kind.name, disclosure)
+                )
                 if origins and path in origins:
                     parsed.info = replace(
                         parsed.info,

@@ -22,7 +22,8 @@ BATCH_ROWS = 50_000
 
 @dataclass
 class LoadResult:
-    """What a load did: ``status`` is ``loaded`` or ``unchanged`` (already loaded)."""
+    """What a load did: ``status`` is ``loaded``, ``unchanged`` (already loaded) or
+    ``reclassified`` (already loaded, now under another disclosure policy)."""
 
     dataset_id: int
     status: str
@@ -43,6 +44,12 @@ def load_source(session: Session, parsed: ParsedSource) -> LoadResult:
         select(Dataset).where(Dataset.sha256 == info.sha256, Dataset.loader == info.loader)
     )
     if existing is not None:
+        if existing.disclosure != info.disclosure:
+            # The same release, declared open or protected anew: only the policy changes.
+            existing.disclosure = info.disclosure
+            return LoadResult(
+                dataset_id=existing.id, status="reclassified", rows=existing.row_count
+            )
         return LoadResult(dataset_id=existing.id, status="unchanged", rows=existing.row_count)
     frame = parsed.observations
     periods = sorted(frame.get_column("period").unique().to_list()) if frame.height else []
@@ -61,6 +68,7 @@ def load_source(session: Session, parsed: ParsedSource) -> LoadResult:
         row_count=frame.height,
         periods=",".join(periods),
         status="current",
+        disclosure=info.disclosure,
     )
     session.add(dataset)
     session.flush()

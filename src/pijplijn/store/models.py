@@ -87,6 +87,9 @@ class Dataset(Base):
     """The periods the release covers, comma-separated in canonical form."""
     status: Mapped[str] = mapped_column(String(32), default="current")
     """``current``, ``partly-superseded`` or ``superseded``."""
+    disclosure: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    """``open`` (released by the publisher at this granularity: shown as published) or
+    ``protected`` (threshold rule with secondary suppression; docs/disclosure.md)."""
 
 
 class Observation(Base):

@@ -4,7 +4,7 @@ optionally load its demo (seed) datasets, all in one transaction per step."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -71,7 +71,7 @@ def load_demo(engine: Engine, pack: ContentPack) -> list[tuple[str, LoadResult]]
             info = template_info(
                 path, seed.source_key, seed.publisher, seed.title, seed.source, seed.licence
             )
-            parsed = parse_template_csv(path, info, known)
+            parsed = parse_template_csv(path, replace(info, disclosure=seed.disclosure), known)
             if not parsed.report.valid:
                 raise SeedError(
                     f"seedbestand van pakket {pack.name} is ongeldig: {parsed.report.summary()}"

@@ -372,6 +372,16 @@ TEXTS |= {  # the login, account and admin pages (issue 7)
     },
     "upload.kind": {"nl": "Soort", "en": "Kind"},
     "upload.detect": {"nl": "herkennen aan de kopregel", "en": "detect from the header"},
+    "upload.disclosure": {"nl": "Openbaarheid", "en": "Disclosure"},
+    "upload.disclosure_default": {
+        "nl": "standaard van het pakket voor deze soort",
+        "en": "the pack's default for this kind",
+    },
+    "disclosure.open": {"nl": "open (zo gepubliceerd)", "en": "open (as published)"},
+    "disclosure.protected": {
+        "nl": "beschermd (kleine aantallen onderdrukt)",
+        "en": "protected (small counts hidden)",
+    },
     "upload.loaded": {"nl": "Geladen", "en": "Loaded"},
 }
 

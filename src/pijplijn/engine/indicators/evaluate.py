@@ -85,6 +85,7 @@ def indicator_values(
                 session, indicator, region, periods, by, classification, filters, since, version
             ),
             limit,
+            disclosure.protected_datasets(session),
         )
         if not any("classification" in b.kinds for b in values.breaks):
             return values

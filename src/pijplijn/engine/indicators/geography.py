@@ -85,7 +85,7 @@ def gemeente_values(
                 datasets=value.datasets if value else [],
             )
         )
-    rows = _protected(rows, indicator.unit)
+    rows = _protected(rows, indicator.unit, disclosure.protected_datasets(session))
     used = {d for r in rows for d in r.datasets}
     return GemeenteMap(
         indicator=indicator.id,
@@ -116,15 +116,22 @@ def _own(value: IndicatorValue, code: str) -> bool:
     return not value.keys and all(i.region == code for i in value.inputs)
 
 
-def _protected(rows: list[GemeenteValue], unit: str) -> list[GemeenteValue]:
-    """Return the gemeente values with secondary suppression: the region set's total is
-    published, so one suppressed gemeente must not be recoverable from the others."""
-    if unit not in disclosure.COUNTED_UNITS:
+def _protected(
+    rows: list[GemeenteValue], unit: str, protected: frozenset[int]
+) -> list[GemeenteValue]:
+    """Return the gemeente values with secondary suppression where they draw on protected
+    data: the region set's total is published, so one suppressed gemeente must not be
+    recoverable from the others. Open data are shown as published."""
+    guarded = [not r.datasets or any(d in protected for d in r.datasets) for r in rows]
+    if unit not in disclosure.COUNTED_UNITS or not any(guarded):
         return rows
     frame = pl.DataFrame(
         {
             "code": [r.code for r in rows],
-            "value": [0.5 if r.flag == "suppressed" and r.value is None else r.value for r in rows],
+            "value": [
+                None if not g else 0.5 if r.flag == "suppressed" and r.value is None else r.value
+                for r, g in zip(rows, guarded, strict=True)
+            ],
         },
         schema={"code": pl.Utf8, "value": pl.Float64},
     )

@@ -21,7 +21,7 @@ from pijplijn.accounts.rights import Actor, Resource
 from pijplijn.errors import PijplijnError
 from pijplijn.ingest.registry import KINDS
 from pijplijn.register.bulk import TEMPLATE, import_participation, parse_participation
-from pijplijn.store.imports import import_files, plan_kinds
+from pijplijn.store.imports import check_disclosure, disclosure_for, import_files, plan_kinds
 from pijplijn.store.reference import import_context
 from pijplijn.web.admin.common import page, writing
 from pijplijn.web.admin.upload_store import (
@@ -152,6 +152,16 @@ def _kind(form: FormData) -> str | None:
     return value if isinstance(value, str) and value in KINDS else None
 
 
+def _disclosure(form: FormData) -> str | None:
+    """Return the chosen disclosure policy (None: the pack's default for the kind); raise
+    PijplijnError for a value that is none of the policies."""
+    value = form.get("disclosure")
+    if not isinstance(value, str) or not value:
+        return None
+    check_disclosure(value)
+    return value
+
+
 @router.post("/beheer/bestanden")
 async def dataset_preview(request: Request, login: DatasetUpload) -> Response:
     context: dict[str, Any] = {"kinds": sorted(KINDS)}
@@ -167,9 +177,11 @@ async def dataset_preview(request: Request, login: DatasetUpload) -> Response:
         )
     kind = _kind(form)
     try:
+        chosen = _disclosure(form)
         with Session(request.app.state.engine) as reading:  # never committed
             path, source_kind, detected = plan_kinds([kept.path], kind)[0]
             parsed = source_kind.parse(path, import_context(reading, content(request)))
+        policy = disclosure_for(content(request), source_kind.name, chosen)
     except PijplijnError as exc:
         discard(kept)
         return page(
@@ -192,6 +204,7 @@ async def dataset_preview(request: Request, login: DatasetUpload) -> Response:
             "info": parsed.info,
             "kind": source_kind.name,
             "detected": detected,
+            "disclosure": policy,
             "upload_id": kept.upload_id if valid else None,
         },
         status_code=200 if valid else 400,
@@ -204,7 +217,20 @@ async def dataset_confirm(request: Request, upload_id: str, login: DatasetUpload
     assert login.session is not None
     kept = pending(_folder(request), upload_id, "dataset", login.session.session_id)
     # The CLI's import path: parse again and write in one transaction, or nothing.
-    outcomes = import_files(request.app.state.engine, content(request), [kept.path], _kind(form))
+    try:
+        chosen = _disclosure(form)
+    except PijplijnError as exc:
+        discard(kept)
+        return page(
+            request,
+            "admin/upload_dataset.html",
+            login,
+            {"kinds": sorted(KINDS), "refused": str(exc)},
+            status_code=400,
+        )
+    outcomes = import_files(
+        request.app.state.engine, content(request), [kept.path], _kind(form), disclosure=chosen
+    )
     discard(kept)
     outcome = outcomes[0]
     return page(
@@ -216,6 +242,7 @@ async def dataset_confirm(request: Request, upload_id: str, login: DatasetUpload
             "report": outcome.parsed.report,
             "info": outcome.parsed.info,
             "kind": outcome.kind.name,
+            "disclosure": outcome.parsed.info.disclosure,
             "load": outcome.load,
             "confirmed": True,
         },
