@@ -36,6 +36,7 @@ PAGES = {
     "doelen": "/doelen",
     "scenarios": "/scenarios",
     "bronnen": "/bronnen",
+    "api-docs": "/api/docs",
 }
 
 
@@ -193,3 +194,23 @@ def test_moving_a_scenario_slider_recomputes(page: object, server: str) -> None:
     assert int(after.replace(".", "")) > int(before.replace(".", ""))  # more vmbo, more mbo
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "scenarios-slider.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_api_docs_render_the_operations_with_the_network_blocked(page: object, server: str) -> None:
+    outside: list[str] = []
+
+    def only_this_server(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith(server):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            outside.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    page.route("**/*", only_this_server)  # type: ignore[attr-defined]
+    page.goto(server + "/api/docs")  # type: ignore[attr-defined]
+    operations = page.locator("#swagger-ui .opblock")  # type: ignore[attr-defined]
+    operations.first.wait_for(timeout=15000)
+    assert operations.count() >= 10
+    assert "/api/v1/indicators" in page.locator("#swagger-ui").inner_text()  # type: ignore[attr-defined]
+    assert outside == []  # nothing was fetched from elsewhere
