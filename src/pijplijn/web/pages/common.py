@@ -23,9 +23,9 @@ def asset_url(name: str) -> str:
     """Return the URL of a static asset with a version key, so the browser may cache it for
     a year (``immutable``) and still fetches a new file after an upgrade."""
     if name == "vega-embed.js":
-        import vl_convert as vlc
+        from importlib.metadata import version
 
-        key = f"{__version__}-{vlc.__version__}"
+        key = f"{__version__}-{version('vl-convert-python')}"
     else:
         key = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
     return f"/static/{name}?v={key}"
