@@ -100,6 +100,22 @@ def test_every_page_loads_and_is_screenshotted(page: object, server: str, name: 
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_fits_a_phone(browser: object, server: str, name: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    try:
+        assert tab.goto(server + PAGES[name]).status == 200
+        tab.wait_for_load_state("networkidle")
+        tab.wait_for_timeout(300)  # charts render after the load event
+        width = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{name}-telefoon.png"), full_page=True)
+        assert width[0] <= width[1], f"{PAGES[name]} is {width[0]} px wide at {width[1]} px"
+    finally:
+        context.close()
+
+
 def test_pipeline_chart_renders_and_a_click_drills_down(page: object, server: str) -> None:
     page.goto(server + "/pijplijn")  # type: ignore[attr-defined]
     chart = page.locator("#pipeline-chart[data-rendered=true] svg")  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
 from pijplijn import __version__
+from pijplijn.periods import summarise_periods
 from pijplijn.web.i18n import LANGUAGES, translator
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -32,6 +33,7 @@ def asset_url(name: str) -> str:
 
 
 TEMPLATES.env.globals["asset_url"] = asset_url
+TEMPLATES.env.filters["period_ranges"] = summarise_periods
 
 
 def language(request: Request) -> str:
