@@ -56,7 +56,6 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/scenarios/bewaren"): EDITORS,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/api/v1/datasets"): PUBLIC,
     ("GET", "/api/v1/regions"): PUBLIC,
     ("GET", "/api/v1/classifications"): PUBLIC,
@@ -73,6 +72,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/static/vega-embed.js"): PUBLIC,
     ("GET", "/static"): PUBLIC,
+    ("GET", "/static/swagger-ui"): PUBLIC,
     ("GET", "/inloggen"): PUBLIC,
     ("POST", "/inloggen"): PUBLIC,
     # The user's own account.
@@ -186,7 +186,11 @@ def _url(path: str, world: World, params: dict[str, str]) -> str:
     for name, value in params.items():
         path = path.replace(f"{{{name}:int}}", value).replace(f"{{{name}}}", value)
     assert "{" not in path, path
-    return "/static/style.css" if path == "/static" else path
+    mounts = {
+        "/static": "/static/style.css",
+        "/static/swagger-ui": "/static/swagger-ui/swagger-ui.css",
+    }
+    return mounts.get(path, path)
 
 
 def _request(

@@ -38,6 +38,7 @@ PAGES = {
     "bronnen": "/bronnen",
     "arbeidsmarkt": "/arbeidsmarkt",
     "arbeidsmarkt-en": "/arbeidsmarkt?lang=en",
+    "api-docs": "/api/docs",
 }
 
 
@@ -99,6 +100,22 @@ def test_every_page_loads_and_is_screenshotted(page: object, server: str, name: 
     assert response.status == 200
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_fits_a_phone(browser: object, server: str, name: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    try:
+        assert tab.goto(server + PAGES[name]).status == 200
+        tab.wait_for_load_state("networkidle")
+        tab.wait_for_timeout(300)  # charts render after the load event
+        width = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{name}-telefoon.png"), full_page=True)
+        assert width[0] <= width[1], f"{PAGES[name]} is {width[0]} px wide at {width[1]} px"
+    finally:
+        context.close()
 
 
 def test_pipeline_chart_renders_and_a_click_drills_down(page: object, server: str) -> None:
@@ -216,3 +233,23 @@ def test_moving_a_scenario_slider_recomputes(page: object, server: str) -> None:
     assert int(after.replace(".", "")) > int(before.replace(".", ""))  # more vmbo, more mbo
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "scenarios-slider.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_api_docs_render_the_operations_with_the_network_blocked(page: object, server: str) -> None:
+    outside: list[str] = []
+
+    def only_this_server(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith(server):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            outside.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    page.route("**/*", only_this_server)  # type: ignore[attr-defined]
+    page.goto(server + "/api/docs")  # type: ignore[attr-defined]
+    operations = page.locator("#swagger-ui .opblock")  # type: ignore[attr-defined]
+    operations.first.wait_for(timeout=15000)
+    assert operations.count() >= 10
+    assert "/api/v1/indicators" in page.locator("#swagger-ui").inner_text()  # type: ignore[attr-defined]
+    assert outside == []  # nothing was fetched from elsewhere

@@ -44,3 +44,15 @@ def test_canonical_form_round_trips(year: int, suffix: str) -> None:
     text = f"{year}-{year + 1}" if suffix == "-" else f"{year}{suffix}"
     period = Period.parse(text)
     assert Period.parse(str(period)) == period
+
+
+def test_periods_are_summarised_as_ranges() -> None:
+    from pijplijn.periods import summarise_periods
+
+    quarters = [f"{y}KW0{q}" for y in range(1997, 2024) for q in range(1, 5)]
+    assert summarise_periods(quarters) == "1997-2023, per kwartaal"
+    assert summarise_periods(["2019", "2015", "2016", "2017"], "en") == "2015-2017, 2019, yearly"
+    school = ["2019-2020", "2020-2021", "2021-2022"]
+    assert summarise_periods(school) == "2019-2020 t/m 2021-2022, per schooljaar"
+    assert summarise_periods(["2011KW02", "2011KW03"]) == "2011KW02 t/m 2011KW03, per kwartaal"
+    assert summarise_periods([]) == ""

@@ -58,6 +58,37 @@ def test_the_chart_bundle_is_served_locally(client: TestClient) -> None:
     assert response.status_code == 200 and "vegaEmbed" in response.text
 
 
+def test_assets_go_out_compressed_and_versioned_ones_are_cached_for_a_year(
+    client: TestClient,
+) -> None:
+    import gzip
+    import re
+
+    page = client.get("/pijplijn").text
+    urls = re.findall(r'(?:src|href)="(/static/[^"]+\?v=[^"]+)"', page)
+    assert {u.split("?")[0] for u in urls} >= {"/static/vega-embed.js", "/static/style.css"}
+    for url in urls:
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200
+        assert response.headers["content-encoding"] == "gzip", url
+        assert "immutable" in response.headers["cache-control"], url
+    raw = client.get("/static/vega-embed.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers and "vegaEmbed" in raw.text
+    assert "immutable" not in raw.headers["cache-control"]  # no version key, no year
+    packed = client.get("/static/vega-embed.js?v=x", headers={"Accept-Encoding": "gzip"})
+    # httpx decodes the body; the wire size is what the header says.
+    assert int(packed.headers["content-length"]) < len(raw.content) / 2
+    assert gzip.decompress(gzip.compress(raw.content)) == raw.content
+
+
+def test_api_docs_are_served_by_the_app_without_inline_script(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert "<script>" not in page.text and "cdn" not in page.text.lower()
+    assert client.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/swagger-ui/swagger-ui.css").status_code == 200
+
+
 def test_goals_page_shows_every_goal_with_status_and_partners(client: TestClient) -> None:
     text = client.get("/doelen").text
     api = client.get("/api/v1/goals").json()["data"]

@@ -66,3 +66,61 @@ class Period:
         if self.unit is PeriodUnit.SCHOOL_YEAR:
             return f"{self.year}-{self.year + 1}"
         return f"{self.year}KW0{(self.start.month - 1) // 3 + 1}"
+
+
+_STEP_WORDS = {
+    PeriodUnit.YEAR: {"nl": "per jaar", "en": "yearly"},
+    PeriodUnit.SCHOOL_YEAR: {"nl": "per schooljaar", "en": "per school year"},
+    PeriodUnit.QUARTER: {"nl": "per kwartaal", "en": "quarterly"},
+}
+
+
+def _index(period: Period) -> int:
+    """Consecutive periods of one unit have consecutive indexes."""
+    if period.unit is PeriodUnit.QUARTER:
+        return period.year * 4 + (period.start.month - 1) // 3
+    return period.year
+
+
+def _runs(periods: list[Period]) -> list[tuple[Period, Period]]:
+    runs: list[tuple[Period, Period]] = []
+    for period in periods:
+        if runs and _index(period) == _index(runs[-1][1]) + 1:
+            runs[-1] = (runs[-1][0], period)
+        else:
+            runs.append((period, period))
+    return runs
+
+
+def _run_text(first: Period, last: Period, lang: str) -> str:
+    if first == last:
+        return str(first)
+    if first.unit is PeriodUnit.YEAR:
+        return f"{first}-{last}"
+    if first.unit is PeriodUnit.QUARTER and first.start.month == 1 and last.start.month == 10:
+        return f"{first.year}-{last.year}"  # whole years of quarters
+    return f"{first} {'t/m' if lang == 'nl' else 'to'} {last}"
+
+
+def summarise_periods(texts: list[str], lang: str = "nl") -> str:
+    """Say which periods a list covers as ranges, e.g. "1997-2023, per kwartaal" instead of 108
+    quarters; a gap shows as a second range ("2015-2017, 2019, per jaar")."""
+    by_unit: dict[PeriodUnit, list[Period]] = {}
+    for text in texts:
+        if _parses(text):
+            period = Period.parse(text)
+            by_unit.setdefault(period.unit, []).append(period)
+    parts = []
+    for unit, periods in by_unit.items():
+        ranges = ", ".join(_run_text(a, b, lang) for a, b in _runs(sorted(set(periods))))
+        parts.append(f"{ranges}, {_STEP_WORDS[unit][lang if lang in ('nl', 'en') else 'nl']}")
+    unparsed = [t for t in texts if not _parses(t)]  # shown as they are
+    return "; ".join(parts + unparsed)
+
+
+def _parses(text: str) -> bool:
+    try:
+        Period.parse(text)
+    except PeriodError:
+        return False
+    return True

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 from pathlib import Path
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.datastructures import MutableHeaders
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pijplijn import __version__
@@ -33,9 +36,12 @@ from pijplijn.web.pages import (
     sources,
 )
 from pijplijn.web.pages import labour as labour_page
-from pijplijn.web.pages.common import render_error, vega_bundle
+from pijplijn.web.pages.common import render, render_error, vega_bundle, vega_bundle_gzip
 
 STATIC = Path(__file__).parent / "static"
+SWAGGER_UI = Path(str(files("fastapi_offline") / "static"))
+"""Swagger UI 5 (which reads OpenAPI 3.1) as fastapi-offline bundles it; we serve only its
+files, through our own page (decision 0012)."""
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
@@ -71,6 +77,27 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+YEAR = 365 * 86400
+IMMUTABLE = f"public, max-age={YEAR}, immutable"
+"""For an asset URL with a version key (``?v=``, see ``asset_url``): a new release has a new
+key, so the browser may keep the file for a year without asking again."""
+REVALIDATE = "public, max-age=3600"
+
+
+def _asset_cache_control(scope: Scope) -> str:
+    return IMMUTABLE if b"v=" in scope.get("query_string", b"") else REVALIDATE
+
+
+class StaticAssets(StaticFiles):
+    """The app's static files with long-lived caching for versioned URLs."""
+
+    async def get_response(self, path: str, scope: Scope) -> StarletteResponse:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = _asset_cache_control(scope)
+        return response
+
+
 class Health(BaseModel):
     status: str
     version: str
@@ -93,7 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="pijplijn",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        # The docs page is our own (below): Swagger UI from a package, no CDN, no inline script.
+        docs_url=None,
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
         description="Open API van de Techniekpact-monitor: kubus, indicatoren, "
@@ -124,6 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(register_api.router)
 
     app.add_middleware(ConditionalGet, engine=engine)
+    # Pages, JSON, CSV and static files go out compressed; an already-encoded response (the
+    # pre-compressed chart bundle) passes through untouched.
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     # Added last, so outermost: a 304 from ConditionalGet gets the headers too.
     app.add_middleware(SecurityHeaders)
 
@@ -141,15 +172,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def favicon() -> Response:
         return Response(status_code=301, headers={"Location": "/static/favicon.svg"})
 
-    @app.get("/static/vega-embed.js", include_in_schema=False)
-    def vega_embed() -> Response:
-        # Served by the app itself from vl-convert's bundle: no CDN, works offline.
-        return Response(
-            vega_bundle(),
-            media_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=86400"},
-        )
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        """The API's operations, rendered by Swagger UI served from this app."""
+        return render(request, "api_docs.html", {"title": "API"})
 
-    # Mounted last: a mount matches its whole prefix, so the route above must come first.
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    @app.get("/static/vega-embed.js", include_in_schema=False)
+    def vega_embed(request: Request) -> Response:
+        # Served by the app itself from vl-convert's bundle: no CDN, works offline.
+        headers = {
+            "Cache-Control": _asset_cache_control(request.scope),
+            "Vary": "Accept-Encoding",
+        }
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(vega_bundle_gzip(), media_type="text/javascript", headers=headers)
+        return Response(vega_bundle(), media_type="text/javascript", headers=headers)
+
+    # Mounted last: a mount matches its whole prefix, so the routes above must come first.
+    app.mount(
+        "/static/swagger-ui",
+        StaticAssets(directory=SWAGGER_UI),
+        name="swagger-ui",
+    )
+    app.mount("/static", StaticAssets(directory=STATIC), name="static")
     return app

@@ -91,6 +91,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Demand for technical occupations (all levels) in the region",
     },
     "labour.per_year": {"nl": "per jaar", "en": "per year"},
+    "api.title": {"nl": "De open API", "en": "The open API"},
+    "api.lead": {
+        "nl": "Elk cijfer van de monitor is ook op te vragen als JSON, CSV of XLSX, met zijn "
+        "herkomst. Hieronder staan alle bewerkingen; het volledige schema:",
+        "en": "Every figure of the monitor is also available as JSON, CSV or XLSX, with its "
+        "provenance. All operations are listed below; the full schema:",
+    },
     "lang.switch": {"nl": "English", "en": "Nederlands"},
     "overview.heading": {"nl": "Overzicht", "en": "Overview"},
     "overview.latest": {"nl": "Nieuwste gegevens per bron", "en": "Latest data per source"},
