@@ -205,13 +205,16 @@ def served(url: str, workers: int) -> Iterator[tuple[str, int]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
+        deadline = time.monotonic() + 300
+        while True:
             try:
                 if httpx.get(base + "/api/health", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
-            time.sleep(0.1)
+            if time.monotonic() > deadline:
+                raise SystemExit("the server did not answer /api/health within 300 s")
+            time.sleep(0.2)
         yield base, server.pid
     finally:
         server.terminate()

@@ -15,6 +15,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from pijplijn import __version__
+from pijplijn.cells import safe_record
 from pijplijn.content.loader import ContentPack, load_pack
 from pijplijn.errors import PijplijnError
 from pijplijn.settings import Settings
@@ -82,7 +83,7 @@ def emit(records: list[dict[str, Any]], format: OutputFormat) -> None:
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows(safe_record(r) for r in records)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -97,7 +98,9 @@ def settings() -> Settings:
 
 def engine_for(database: str | None, *, need_schema: bool = True) -> Engine:
     """Return the engine for --database, the setting or the default, checked for a schema."""
-    engine = open_engine(settings().resolved_database_url(database))
+    engine = open_engine(
+        settings().resolved_database_url(database), busy_timeout=settings().sqlite_busy_timeout
+    )
     if need_schema:
         require_schema(engine)
     return engine

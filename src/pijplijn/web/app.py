@@ -22,6 +22,7 @@ from pijplijn.web.api import monitor as monitor_api
 from pijplijn.web.api import projections as projections_api
 from pijplijn.web.api import register as register_api
 from pijplijn.web.conditional import ConditionalGet
+from pijplijn.web.limits import BodyTimeout
 from pijplijn.web.pages import (
     account,
     goals,
@@ -79,7 +80,11 @@ class Health(BaseModel):
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Return the app for the configured database (``PIJPLIJN_DATABASE_URL`` or default)."""
     settings = settings or Settings()
-    engine = open_engine(settings.resolved_database_url())
+    engine = open_engine(
+        settings.resolved_database_url(),
+        busy_timeout=settings.sqlite_busy_timeout,
+        pool_timeout=settings.db_pool_timeout,
+    )
     require_schema(engine)
 
     @asynccontextmanager
@@ -119,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(register.router)
     app.include_router(register_api.router)
 
+    app.add_middleware(BodyTimeout, seconds=settings.request_body_timeout)
     app.add_middleware(ConditionalGet, engine=engine)
     # Added last, so outermost: a 304 from ConditionalGet gets the headers too.
     app.add_middleware(SecurityHeaders)

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from pijplijn.accounts.rights import Actor, Resource
@@ -25,6 +26,7 @@ from pijplijn.store.imports import import_files, plan_kinds
 from pijplijn.store.reference import import_context
 from pijplijn.web.admin.common import page, writing
 from pijplijn.web.admin.upload_store import (
+    Pending,
     UploadRefused,
     check_container,
     discard,
@@ -32,7 +34,7 @@ from pijplijn.web.admin.upload_store import (
     pending,
     read_upload_form,
 )
-from pijplijn.web.auth import Login, check_csrf, checked_form, require
+from pijplijn.web.auth import FormDep, Login, check_csrf, require
 from pijplijn.web.deps import content
 
 router = APIRouter(include_in_schema=False)
@@ -65,7 +67,8 @@ async def _receive(request: Request, login: Login, purpose: str) -> tuple[FormDa
     assert login.session is not None  # pages only: check_csrf needs a session
     kept = await keep(_folder(request), upload, purpose, login.session.session_id, login.user.id)
     try:
-        check_container(kept.path)
+        # Unpacking a zip to count what it holds takes CPU: off the event loop.
+        await run_in_threadpool(check_container, kept.path)
     except UploadRefused:
         discard(kept)
         raise
@@ -91,10 +94,16 @@ def bulk_template(login: BulkUpload) -> Response:
 
 @router.post("/beheer/deelname/upload")
 async def bulk_preview(request: Request, login: BulkUpload) -> Response:
+    # The body is streamed to disk on the event loop; reading and parsing the file is
+    # blocking work, done in the thread pool.
     try:
         _, kept = await _receive(request, login, "participation")
     except UploadRefused as exc:
         return _refused(request, login, "admin/upload_bulk.html", exc)
+    return await run_in_threadpool(_bulk_preview, request, login, kept)
+
+
+def _bulk_preview(request: Request, login: Login, kept: Pending) -> Response:
     with Session(request.app.state.engine) as reading:  # never committed
         report, rows = parse_participation(reading, login.actor, kept.path, kept.name)
         names = _names(reading)
@@ -116,8 +125,8 @@ async def bulk_preview(request: Request, login: BulkUpload) -> Response:
 
 
 @router.post("/beheer/deelname/upload/{upload_id}/bevestigen")
-async def bulk_confirm(request: Request, upload_id: str, login: BulkUpload) -> Response:
-    await checked_form(request, login)
+def bulk_confirm(request: Request, upload_id: str, login: BulkUpload, form: FormDep) -> Response:
+    check_csrf(login, form)
     assert login.session is not None
     kept = pending(_folder(request), upload_id, "participation", login.session.session_id)
     # Re-read and re-checked: the register (or the user's rights) may have changed since.
@@ -165,6 +174,12 @@ async def dataset_preview(request: Request, login: DatasetUpload) -> Response:
             {**context, "refused": exc.message},
             status_code=exc.status,
         )
+    return await run_in_threadpool(_dataset_preview, request, login, form, kept, context)
+
+
+def _dataset_preview(
+    request: Request, login: Login, form: FormData, kept: Pending, context: dict[str, Any]
+) -> Response:
     kind = _kind(form)
     try:
         with Session(request.app.state.engine) as reading:  # never committed
@@ -199,8 +214,10 @@ async def dataset_preview(request: Request, login: DatasetUpload) -> Response:
 
 
 @router.post("/beheer/bestanden/{upload_id}/bevestigen")
-async def dataset_confirm(request: Request, upload_id: str, login: DatasetUpload) -> Response:
-    form = await checked_form(request, login)
+def dataset_confirm(
+    request: Request, upload_id: str, login: DatasetUpload, form: FormDep
+) -> Response:
+    check_csrf(login, form)
     assert login.session is not None
     kept = pending(_folder(request), upload_id, "dataset", login.session.session_id)
     # The CLI's import path: parse again and write in one transaction, or nothing.

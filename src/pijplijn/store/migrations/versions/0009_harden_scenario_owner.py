@@ -1,0 +1,28 @@
+"""scenario: the organisation that owns a scenario's name
+
+Revision ID: 0009_harden
+Revises: 0008
+Create Date: 2026-12-03 13:40:00
+
+A scenario's name belongs to the organisation of whoever saved its first version: only that
+organisation's editors (or a beheerder) add versions, so nobody can put a version of their
+own on top of another partner's scenario. NULL: saved from the CLI or by a beheerder
+without an organisation (then only a beheerder adds versions from the web).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009_harden"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("scenario", sa.Column("organisation_id", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("scenario") as batch:
+        batch.drop_column("organisation_id")
