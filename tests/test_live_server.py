@@ -94,7 +94,12 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
 
 
 def _client(live: Live, address: str) -> httpx.Client:
-    transport = httpx.HTTPTransport(local_address=address)
+    # A new connection per request: on a busy machine a client thread may sit longer than
+    # the server's keep-alive timeout between two requests, and a reused connection the
+    # server has just closed is reset (the client's race, not the server's answer).
+    transport = httpx.HTTPTransport(
+        local_address=address, limits=httpx.Limits(max_keepalive_connections=0)
+    )
     return httpx.Client(base_url=live.base, transport=transport, timeout=HANG)
 
 

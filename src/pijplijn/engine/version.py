@@ -1,8 +1,9 @@
-"""The data version: a number that changes whenever an import, ``init`` or an edit changes
+"""The data version: numbers that change whenever an import, ``init`` or an edit changes
 the data.
 
-Caches (engine results, API ETags) key on it, so a stale answer can never be served, and
-workers need share nothing.
+Caches (engine results, API ETags) key on it, so workers need share nothing. The figures
+(DUO/CBS and every other non-register write) and the partner register have a counter each
+(``store/db.py``): a result that does not read the register keys on the first only.
 """
 
 from __future__ import annotations
@@ -13,10 +14,19 @@ from sqlalchemy.orm import Session
 from pijplijn.store.models import DataState
 
 
-def data_version(session: Session) -> str:
-    """Return the data version: the counter every writing transaction raises (one
-    primary-key read; ``store/db.py`` keeps it)."""
-    instance, version = session.execute(
-        select(DataState.instance, DataState.version).where(DataState.id == 1)
+def versions(session: Session) -> tuple[str, str]:
+    """Return (the whole data version, the figures' version without the register), from
+    one primary-key read."""
+    instance, version, register = session.execute(
+        select(DataState.instance, DataState.version, DataState.register_version).where(
+            DataState.id == 1
+        )
     ).one()
-    return f"{instance[:8]}.{version}"
+    figures = f"{instance[:8]}.{version}"
+    return f"{figures}.{register}", figures
+
+
+def data_version(session: Session) -> str:
+    """Return the data version: changes with every write, register edits included (the
+    ETags use it)."""
+    return versions(session)[0]

@@ -151,8 +151,13 @@ def _note_write(session: Session, _context: Any, _instances: Any) -> None:
     # ``__not_data__``) changes no figure: it must not raise the data version, or every login
     # would empty the caches.
     changed = [*session.new, *session.dirty, *session.deleted]
-    if any(not getattr(type(item), "__not_data__", False) for item in changed):
-        session.info["wrote"] = True
+    for item in changed:
+        if getattr(type(item), "__not_data__", False):
+            continue
+        # The partner register has a version of its own: an edit there must not empty the
+        # cached DUO/CBS figures of every worker.
+        register = type(item).__module__ == "pijplijn.store.register_models"
+        session.info["wrote_register" if register else "wrote"] = True
 
 
 @event.listens_for(Session, "before_commit")
@@ -161,10 +166,14 @@ def _raise_data_version(session: Session) -> None:
     # merges regions and classifications; goals and edits are ORM objects) raises the data
     # version in the same transaction, so no cache can outlive the data it was built from.
     session.flush()
-    if session.info.pop("wrote", False) and inspect(session.connection()).has_table("data_state"):
-        session.execute(
-            update(DataState).where(DataState.id == 1).values(version=DataState.version + 1)
-        )
+    data, register = session.info.pop("wrote", False), session.info.pop("wrote_register", False)
+    if (data or register) and inspect(session.connection()).has_table("data_state"):
+        values: dict[str, Any] = {}
+        if data:
+            values["version"] = DataState.version + 1
+        if register:
+            values["register_version"] = DataState.register_version + 1
+        session.execute(update(DataState).where(DataState.id == 1).values(**values))
 
 
 def refresh_statistics(engine: Engine) -> bool:

@@ -13,6 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pijplijn import __version__
+from pijplijn.engine import cache
 from pijplijn.settings import Settings
 from pijplijn.store.db import open_engine, require_schema, schema_revision
 from pijplijn.web import auth, problems
@@ -21,7 +22,7 @@ from pijplijn.web.api import cube as cube_api
 from pijplijn.web.api import monitor as monitor_api
 from pijplijn.web.api import projections as projections_api
 from pijplijn.web.api import register as register_api
-from pijplijn.web.conditional import ConditionalGet
+from pijplijn.web.conditional import ConditionalGet, StaleResults
 from pijplijn.web.limits import BodyTimeout
 from pijplijn.web.pages import (
     account,
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(register.router)
     app.include_router(register_api.router)
 
+    cache.configure(settings.cache_max_bytes, settings.cache_max_stale)
+    app.add_middleware(StaleResults)
     app.add_middleware(BodyTimeout, seconds=settings.request_body_timeout)
     app.add_middleware(ConditionalGet, engine=engine)
     # Added last, so outermost: a 304 from ConditionalGet gets the headers too.

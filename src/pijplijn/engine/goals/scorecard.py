@@ -148,6 +148,7 @@ def scorecard(
             session,
             ("scorecard", catalog.digest),
             lambda: _scorecard(session, catalog, stored_goals(session)),
+            reads_register=True,  # a goal may follow a register indicator
         )
     return _scorecard(session, catalog, list(goals))
 

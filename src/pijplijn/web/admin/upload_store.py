@@ -339,6 +339,14 @@ def pending(folder: Path, upload_id: str, purpose: str, session_id: str) -> Pend
     )
 
 
+def without_paths(message: str, folder: Path) -> str:
+    """``message`` without the server's upload folder: a kept file is named by the name it
+    was uploaded under, never by where the server keeps it."""
+    return re.sub(re.escape(str(folder)) + r"/[A-Za-z0-9_-]+/", "", message).replace(
+        str(folder), "uploads"
+    )
+
+
 def discard(item: Pending) -> None:
     """Remove an upload's folder (after confirmation)."""
     shutil.rmtree(item.path.parent, ignore_errors=True)

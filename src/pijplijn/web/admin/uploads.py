@@ -33,6 +33,7 @@ from pijplijn.web.admin.upload_store import (
     keep,
     pending,
     read_upload_form,
+    without_paths,
 )
 from pijplijn.web.auth import FormDep, Login, check_csrf, require
 from pijplijn.web.deps import content
@@ -191,7 +192,7 @@ def _dataset_preview(
             request,
             "admin/upload_dataset.html",
             login,
-            {**context, "refused": str(exc)},
+            {**context, "refused": without_paths(str(exc), _folder(request))},
             status_code=400,
         )
     valid = parsed.report.valid
@@ -221,7 +222,12 @@ def dataset_confirm(
     assert login.session is not None
     kept = pending(_folder(request), upload_id, "dataset", login.session.session_id)
     # The CLI's import path: parse again and write in one transaction, or nothing.
-    outcomes = import_files(request.app.state.engine, content(request), [kept.path], _kind(form))
+    try:
+        outcomes = import_files(
+            request.app.state.engine, content(request), [kept.path], _kind(form)
+        )
+    except PijplijnError as exc:
+        raise type(exc)(without_paths(str(exc), _folder(request))) from None
     discard(kept)
     outcome = outcomes[0]
     return page(
