@@ -4,8 +4,10 @@ DUO/CBS figures cached."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
@@ -125,3 +127,34 @@ def test_a_register_edit_leaves_the_figures_cached_and_refreshes_register_result
         service.create(session, SYSTEM, "organisation", dict(HTSM_COMPANY))
     ask()
     assert computed == ["figures", "register", "register"]  # only the register result again
+
+
+def test_200_distinct_heavy_results_stay_within_the_bound_plus_a_margin(
+    demo_engine: Engine,
+) -> None:
+    from pijplijn.engine import cache
+
+    bound, margin = 4 * 1024 * 1024, 8 * 1024 * 1024
+    shared = cache.shared_cache()
+    saved = shared.max_bytes, shared.max_stale
+    cache.configure(bound * len(cache._CACHES), 30)  # this cache's share is ``bound``
+    shared.clear()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(200):  # about 0.5 MB each: 100 MB if nothing were dropped
+            with session_scope(demo_engine) as session:
+                cached(
+                    session,
+                    ("heavy", number),
+                    lambda n=number: [{"row": i, "label": f"r{n}-{i}"} for i in range(2_000)],
+                )
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        shared.max_bytes, shared.max_stale = saved
+        shared.clear()
+    assert shared.bytes == 0
+    assert grown < bound + margin, grown

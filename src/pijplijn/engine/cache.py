@@ -5,8 +5,9 @@ The key of every cached result is paired with the data version it was computed a
 results that read the partner register. The cache lives in the process; workers share
 nothing, and the version makes each one correct on its own.
 
-- **Bounded in bytes**: each result's size is estimated when stored; the least recently used
-  results go first once the total passes ``max_bytes`` (``PIJPLIJN_CACHE_MAX_BYTES``).
+- **Bounded in bytes**: each result's size in memory is estimated when stored (``size_of``);
+  the least recently used results go first once the total passes ``max_bytes``
+  (``PIJPLIJN_CACHE_MAX_BYTES``).
 - **One computation per key**: when a result is missing or older than the current version,
   one request computes it; requests for the same key meanwhile wait for it, or get the
   previous version's result (stale-while-revalidate) if it became stale less than
@@ -18,7 +19,6 @@ nothing, and the version makes each one correct on its own.
 
 from __future__ import annotations
 
-import pickle
 import sys
 import threading
 import time
@@ -45,19 +45,44 @@ STALE: ContextVar[list[bool] | None] = ContextVar("pijplijn_stale", default=None
 served for the request."""
 
 
-def size_of(value: object) -> int:
-    """An estimate of the bytes ``value`` takes: a frame's own estimate, else the length of
-    its pickle (a fair proxy for nested models and lists), else its shallow size."""
+def size_of(value: object, depth: int = 0) -> int:
+    """An estimate of the bytes ``value`` holds in memory: a frame's own estimate, else its
+    size with what it refers to (containers measured on a sample of at most 64 items and
+    scaled up; shared small objects are counted again, so the estimate errs high)."""
     estimated = getattr(value, "estimated_size", None)
-    if callable(estimated):
+    if callable(estimated) and not isinstance(value, type):
         try:
             return int(estimated())
         except Exception:  # noqa: BLE001 - an estimate only
             pass
-    try:
-        return len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception:  # noqa: BLE001 - unpicklable: fall back to the shallow size
-        return sys.getsizeof(value)
+    size = sys.getsizeof(value)
+    if depth > 8 or isinstance(value, str | bytes | int | float | bool | type(None)):
+        return size
+    if isinstance(value, dict):
+        items = list(value.items())
+        return size + _sampled(
+            items, lambda kv: size_of(kv[0], depth + 1) + size_of(kv[1], depth + 1)
+        )
+    if isinstance(value, list | tuple | set | frozenset):
+        return size + _sampled(list(value), lambda item: size_of(item, depth + 1))
+    attributes = getattr(value, "__dict__", None)
+    if isinstance(attributes, dict):
+        size += size_of(attributes, depth + 1)
+    for name in getattr(type(value), "__slots__", ()):
+        size += size_of(getattr(value, name, None), depth + 1)
+    return size
+
+
+_SAMPLE = 64
+
+
+def _sampled(items: list[Any], measure: Callable[[Any], int]) -> int:
+    # Measured on a sample: a million rows cost 64 measurements, not a million.
+    if len(items) <= _SAMPLE:
+        return sum(measure(item) for item in items)
+    step = len(items) / _SAMPLE
+    sample = [items[int(i * step)] for i in range(_SAMPLE)]
+    return int(sum(measure(item) for item in sample) * len(items) / _SAMPLE)
 
 
 @dataclass
