@@ -98,6 +98,7 @@ class _Flight(Generic[_Value]):
     done: threading.Event = field(default_factory=threading.Event)
     value: _Value | None = None
     failed: bool = False
+    owner: int = field(default_factory=threading.get_ident)
 
 
 class ResultCache(Generic[_Value]):
@@ -145,6 +146,8 @@ class ResultCache(Generic[_Value]):
                     return entry.value
         if leader:
             return self._lead(key, version, flight, compute)
+        if flight.owner == threading.get_ident():
+            return compute()  # asked again inside its own computation: never wait on itself
         if flight.done.wait(WAIT) and not flight.failed:
             return flight.value  # type: ignore[return-value]
         return compute()  # the leader failed (its request got the error) or hangs
