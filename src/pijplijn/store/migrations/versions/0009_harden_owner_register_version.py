@@ -1,7 +1,7 @@
 """scenario: the organisation that owns a scenario's name; data_state: a register version
 
 Revision ID: 0009_harden
-Revises: 0008
+Revises: 0009_totals (re-chained after main took it)
 Create Date: 2026-12-03 13:40:00
 
 A scenario's name belongs to the organisation of whoever saved its first version: only that
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_harden"
-down_revision = "0008"
+down_revision = "0009_totals"
 branch_labels = None
 depends_on = None
 
