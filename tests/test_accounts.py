@@ -83,7 +83,11 @@ EXPECTED += [
     ("redacteur", "create", "scenario", None, True),
     ("lezer", "create", "scenario", None, False),
     ("anoniem", "create", "scenario", None, False),
-    ("redacteur", "edit", "scenario", None, False),
+    ("redacteur", "edit", "scenario", None, False),  # a version of a name saved by the CLI
+    ("redacteur", "edit", "scenario", OWN, True),  # a version of its organisation's name
+    ("redacteur", "edit", "scenario", OTHER, False),  # of another's: no take-over
+    ("beheerder", "edit", "scenario", OTHER, True),
+    ("lezer", "edit", "scenario", OWN, False),
     ("redacteur", "archive", "scenario", None, False),
     ("lezer", "read", "scenario", None, False),  # reading is public, not a right
 ]
@@ -211,6 +215,8 @@ def test_disabled_user_cannot_log_in_or_use_tokens(engine: Engine) -> None:
     with session_scope(engine) as session:
         user = create_user(session, SYSTEM, "l@example.nl", PASSWORD, "lezer")
         secret = create_token(session, user, "t").secret
+    with session_scope(engine) as session:
+        user = find_user(session, "l@example.nl")
         assert authenticate(session, "L@example.nl ", PASSWORD, "10.0.0.1").user is not None
         set_disabled(session, SYSTEM, user, True)
         assert user.version == 2

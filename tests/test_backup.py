@@ -141,3 +141,23 @@ def test_a_failed_restore_writes_nothing(database_url: str, tmp_path: Path) -> N
         "observation",
     }
     engine.dispose()
+
+
+def test_a_backup_is_readable_by_its_owner_only_and_says_so(
+    database_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from pijplijn.cli import app
+
+    engine = open_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
+    target = tmp_path / "backup.zip"
+    target.write_bytes(b"an older, world-readable file")
+    target.chmod(0o644)
+    done = CliRunner().invoke(app, ["backup", str(target), "--database", database_url])
+    assert done.exit_code == 0, done.output
+    assert target.stat().st_mode & 0o777 == 0o600  # hashes and login addresses inside
+    assert "0600" in done.stdout
+    assert zipfile.ZipFile(target).testzip() is None

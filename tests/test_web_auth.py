@@ -115,7 +115,8 @@ def test_brute_force_is_throttled_through_the_login_form(world: World) -> None:
             assert "onbekend e-mailadres of onjuist wachtwoord" in response.text
         # The right password is refused now: the account is locked for 15 minutes.
         locked = login_attempt(client, email, PASSWORD)
-        assert locked.status_code == 401
+        assert locked.status_code == 429
+        assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
         assert "te veel mislukte pogingen" in locked.text
         assert "pijplijn_session" not in client.cookies
     with session_scope(world.engine) as session:

@@ -1,6 +1,7 @@
 """The Scenario's page and the indicator page's blocks, on the real files: sliders give the
 same projection as the API and the CLI, bad slider values a 400, downloads the same table."""
 
+import html
 import io
 import json
 from collections.abc import Iterator
@@ -133,10 +134,17 @@ def test_indicator_page_blocks_and_xlsx_download(client: TestClient) -> None:
 
 
 def test_a_breakdown_the_indicator_does_not_allow_is_400(client: TestClient) -> None:
+    # A page answers in HTML unless JSON is asked for (httpx sends Accept: */*).
     response = client.get("/indicatoren/vmbo-examenkandidaten-techniek?by=sector")
-    assert (
-        response.status_code == 400 and "staat uitsplitsen naar 'sector' niet toe" in response.text
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    assert "staat uitsplitsen naar 'sector' niet toe" in html.unescape(response.text)
+    asked = client.get(
+        "/indicatoren/vmbo-examenkandidaten-techniek?by=sector",
+        headers={"Accept": "application/json"},
     )
+    assert asked.status_code == 400
+    assert asked.headers["content-type"] == "application/problem+json"
+    assert "staat uitsplitsen naar 'sector' niet toe" in asked.json()["detail"]
 
 
 def test_values_for_several_regions_at_once(client: TestClient) -> None:

@@ -13,15 +13,35 @@ costs about 10 ms (it copies and checks every part), too much for a slider that 
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 from collections.abc import Sequence
-from typing import Any
-
-import altair as alt
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from pijplijn.engine.indicators.breaks import Break
 from pijplijn.engine.indicators.compare import segments
 from pijplijn.engine.indicators.results import IndicatorValues
+
+
+class _Lazy:
+    """A module imported on first use: a web worker starts without the charting stack
+    (Altair takes a second or more to import) and loads it with the first chart."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self._module is None:
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attribute)
+
+
+if TYPE_CHECKING:
+    import altair as alt
+else:
+    alt = _Lazy("altair")
 
 DOMAIN_COLOURS = {"in": "#0072B2", "out": "#E69F00"}
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")

@@ -86,6 +86,26 @@ class Settings(BaseSettings):
     """Where uploaded files wait for their confirmation; default: ``uploads`` in the data
     folder. Keep it private: files there are not yet validated."""
 
+    cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    """The most memory the engine's result cache takes in each process, in bytes (an
+    estimate of each result's size); the least recently used results go first."""
+
+    cache_max_stale: float = Field(default=30.0, ge=0)
+    """Seconds a cached result may still be served after the data changed, while one
+    request per worker computes the new one (stale-while-revalidate); 0: never stale."""
+
+    db_pool_timeout: float = Field(default=5.0, gt=0)
+    """Seconds a web request waits for a free database connection; then it gets 503 with
+    ``Retry-After`` instead of waiting in line."""
+
+    sqlite_busy_timeout: float = Field(default=30.0, ge=0)
+    """Seconds a SQLite writer waits for another writer's lock; then the command stops
+    with one line and exit status 2."""
+
+    request_body_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a client gets to send a whole request body; a slower one gets 408 and the
+    connection is closed (``pijplijn serve --timeout-body``)."""
+
     def resolved_secret_key(self) -> str:
         """Return the configured secret key, or the one stored in the data folder."""
         if self.secret_key:

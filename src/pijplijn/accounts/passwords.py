@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from importlib import resources
 
 from argon2 import PasswordHasher
@@ -66,6 +67,25 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return _HASHER.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+VERIFY_SLOTS = 2
+"""Password checks running at once per process: each takes argon2's 64 MiB and a core
+for most of a second, so forty simultaneous logins would take gigabytes and every core."""
+VERIFY_WAIT = 3.0
+"""Seconds a login waits for a free slot; then it is refused as "too many at once"."""
+_SLOTS = threading.BoundedSemaphore(VERIFY_SLOTS)
+
+
+def verify_password_bounded(stored_hash: str, password: str) -> bool | None:
+    """``verify_password`` in one of VERIFY_SLOTS slots; None when no slot came free within
+    VERIFY_WAIT seconds (the password was not checked)."""
+    if not _SLOTS.acquire(timeout=VERIFY_WAIT):
+        return None
+    try:
+        return verify_password(stored_hash, password)
+    finally:
+        _SLOTS.release()
 
 
 def needs_rehash(stored_hash: str) -> bool:

@@ -67,9 +67,18 @@ def can(actor: Actor | None, action: Action, resource: Resource) -> bool:
     if resource.kind == "token":
         return actor.user_id is not None and resource.owner_user_id == actor.user_id
     if resource.kind == "scenario":
-        # Scenarios are public to read; saving one (a new version, nothing overwritten) is
-        # for the partners' editors and the programme office.
-        return action == "create" and actor.role == "redacteur"
+        # Scenarios are public to read; saving a new name is for the partners' editors and
+        # the programme office. A new version of a saved name only for the organisation
+        # that owns it (``organisation_id``): nobody runs an intruder's version by name.
+        if actor.role != "redacteur":
+            return False
+        if action == "create":
+            return True
+        return (
+            action == "edit"
+            and actor.organisation_id is not None
+            and resource.organisation_id == actor.organisation_id
+        )
     if action == "read":
         return resource.kind in REGISTER_READABLE
     if actor.role == "redacteur":

@@ -6,11 +6,12 @@ clock; ``login_allowed`` reads those attempts from the store for the web layer.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, text, update
 from sqlalchemy.orm import Session
 
 from pijplijn.store.account_models import LoginAttempt
@@ -87,6 +88,28 @@ def login_allowed(session: Session, email: str, ip: str, now: datetime) -> Decis
     account = list(session.scalars(failed.where(LoginAttempt.email == email.strip().lower())))
     by_ip = list(session.scalars(failed.where(LoginAttempt.ip == ip)))
     return decide(_aware(account, now), _aware(by_ip, now), now)
+
+
+ATTEMPTS_GATE = threading.Lock()
+"""Taken by a web worker's threads around ``record_login``'s short transaction, so that
+within a process they queue on this lock rather than on the database's (SQLite's busy
+handler sleeps up to 100 ms between tries: forty waiters there form a convoy)."""
+
+
+def lock_attempts(session: Session, email: str, ip: str) -> None:
+    """Serialise the logins of one e-mail address (and of one address) until the
+    transaction ends, so that the failures are counted and checked atomically: the next
+    attempt waits, then sees this one's failure. Without it, N simultaneous wrong attempts
+    all read the same count and a success could follow before the lockout took effect.
+
+    PostgreSQL: transaction-scoped advisory locks, the e-mail's first (one order, so two
+    logins cannot wait on each other). SQLite: a write statement takes the database's write
+    lock, held until commit (the busy timeout bounds the wait)."""
+    if session.get_bind().dialect.name == "postgresql":
+        for key in (f"login:email:{email.strip().lower()}", f"login:ip:{ip}"):
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    else:
+        session.execute(update(LoginAttempt).where(false()).values(success=False))
 
 
 def note_attempt(session: Session, email: str, ip: str, success: bool, now: datetime) -> None:

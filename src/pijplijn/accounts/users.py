@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,10 +16,10 @@ from pijplijn.accounts.passwords import (
     dummy_hash,
     hash_password,
     needs_rehash,
-    verify_password,
+    verify_password_bounded,
 )
 from pijplijn.accounts.rights import ROLES, Actor, Resource, Role, can
-from pijplijn.accounts.throttle import login_allowed, note_attempt
+from pijplijn.accounts.throttle import lock_attempts, login_allowed, note_attempt
 from pijplijn.errors import PijplijnError
 from pijplijn.register.audit import now, record_change, snapshot
 from pijplijn.register.errors import ForbiddenError, NotFoundError
@@ -156,31 +157,95 @@ class LoginResult:
 
     user: User | None
     reason: str = ""
+    retry_after: int | None = None
+    """Seconds until the lockout ends, when the attempt was refused by the throttle."""
 
 
 def authenticate(
     session: Session, email: str, password: str, ip: str, at: datetime | None = None
 ) -> LoginResult:
-    """Check a login under the throttling policy and record the attempt; return the result."""
+    """Check a login under the throttling policy and record the attempt, in ``session``'s
+    transaction; return the result. ``check_login`` then ``record_login``."""
+    return record_login(session, check_login(session.get_bind(), email, password, ip, at))
+
+
+@dataclass(frozen=True)
+class CheckedLogin:
+    """A login attempt whose password was checked (``verified`` None: not checked, too many
+    at once), not yet counted."""
+
+    email: str
+    ip: str
+    at: datetime
+    password_hash: str | None
+    verified: bool | None
+    locked: bool
+    new_hash: str | None = None
+
+
+def check_login(
+    bind: Any, email: str, password: str, ip: str, at: datetime | None = None
+) -> CheckedLogin:
+    """The slow half of a login, holding no lock and no connection: a short look at the
+    throttle and the stored hash, then argon2 (in a bounded number of slots). An address
+    already locked out costs no argon2 at all."""
     at = at or now()
     email = email.strip().lower()[:254]
-    decision = login_allowed(session, email, ip, at)
-    if not decision.allowed:
+    with Session(bind) as look:
+        locked = not login_allowed(look, email, ip, at).allowed
+        stored = look.scalar(select(User.password_hash).where(User.email == email))
+    if locked:
+        return CheckedLogin(email, ip, at, stored, False, True)
+    verified = verify_password_bounded(stored or dummy_hash(), password)
+    rehash = hash_password(password) if verified and stored and needs_rehash(stored) else None
+    return CheckedLogin(email, ip, at, stored, verified, False, rehash)
+
+
+def record_login(session: Session, checked: CheckedLogin) -> LoginResult:
+    """The quick half: count the failures, check them and record this attempt under
+    ``lock_attempts``, in ``session``'s transaction (commit it promptly). Of N simultaneous
+    attempts each sees those recorded before it, so none succeeds once the limit is
+    reached: the lock is held for milliseconds, never for argon2."""
+    email, ip, at = checked.email, checked.ip, checked.at
+    lock_attempts(session, email, ip)
+    refused = _throttled(session, email, ip, at)
+    if refused is not None:
+        return refused
+    if checked.verified is None:
+        # Not checked: too many logins at once. Counted as a failure, so a flood cannot
+        # make the lockout miss attempts.
         note_attempt(session, email, ip, False, at)
-        return LoginResult(None, f"{decision.reason}; probeer het later opnieuw")
+        return LoginResult(None, BUSY, retry_after=VERIFY_RETRY)
     user = session.scalar(select(User).where(User.email == email))
-    ok = verify_password(user.password_hash if user else dummy_hash(), password)
+    # A password changed since it was checked is not this one.
+    ok = checked.verified and user is not None and user.password_hash == checked.password_hash
     ok = ok and user is not None and not user.disabled
     note_attempt(session, email, ip, ok, at)
     if not ok or user is None:
         if user is not None:
-            user.failed_logins += 1
+            user.failed_logins = User.failed_logins + 1
         return LoginResult(None, "onbekend e-mailadres of onjuist wachtwoord")
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if checked.new_hash:
+        user.password_hash = checked.new_hash
     user.failed_logins = 0
     user.last_login_at = at
     return LoginResult(user)
+
+
+BUSY = "te veel inlogpogingen tegelijk; probeer het over een paar seconden opnieuw"
+VERIFY_RETRY = 5
+"""The Retry-After, in seconds, of a login refused because too many ran at once."""
+
+
+def _throttled(session: Session, email: str, ip: str, at: datetime) -> LoginResult | None:
+    """The refusal when the throttle blocks this login (the refused attempt is recorded
+    too, so hammering a locked account keeps it locked), else None."""
+    decision = login_allowed(session, email, ip, at)
+    if decision.allowed:
+        return None
+    note_attempt(session, email, ip, False, at)
+    wait = int((decision.until - at).total_seconds()) + 1 if decision.until else 60
+    return LoginResult(None, f"{decision.reason}; probeer het later opnieuw", wait)
 
 
 def _require_manage(actor: Actor) -> None:

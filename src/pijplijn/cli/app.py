@@ -95,8 +95,10 @@ def emit(records: list[dict[str, Any]], format: OutputFormat) -> None:
     if not records:
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+    from pijplijn.cells import safe_record  # imported here: it loads Polars
+
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows(safe_record(r) for r in records)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -115,7 +117,9 @@ def engine_for(database: str | None, *, need_schema: bool = True) -> Engine:
     """Return the engine for --database, the setting or the default, checked for a schema."""
     from pijplijn.store.db import open_engine, require_schema
 
-    engine = open_engine(settings().resolved_database_url(database))
+    engine = open_engine(
+        settings().resolved_database_url(database), busy_timeout=settings().sqlite_busy_timeout
+    )
     if need_schema:
         require_schema(engine)
     return engine

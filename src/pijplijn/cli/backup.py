@@ -21,7 +21,8 @@ def backup_command(
     result = write_backup(engine_for(database), file)
     out.print(
         f"Back-up {file} geschreven: {sum(result.tables.values())} rijen in "
-        f"{len(result.tables)} tabellen (schemarevisie {result.revision})."
+        f"{len(result.tables)} tabellen (schemarevisie {result.revision}). Alleen leesbaar "
+        "voor u (modus 0600): het bevat wachtwoord- en tokenhashes en inlogadressen."
     )
 
 

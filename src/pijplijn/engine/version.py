@@ -1,8 +1,9 @@
-"""The data version: a number that changes whenever an import, ``init`` or an edit changes
+"""The data version: numbers that change whenever an import, ``init`` or an edit changes
 the data.
 
-Caches (engine results, API ETags) key on it, so a stale answer can never be served, and
-workers need share nothing.
+Caches (engine results, API ETags) key on it, so workers need share nothing. The figures
+(DUO/CBS and every other non-register write) and the partner register have a counter each
+(``store/db.py``): a result that does not read the register keys on the first only.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pijplijn.store.models import DataState
 _SEEN = "pijplijn.data_version"
 
 
-def data_version(session: Session) -> str:
-    """Return the data version: the counter every writing transaction raises (one
-    primary-key read; ``store/db.py`` keeps it).
+def versions(session: Session) -> tuple[str, str]:
+    """Return (the whole data version, the figures' version without the register), from
+    one primary-key read.
 
     Read once per transaction: a writing transaction raises the counter only as it commits
     (``store/db.py``), so within one the version cannot change for its own writes, and a
@@ -25,10 +26,19 @@ def data_version(session: Session) -> str:
     transaction = session.get_transaction()
     seen = session.info.get(_SEEN)
     if transaction is not None and seen is not None and seen[0] is transaction:
-        return str(seen[1])
-    instance, version = session.execute(
-        select(DataState.instance, DataState.version).where(DataState.id == 1)
+        return seen[1]  # type: ignore[no-any-return]
+    instance, version, register = session.execute(
+        select(DataState.instance, DataState.version, DataState.register_version).where(
+            DataState.id == 1
+        )
     ).one()
-    found = f"{instance[:8]}.{version}"
+    figures = f"{instance[:8]}.{version}"
+    found = (f"{figures}.{register}", figures)
     session.info[_SEEN] = (session.get_transaction(), found)
     return found
+
+
+def data_version(session: Session) -> str:
+    """Return the data version: changes with every write, register edits included (the
+    ETags use it)."""
+    return versions(session)[0]

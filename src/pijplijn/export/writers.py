@@ -12,6 +12,7 @@ import polars as pl
 import xlsxwriter  # type: ignore[import-untyped]
 
 from pijplijn import __version__
+from pijplijn.cells import safe_frame
 from pijplijn.errors import PijplijnError
 from pijplijn.export.tables import Table
 
@@ -21,8 +22,11 @@ class ExportError(PijplijnError):
 
 
 def write_csv(tables: list[Table], out: Path) -> list[Path]:
-    """Write one UTF-8 CSV per table into the folder ``out``; return the files."""
-    return _file_per_table(tables, out, "csv", lambda frame, path: frame.write_csv(path))
+    """Write one UTF-8 CSV per table into the folder ``out``, text cells spreadsheet-safe
+    (``cells.py``); return the files."""
+    return _file_per_table(
+        tables, out, "csv", lambda frame, path: safe_frame(frame).write_csv(path)
+    )
 
 
 def write_parquet(tables: list[Table], out: Path) -> list[Path]:
@@ -42,13 +46,13 @@ def _file_per_table(
 
 def write_xlsx(tables: list[Table], out: Path) -> list[Path]:
     """Write one workbook ``out`` (.xlsx) with a sheet per table: frozen header, numbers as
-    numbers, empty cells for suppressed or missing values."""
+    numbers, empty cells for suppressed or missing values, text cells spreadsheet-safe."""
     if out.suffix.lower() != ".xlsx":
         raise ExportError(f"--out {out}: een Excel-export heeft de extensie .xlsx")
     out.parent.mkdir(parents=True, exist_ok=True)
     with xlsxwriter.Workbook(out) as workbook:
         for table in tables:
-            table.frame.write_excel(
+            safe_frame(table.frame).write_excel(
                 workbook,
                 worksheet=table.name[:31],
                 freeze_panes=(1, 0),

@@ -13,6 +13,7 @@ holds data unless ``force`` is given (then the store's rows are replaced).
 from __future__ import annotations
 
 import json
+import os
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -50,17 +51,29 @@ def tables() -> list[Table]:
     return [t for t in metadata.sorted_tables if t.name not in SKIPPED]
 
 
+BACKUP_MODE = 0o600
+"""A backup file is readable and writable by its owner only."""
+
+
 def backup(engine: Engine, path: Path) -> BackupResult:
-    """Write the whole store to ``path`` (a zip); return the revision and row counts."""
+    """Write the whole store to ``path`` (a zip, mode 0600); return the revision and row
+    counts."""
     revision = schema_revision(engine)
     if revision is None:
         raise BackupError("de database heeft nog geen schema; er is niets te back-uppen")
     counts: dict[str, int] = {}
     partial = path.with_name(path.name + ".partial")
+    # Readable by its owner only (0600) from the first byte: the backup holds password and
+    # token hashes and login addresses. O_EXCL-free but created with the mode, not chmodded
+    # afterwards, so no other user can open it while it is written.
+    partial.unlink(missing_ok=True)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, BACKUP_MODE)
+    os.fchmod(descriptor, BACKUP_MODE)  # whatever the umask
     with (
+        os.fdopen(descriptor, "wb") as handle,
         engine.connect() as connection,
         connection.begin(),
-        zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive,
+        zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive,
     ):
         for table in tables():
             counts[table.name] = 0

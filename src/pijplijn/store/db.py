@@ -32,8 +32,12 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str, *, busy_timeout: float = 30.0, pool_timeout: float = 30.0) -> Engine:
     """Return an engine for ``url`` after checking that the database answers.
+
+    ``busy_timeout``: seconds a SQLite statement waits for another writer's lock before
+    "database is locked" (WAL mode lets readers go on meanwhile). ``pool_timeout``: seconds
+    a caller waits for a free pooled connection before ``sqlalchemy.exc.TimeoutError``.
 
     Raises DatabaseError with a one-line explanation when the URL is malformed, the
     driver is unknown or the server cannot be reached.
@@ -49,8 +53,11 @@ def open_engine(url: str) -> Engine:
         folder = Path(parsed.database).expanduser().resolve().parent
         if not folder.is_dir():
             raise DatabaseError(f"de map '{folder}' voor de SQLite-database bestaat niet")
+    options: dict[str, Any] = {"pool_timeout": pool_timeout}
+    if parsed.get_backend_name() == "sqlite":
+        options["connect_args"] = {"timeout": busy_timeout}
     try:
-        engine = create_engine(url, future=True)
+        engine = create_engine(url, future=True, **options)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
         raise DatabaseError(
             f"database-URL '{url}' noemt een onbekend databasetype of stuurprogramma ({exc}); "
@@ -163,10 +170,28 @@ def require_schema(engine: Engine) -> None:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """Yield a session in one transaction: committed on success, rolled back on any error."""
+    """Yield a session in one transaction: committed on success, rolled back on any error.
+
+    SQLite's "database is locked" (another writer held the lock for the whole busy
+    timeout) becomes one DatabaseError line, never a traceback."""
     factory = sessionmaker(engine, expire_on_commit=False)
-    with factory() as session, session.begin():
-        yield session
+    try:
+        with factory() as session, session.begin():
+            yield session
+    except OperationalError as exc:
+        if not _is_locked(exc):
+            raise
+        raise DatabaseError(LOCKED) from None
+
+
+LOCKED = (
+    "de database is bezet: een ander proces (een andere import?) schrijft erin; er is niets "
+    "opgeslagen, probeer het opnieuw als dat klaar is"
+)
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    return "database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
 
 
 @event.listens_for(Session, "before_flush")
@@ -175,8 +200,13 @@ def _note_write(session: Session, _context: Any, _instances: Any) -> None:
     # ``__not_data__``) changes no figure: it must not raise the data version, or every login
     # would empty the caches.
     changed = [*session.new, *session.dirty, *session.deleted]
-    if any(not getattr(type(item), "__not_data__", False) for item in changed):
-        session.info["wrote"] = True
+    for item in changed:
+        if getattr(type(item), "__not_data__", False):
+            continue
+        # The partner register has a version of its own: an edit there must not empty the
+        # cached DUO/CBS figures of every worker.
+        register = type(item).__module__ == "pijplijn.store.register_models"
+        session.info["wrote_register" if register else "wrote"] = True
 
 
 @event.listens_for(Session, "before_commit")
@@ -185,16 +215,36 @@ def _raise_data_version(session: Session) -> None:
     # merges regions and classifications; goals and edits are ORM objects) raises the data
     # version in the same transaction, so no cache can outlive the data it was built from.
     session.flush()
-    if session.info.pop("wrote", False) and inspect(session.connection()).has_table("data_state"):
-        session.execute(
-            update(DataState).where(DataState.id == 1).values(version=DataState.version + 1)
-        )
+    data, register = session.info.pop("wrote", False), session.info.pop("wrote_register", False)
+    if (data or register) and inspect(session.connection()).has_table("data_state"):
+        values: dict[str, Any] = {}
+        if data:
+            values["version"] = DataState.version + 1
+        if register:
+            values["register_version"] = DataState.register_version + 1
+        session.execute(update(DataState).where(DataState.id == 1).values(**values))
 
 
-def refresh_statistics(engine: Engine) -> None:
+def refresh_statistics(engine: Engine) -> bool:
     """Refresh the query planner's statistics of the observation table (``ANALYZE``), after
     an import changed it. Without them SQLite does not know which index narrows a query
     most, and an indicator per gemeente scans a whole measure: the cold annual report took
-    6.8 s instead of 4.3 s. About 0.1 s for half a million observations."""
-    with engine.begin() as connection:
-        connection.execute(text("ANALYZE observation"))
+    6.8 s instead of 4.3 s. About 0.1 s for half a million observations. Returns whether
+    the statistics were refreshed."""
+    # After the import's commit: the data are saved, so a failure here (another writer holds
+    # the lock) only leaves the old statistics, and never turns the import into an error.
+    try:
+        with engine.begin() as connection:
+            if engine.dialect.name != "sqlite":
+                connection.execute(text("ANALYZE observation"))
+                return True
+            # Wait briefly only: the statistics can be refreshed by the next import.
+            before = connection.execute(text("PRAGMA busy_timeout")).scalar()
+            connection.execute(text("PRAGMA busy_timeout = 2000"))
+            try:
+                connection.execute(text("ANALYZE observation"))
+            finally:
+                connection.execute(text(f"PRAGMA busy_timeout = {int(before or 0)}"))
+    except OperationalError:
+        return False
+    return True

@@ -196,3 +196,7 @@ class DataState(Base):
     instance: Mapped[str] = mapped_column(String(32))
     """Random at creation: a re-created database never repeats an old version."""
     version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    register_version: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0, server_default="0"
+    )
+    """Raised by writes to the partner register only (``version`` by every other write)."""

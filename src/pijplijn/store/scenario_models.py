@@ -30,3 +30,6 @@ class Scenario(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     """Where the scenario came from, e.g. the file it was saved from."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    organisation_id: Mapped[int | None] = mapped_column(Integer)
+    """The organisation of the user who saved this version (migration 0009); the first
+    version's owns the name."""

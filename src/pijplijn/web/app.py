@@ -16,6 +16,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pijplijn import __version__
+from pijplijn.engine import cache
 from pijplijn.settings import Settings
 from pijplijn.store.db import open_engine, require_schema, schema_revision
 from pijplijn.web import auth, problems
@@ -25,7 +26,8 @@ from pijplijn.web.api import labour as labour_api
 from pijplijn.web.api import monitor as monitor_api
 from pijplijn.web.api import projections as projections_api
 from pijplijn.web.api import register as register_api
-from pijplijn.web.conditional import ConditionalGet
+from pijplijn.web.conditional import ConditionalGet, StaleResults
+from pijplijn.web.limits import BodyTimeout
 from pijplijn.web.pages import (
     account,
     goals,
@@ -108,7 +110,11 @@ class Health(BaseModel):
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Return the app for the configured database (``PIJPLIJN_DATABASE_URL`` or default)."""
     settings = settings or Settings()
-    engine = open_engine(settings.resolved_database_url())
+    engine = open_engine(
+        settings.resolved_database_url(),
+        busy_timeout=settings.sqlite_busy_timeout,
+        pool_timeout=settings.db_pool_timeout,
+    )
     require_schema(engine)
 
     @asynccontextmanager
@@ -151,6 +157,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(register.router)
     app.include_router(register_api.router)
 
+    cache.configure(settings.cache_max_bytes, settings.cache_max_stale)
+    app.add_middleware(StaleResults)
+    app.add_middleware(BodyTimeout, seconds=settings.request_body_timeout)
     app.add_middleware(ConditionalGet, engine=engine)
     # Pages, JSON, CSV and static files go out compressed; an already-encoded response (the
     # pre-compressed chart bundle) passes through untouched.

@@ -26,7 +26,7 @@ from pijplijn.accounts.tokens import verify_token
 from pijplijn.accounts.users import actor_of
 from pijplijn.register.errors import ConflictError, ForbiddenError, NotFoundError
 from pijplijn.store.account_models import User
-from pijplijn.web.deps import get_session
+from pijplijn.store.db import session_scope
 from pijplijn.web.pages.common import TEMPLATES, render_error
 from pijplijn.web.problems import problem
 
@@ -94,11 +94,14 @@ def require(
     resource)``; the resource is ``loader(session, request, actor)``, or the bare ``kind``.
     Raises 401 when nobody is logged in and 403 when the actor may not."""
 
-    def dependency(request: Request, session: Annotated[Session, Depends(get_session)]) -> Login:
-        login = current_login(request, session)
-        if login is None:
-            raise NotLoggedIn()
-        resource = loader(session, request, login.actor) if loader else Resource(kind=kind)
+    def dependency(request: Request) -> Login:
+        # A short transaction of its own (a token's last use is noted in it): the connection
+        # is back in the pool before the handler reads a slow upload or hashes a password.
+        with session_scope(request.app.state.engine) as session:
+            login = current_login(request, session)
+            if login is None:
+                raise NotLoggedIn()
+            resource = loader(session, request, login.actor) if loader else Resource(kind=kind)
         if not can(login.actor, action, resource):
             raise HTTPException(
                 status_code=403, detail=f"u ({login.actor.role}) mag dit niet ({action})"
@@ -113,8 +116,9 @@ def require_login() -> Callable[..., Login]:
     """Return a dependency that gives the Login of any logged-in user (401 otherwise); for
     pages about the user's own account, where the resource is the user itself."""
 
-    def dependency(request: Request, session: Annotated[Session, Depends(get_session)]) -> Login:
-        login = current_login(request, session)
+    def dependency(request: Request) -> Login:
+        with session_scope(request.app.state.engine) as session:
+            login = current_login(request, session)
         if login is None:
             raise NotLoggedIn()
         request.state.login = login
@@ -133,11 +137,14 @@ def check_csrf(login: Login, form: Mapping[str, Any]) -> None:
         raise HTTPException(status_code=403, detail="CSRF-token ontbreekt of klopt niet")
 
 
-async def checked_form(request: Request, login: Login) -> FormData:
-    """Return the request's (url-encoded) form after checking its CSRF token."""
-    form = await request.form(max_files=0, max_fields=200)
-    check_csrf(login, form)
-    return form
+async def form_data(request: Request) -> FormData:
+    """The request's url-encoded form (no files, at most 200 fields), read on the event
+    loop, so that the handler itself can be a plain function run in the thread pool: every
+    database call, password hash and parse then happens off the loop."""
+    return await request.form(max_files=0, max_fields=200)
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def set_session_cookie(request: Request, response: Response, data: SessionData) -> None:

@@ -15,9 +15,12 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pijplijn.engine.cache import STALE
 from pijplijn.engine.version import data_version
 from pijplijn.web.negotiate import etag_for
 
@@ -40,7 +43,9 @@ class ConditionalGet:
         ):
             request = Request(scope)
             sent = request.headers.get("if-none-match")
-            if sent and sent == self._etag(request):
+            # In the thread pool: with every pooled connection busy, the read waits for one,
+            # and the event loop must not wait with it.
+            if sent and sent == await run_in_threadpool(self._etag, request):
                 await send(
                     {
                         "type": "http.response.start",
@@ -60,3 +65,29 @@ class ConditionalGet:
         except SQLAlchemyError:
             return None  # let the route report the database problem
         return etag_for(request, version)
+
+
+class StaleResults:
+    """Pure ASGI middleware: a response built from a stale cached result (served while the
+    new one is computed, ``engine/cache.py``) gets no ETag and ``Cache-Control: no-cache``,
+    so no client or proxy keeps it as the answer of the new data version."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        marker = [False]
+        STALE.set(marker)
+
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start" and marker[0]:
+                headers = MutableHeaders(scope=message)
+                if "etag" in headers:
+                    del headers["etag"]
+                headers["Cache-Control"] = "no-cache"
+            await send(message)
+
+        await self.app(scope, receive, send_marked)

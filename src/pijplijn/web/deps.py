@@ -22,7 +22,9 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+"""Closed (and its connection back in the pool) as soon as the handler returns, not after
+the response is sent: a slow client never holds a database connection."""
 
 
 def content(request: Request) -> ContentPack:

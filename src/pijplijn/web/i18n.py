@@ -365,6 +365,10 @@ TEXTS |= {  # the login, account and admin pages (issue 7)
         "nl": "Het bestand is in orde. Er is nog niets opgeslagen.",
         "en": "The file is valid. Nothing has been stored yet.",
     },
+    "upload.stored": {
+        "nl": "Het bestand is in orde en opgeslagen.",
+        "en": "The file is valid and has been stored.",
+    },
     "upload.invalid": {
         "nl": "Het bestand bevat fouten; er is niets opgeslagen.",
         "en": "The file has errors; nothing was stored.",

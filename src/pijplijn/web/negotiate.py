@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import polars as pl
 from fastapi import HTTPException, Query, Request, Response
 
+from pijplijn.cells import safe_record
 from pijplijn.engine.disclosure import threshold
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -142,11 +143,14 @@ def listing(
 
 
 def _flat(record: dict[str, Any]) -> dict[str, Any]:
-    """Return ``record`` with nested values (lists, objects) as JSON text, for one cell."""
-    return {
-        k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, list | dict) else v
-        for k, v in record.items()
-    }
+    """Return ``record`` with nested values (lists, objects) as JSON text, for one cell, and
+    every text cell spreadsheet-safe (``cells.py``): this feeds the CSV and XLSX only."""
+    return safe_record(
+        {
+            k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, list | dict) else v
+            for k, v in record.items()
+        }
+    )
 
 
 def _csv(records: list[dict[str, Any]]) -> str:

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pijplijn.errors import DatabaseError, PijplijnError
@@ -66,9 +67,16 @@ def problem(
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", "text/html"
-    )
+    """A page answers in HTML unless the request asks for JSON and not for HTML; the API
+    always answers in JSON."""
+    if request.url.path.startswith("/api/"):
+        return False
+    accept = request.headers.get("accept", "").lower()
+    return "json" not in accept or "text/html" in accept
+
+
+BUSY_SECONDS = 5
+"""The ``Retry-After`` of a 503 when no database connection was free in time."""
 
 
 HtmlRenderer = Callable[[Request, dict[str, Any]], Response]
@@ -105,6 +113,15 @@ def install(app: FastAPI, render_html: HtmlRenderer) -> None:
         first = errors[0] if errors else {"parameter": "?", "message": "ongeldig"}
         detail = f"ongeldige parameter '{first['parameter']}': {first['message']}"
         return _respond(request, problem(400, detail, errors=errors, instance=request.url.path))
+
+    @app.exception_handler(PoolTimeout)
+    async def busy(request: Request, exc: PoolTimeout) -> Response:
+        # Every pooled connection stayed busy for the pool's timeout: say so at once rather
+        # than queue the request behind the others.
+        detail = "de server is even te druk; probeer het over een paar seconden opnieuw"
+        response = _respond(request, problem(503, detail, instance=request.url.path))
+        response.headers["Retry-After"] = str(BUSY_SECONDS)
+        return response
 
     @app.exception_handler(PijplijnError)
     async def domain_error(request: Request, exc: PijplijnError) -> Response:

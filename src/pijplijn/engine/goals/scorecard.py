@@ -180,6 +180,7 @@ def scorecard(
             session,
             ("scorecard", catalog.digest, day.isoformat()),
             lambda: _scorecard(session, catalog, stored_goals(session), day),
+            reads_register=True,  # a goal may follow a register indicator
         )
     return _scorecard(session, catalog, list(goals), day)
 

@@ -34,7 +34,7 @@ from pijplijn.engine.indicators.results import (
 from pijplijn.engine.indicators.series import ANY_PERIOD, Series, combine, ratio
 from pijplijn.engine.indicators.terms import Context, Periods, evaluate_expr
 from pijplijn.engine.regions import canonical_region, region_table
-from pijplijn.engine.version import data_version
+from pijplijn.engine.version import versions
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period, PeriodError
 from pijplijn.store.models import CodeLabel, Dataset
@@ -64,12 +64,15 @@ def indicator_values(
     the later version; a change where both versions give the same figure is no break.
     Raises QueryError for an unknown indicator or parameters it does not allow."""
     indicator = catalog.get(indicator_id)
-    version = data_version(session)
+    definition = indicator.model_dump_json()
+    whole, figures = versions(session)
+    # Only an indicator with a register term is made stale by a register edit.
+    reads_register = '"register_term":{' in definition
+    version = whole if reads_register else figures
     limit = disclosure.threshold()
     key = (
         _database(session),
-        version,
-        indicator.model_dump_json(),
+        definition,
         region.strip().lower(),
         tuple(periods),
         None if by is None else tuple(by),
@@ -100,7 +103,7 @@ def indicator_values(
         )
         return values.model_copy(update={"breaks": restated})
 
-    return CACHE.get_or_compute(key, compute)
+    return CACHE.get_or_compute(key, compute, version=version)
 
 
 def evaluate(

@@ -350,8 +350,11 @@ def _info(
 # --- saved scenarios -----------------------------------------------------------------------
 
 
-def save(session: Session, spec: ScenarioDef, source: str = "") -> ScenarioSummary:
-    """Store ``spec`` as the next version of its name; return what was stored."""
+def save(
+    session: Session, spec: ScenarioDef, source: str = "", organisation_id: int | None = None
+) -> ScenarioSummary:
+    """Store ``spec`` as the next version of its name, saved for ``organisation_id``;
+    return what was stored. Who may add a version is decided by the caller (``owner``)."""
     if spec.name == BASELINE:
         raise ProjectionError(f"'{BASELINE}' is de naam van het basisscenario; kies een andere")
     latest = session.scalar(select(func.max(Scenario.version)).where(Scenario.name == spec.name))
@@ -365,6 +368,7 @@ def save(session: Session, spec: ScenarioDef, source: str = "") -> ScenarioSumma
         ),
         source=source,
         created_at=datetime.now(UTC),
+        organisation_id=organisation_id,
     )
     session.add(row)
     session.flush()
@@ -387,6 +391,15 @@ def load_saved(session: Session, name: str, version: int | None = None) -> Scena
             "levers": json.loads(row.levers),
         }
     )
+
+
+def owner(session: Session, name: str) -> tuple[bool, int | None]:
+    """Whether a scenario ``name`` is saved, and the organisation that owns it (that of
+    its first version; None: saved from the CLI or by a beheerder)."""
+    first = session.execute(
+        select(Scenario.organisation_id).where(Scenario.name == name).order_by(Scenario.version)
+    ).first()
+    return (False, None) if first is None else (True, first[0])
 
 
 def saved_version(session: Session, name: str) -> int | None:

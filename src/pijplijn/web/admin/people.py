@@ -18,7 +18,7 @@ from pijplijn.register.errors import NotFoundError
 from pijplijn.store.account_models import User
 from pijplijn.store.register_models import AuditRecord, Organisation
 from pijplijn.web.admin.common import form_int, page, see_other, writing
-from pijplijn.web.auth import Login, checked_form, require
+from pijplijn.web.auth import FormDep, Login, check_csrf, require
 from pijplijn.web.deps import SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -81,8 +81,8 @@ def users_page(request: Request, session: SessionDep, login: ManageUsers) -> Res
 
 
 @router.post("/beheer/gebruikers")
-async def add_user(request: Request, session: SessionDep, login: ManageUsers) -> Response:
-    form = await checked_form(request, login)
+def add_user(request: Request, session: SessionDep, login: ManageUsers, form: FormDep) -> Response:
+    check_csrf(login, form)
     typed = {k: str(form.get(k, ""))[:254] for k in ("email", "name", "role", "organisation_id")}
     try:
         with writing(request) as write:
@@ -111,26 +111,26 @@ def _user(session: Session, user_id: int) -> User:
 
 
 @router.post("/beheer/gebruikers/{user_id:int}/uitschakelen")
-async def disable_user(request: Request, user_id: int, login: ManageUsers) -> Response:
-    await checked_form(request, login)
+def disable_user(request: Request, user_id: int, login: ManageUsers, form: FormDep) -> Response:
+    check_csrf(login, form)
     with writing(request) as write:
         set_disabled(write, login.actor, _user(write, user_id), True)
     return see_other("/beheer/gebruikers?opgeslagen=1")
 
 
 @router.post("/beheer/gebruikers/{user_id:int}/inschakelen")
-async def enable_user(request: Request, user_id: int, login: ManageUsers) -> Response:
-    await checked_form(request, login)
+def enable_user(request: Request, user_id: int, login: ManageUsers, form: FormDep) -> Response:
+    check_csrf(login, form)
     with writing(request) as write:
         set_disabled(write, login.actor, _user(write, user_id), False)
     return see_other("/beheer/gebruikers?opgeslagen=1")
 
 
 @router.post("/beheer/gebruikers/{user_id:int}/rol")
-async def change_role(
-    request: Request, user_id: int, session: SessionDep, login: ManageUsers
+def change_role(
+    request: Request, user_id: int, session: SessionDep, login: ManageUsers, form: FormDep
 ) -> Response:
-    form = await checked_form(request, login)
+    check_csrf(login, form)
     role = str(form.get("role", ""))[:16]
     try:
         with writing(request) as write:
@@ -188,8 +188,8 @@ def _audit_row(item: AuditRecord) -> dict[str, Any]:
 
 
 @router.post("/beheer/audit/{audit_id:int}/terugzetten")
-async def revert(request: Request, audit_id: int, login: Revert) -> Response:
-    form = await checked_form(request, login)
+def revert(request: Request, audit_id: int, login: Revert, form: FormDep) -> Response:
+    check_csrf(login, form)
     expected = form_int(form.get("expected_version")) or 0
     with writing(request) as write:
         record = service.revert(write, login.actor, audit_id, expected)

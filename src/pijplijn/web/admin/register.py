@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from pijplijn.accounts.rights import Action, Actor, Resource
 from pijplijn.register import service
@@ -24,7 +25,7 @@ from pijplijn.web.admin.fields import (
     record_values,
     service_data,
 )
-from pijplijn.web.auth import Login, ResourceLoader, checked_form, require
+from pijplijn.web.auth import FormDep, Login, ResourceLoader, check_csrf, require
 from pijplijn.web.deps import SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -130,8 +131,10 @@ def add_routes(segment: str, entity: Entity) -> None:
         return form_page(request, session, login, FormState(values))
 
     @router.post(base, name=f"{entity}-create")
-    async def create_record(request: Request, session: SessionDep, login: create) -> Response:
-        form = await checked_form(request, login)
+    def create_record(
+        request: Request, session: SessionDep, login: create, form: FormDep
+    ) -> Response:
+        check_csrf(login, form)
         values = read_form(entity, form, {k: form.getlist(k) for k in form})
         try:
             with writing(request) as write:
@@ -148,10 +151,10 @@ def add_routes(segment: str, entity: Entity) -> None:
         return form_page(request, session, login, state, record=_meta(record))
 
     @router.post(f"{base}/{{record_id:int}}", name=f"{entity}-update")
-    async def update_record(
-        request: Request, record_id: int, session: SessionDep, login: edit
+    def update_record(
+        request: Request, record_id: int, session: SessionDep, login: edit, form: FormDep
     ) -> Response:
-        form = await checked_form(request, login)
+        check_csrf(login, form)
         values = read_form(entity, form, {k: form.getlist(k) for k in form})
         expected = form_int(form.get("expected_version"))
         data = service_data(entity, values)
@@ -179,8 +182,10 @@ def add_routes(segment: str, entity: Entity) -> None:
             )
         return see_other(f"{base}?opgeslagen={record_id}")
 
-    async def _change(request: Request, record_id: int, login: Login, action: Action) -> Response:
-        form = await checked_form(request, login)
+    def _change(
+        request: Request, record_id: int, login: Login, form: FormData, action: Action
+    ) -> Response:
+        check_csrf(login, form)
         expected = form_int(form.get("expected_version")) or 0
         with writing(request) as write:
             if action == "archive":
@@ -190,12 +195,12 @@ def add_routes(segment: str, entity: Entity) -> None:
         return see_other(f"{base}?opgeslagen={record_id}")
 
     @router.post(f"{base}/{{record_id:int}}/archiveren", name=f"{entity}-archive")
-    async def archive_record(request: Request, record_id: int, login: archive) -> Response:
-        return await _change(request, record_id, login, "archive")
+    def archive_record(request: Request, record_id: int, login: archive, form: FormDep) -> Response:
+        return _change(request, record_id, login, form, "archive")
 
     @router.post(f"{base}/{{record_id:int}}/herstellen", name=f"{entity}-restore")
-    async def restore_record(request: Request, record_id: int, login: restore) -> Response:
-        return await _change(request, record_id, login, "restore")
+    def restore_record(request: Request, record_id: int, login: restore, form: FormDep) -> Response:
+        return _change(request, record_id, login, form, "restore")
 
 
 def _may(login: Login, entity: Entity) -> dict[str, bool]:

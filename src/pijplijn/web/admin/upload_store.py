@@ -13,13 +13,15 @@ import json
 import re
 import secrets
 import shutil
+import struct
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
@@ -29,7 +31,8 @@ from starlette.types import Message
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 """Bytes an XLSX (a zip) may hold unpacked, in total."""
 MAX_RATIO = 100
-"""Unpacked size / packed size per zip member; real sheets compress about 5 to 20 times."""
+"""Unpacked size / packed size per zip member, as really unpacked; real sheets compress
+about 5 to 20 times."""
 MAX_SHEET_ROWS = 500_000
 MAX_SHEET_COLUMNS = 500
 MAX_AGE = 24 * 3600
@@ -89,43 +92,178 @@ async def read_upload_form(request: Request, limit: int) -> FormData:
     except UploadRefused:
         raise
     except HTTPException as exc:  # malformed multipart
+        if exc.status_code == 408:  # too slow (web/limits.py)
+            raise
         raise UploadRefused(400, f"ongeldig formulier: {exc.detail}") from None
 
 
 def check_container(path: Path) -> None:
-    """Refuse a zip (an XLSX) that unpacks too large, too compressed, or holds a sheet with
-    more rows or columns than any source has: raise UploadRefused(400). Only the zip's
-    directory and each sheet's first bytes are read."""
+    """Refuse a zip (an XLSX) that really unpacks too large or too compressed, or holds a
+    sheet with more rows, columns or cells than any source has, or takes too long to
+    check: raise UploadRefused(400).
+
+    Every member is decompressed in a stream from its own local header, counting the bytes
+    and rows that come out, and stopped at the first limit: the sizes in the zip's
+    directory are never trusted (they can lie), and an archive is found wherever it
+    starts (junk bytes in front do not hide it). Nothing unpacked is kept."""
     with path.open("rb") as handle:
-        if handle.read(4) != b"PK\x03\x04":
-            return
+        head = handle.read(4)
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            total = sum(m.file_size for m in members)
-            if total > MAX_UNCOMPRESSED:
-                raise UploadRefused(
-                    400,
-                    f"het bestand pakt uit tot {total:,} bytes (hoogstens {MAX_UNCOMPRESSED:,})",
-                )
-            for member in members:
-                if member.compress_size and member.file_size / member.compress_size > MAX_RATIO:
-                    raise UploadRefused(
-                        400, f"'{member.filename}' is verdacht sterk gecomprimeerd (zipbom?)"
-                    )
+        is_zip = zipfile.is_zipfile(path)
+    except OSError:
+        is_zip = False
+    if not is_zip:
+        if head == _LOCAL or path.suffix.lower() in {".xlsx", ".xlsm", ".zip"}:
+            raise UploadRefused(400, "geen geldig XLSX/zip-bestand")
+        return
+    try:
+        with zipfile.ZipFile(path) as archive, path.open("rb") as raw:
+            budget = _Budget(time.monotonic() + MAX_CHECK_SECONDS)
+            for member in archive.infolist():
                 if member.filename.startswith("xl/worksheets/") and member.filename.endswith(
                     ".xml"
                 ):
-                    with archive.open(member) as sheet:
-                        _check_dimension(member.filename, sheet.read(4096))
-    except zipfile.BadZipFile:
+                    sheet = _SheetCounter(member.filename)
+                    _unpack(raw, member, budget, sheet.feed)
+                    sheet.finish()
+                else:
+                    _unpack(raw, member, budget, None)
+    except (zipfile.BadZipFile, zlib.error, EOFError):
         raise UploadRefused(400, "geen geldig XLSX/zip-bestand") from None
+
+
+_LOCAL = b"PK\x03\x04"
+MAX_CHECK_SECONDS = 10.0
+"""Seconds the container check may take; a file that needs longer is refused."""
+MAX_SHEET_CELLS = 5_000_000
+"""Cells per sheet: more than any source table has."""
+_CHUNK = 256 * 1024
+MIN_RATIO_BYTES = 1024 * 1024
+"""A member is judged by its packing ratio once it has unpacked this much."""
+
+
+@dataclass
+class _Budget:
+    """What the whole archive may still unpack, and until when."""
+
+    deadline: float
+    unpacked: int = 0
+
+    def spend(self, name: str, size: int) -> None:
+        self.unpacked += size
+        if self.unpacked > MAX_UNCOMPRESSED:
+            raise UploadRefused(
+                400,
+                f"het bestand pakt uit tot meer dan {MAX_UNCOMPRESSED:,} bytes (zipbom?); "
+                f"gestopt in '{name}'",
+            )
+        if time.monotonic() > self.deadline:
+            raise UploadRefused(
+                400, f"het bestand is te zwaar om te controleren (meer dan {MAX_CHECK_SECONDS:g} s)"
+            )
+
+
+def _unpack(
+    raw: BinaryIO,
+    member: zipfile.ZipInfo,
+    budget: _Budget,
+    sink: Callable[[bytes], None] | None,
+) -> None:
+    """Decompress ``member`` from its local header to the end of its deflate stream (which
+    ends by itself, whatever the directory claims), counting what comes out against the
+    budget and the member's packing ratio, and feeding it to ``sink``."""
+    raw.seek(member.header_offset)
+    header = raw.read(30)
+    if len(header) < 30 or header[:4] != _LOCAL:
+        raise zipfile.BadZipFile(member.filename)
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    raw.seek(member.header_offset + 30 + name_length + extra_length)
+    if member.compress_type == zipfile.ZIP_STORED:
+        inflater = None
+    elif member.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    else:
+        raise UploadRefused(400, f"'{member.filename}': onbekende compressie in het zip-bestand")
+    stored_left = member.compress_size
+    packed = unpacked = 0
+    pending = b""
+    while inflater is None or not inflater.eof:
+        if not pending:
+            size = _CHUNK if inflater is not None else min(_CHUNK, stored_left)
+            pending = raw.read(size) if size > 0 else b""
+            if not pending:
+                break
+            packed += len(pending)
+        if inflater is None:
+            out, pending = pending, b""
+            stored_left -= len(out)
+        else:
+            out = inflater.decompress(pending, _CHUNK)
+            pending = inflater.unconsumed_tail
+        unpacked += len(out)
+        budget.spend(member.filename, len(out))
+        if unpacked > MIN_RATIO_BYTES and unpacked / packed > MAX_RATIO:
+            raise UploadRefused(
+                400, f"'{member.filename}' is verdacht sterk gecomprimeerd (zipbom?)"
+            )
+        if sink is not None and out:
+            sink(out)
+
+
+class _SheetCounter:
+    """Counts a worksheet's rows (the highest row number), widest column and cells from
+    its XML as it streams by; raises UploadRefused at the first limit passed."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.tail = b""
+        self.rows = 0
+        self.cells = 0
+        self.seen_dimension = False
+
+    def feed(self, data: bytes) -> None:
+        block = self.tail + data
+        cut = block.rfind(b"<")
+        if cut <= 0:
+            self.tail = block
+            return
+        # Everything before the last '<' holds whole tags only (no '<' inside a tag).
+        done, self.tail = block[:cut], block[cut:]
+        if not self.seen_dimension:
+            self.seen_dimension = True
+            _check_dimension(self.name, done[:4096])
+        self.cells += done.count(b"<c ") + done.count(b"<c>") + done.count(b":c ")
+        rows = done.count(b"<row") + done.count(b":row ")
+        last = _LAST_ROW.findall(done[-4096:]) if rows else []
+        self.rows = max(self.rows + rows, int(last[-1]) if last else 0)
+        wide = [_column_number(c.decode("ascii")) for c in _WIDE_COLUMN.findall(done)]
+        self.check(max(wide, default=0))
+
+    def check(self, columns: int = 0) -> None:
+        if self.rows > MAX_SHEET_ROWS or columns > MAX_SHEET_COLUMNS:
+            raise UploadRefused(
+                400,
+                f"werkblad '{self.name}' is te groot: meer dan {MAX_SHEET_ROWS:,} rijen of "
+                f"{MAX_SHEET_COLUMNS} kolommen",
+            )
+        if self.cells > MAX_SHEET_CELLS:
+            raise UploadRefused(
+                400, f"werkblad '{self.name}' heeft meer dan {MAX_SHEET_CELLS:,} cellen"
+            )
+
+    def finish(self) -> None:
+        self.feed(b"<")
+
+
+_LAST_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{1,9})"')
+_WIDE_COLUMN = re.compile(rb'c r="([S-Z][A-Z]|[A-Z]{3})\d')
+"""A cell reference past column SF (500): the literal prefix keeps the scan fast."""
 
 
 def _check_dimension(name: str, head: bytes) -> None:
     found = _DIMENSION.search(head)
     if found is None:
-        return  # no dimension element: the unpacked-size limits above still hold
+        return  # no dimension element: the streamed counts still hold
     groups = [g.decode("ascii") if g else "" for g in found.groups()]
     last_column, last_row = groups[2] or groups[0], groups[3] or groups[1]
     rows = int(last_row) if last_row else 0
@@ -198,6 +336,14 @@ def pending(folder: Path, upload_id: str, purpose: str, session_id: str) -> Pend
     name = safe_name(str(meta.get("name")))
     return Pending(
         upload_id, folder / upload_id / name, name, purpose, session_id, int(meta["user"])
+    )
+
+
+def without_paths(message: str, folder: Path) -> str:
+    """``message`` without the server's upload folder: a kept file is named by the name it
+    was uploaded under, never by where the server keeps it."""
+    return re.sub(re.escape(str(folder)) + r"/[A-Za-z0-9_-]+/", "", message).replace(
+        str(folder), "uploads"
     )
 
 

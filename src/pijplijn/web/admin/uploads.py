@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from pijplijn.accounts.rights import Actor, Resource
@@ -25,14 +26,16 @@ from pijplijn.store.imports import check_disclosure, disclosure_for, import_file
 from pijplijn.store.reference import import_context
 from pijplijn.web.admin.common import page, writing
 from pijplijn.web.admin.upload_store import (
+    Pending,
     UploadRefused,
     check_container,
     discard,
     keep,
     pending,
     read_upload_form,
+    without_paths,
 )
-from pijplijn.web.auth import Login, check_csrf, checked_form, require
+from pijplijn.web.auth import FormDep, Login, check_csrf, require
 from pijplijn.web.deps import content
 
 router = APIRouter(include_in_schema=False)
@@ -65,7 +68,8 @@ async def _receive(request: Request, login: Login, purpose: str) -> tuple[FormDa
     assert login.session is not None  # pages only: check_csrf needs a session
     kept = await keep(_folder(request), upload, purpose, login.session.session_id, login.user.id)
     try:
-        check_container(kept.path)
+        # Unpacking a zip to count what it holds takes CPU: off the event loop.
+        await run_in_threadpool(check_container, kept.path)
     except UploadRefused:
         discard(kept)
         raise
@@ -91,10 +95,16 @@ def bulk_template(login: BulkUpload) -> Response:
 
 @router.post("/beheer/deelname/upload")
 async def bulk_preview(request: Request, login: BulkUpload) -> Response:
+    # The body is streamed to disk on the event loop; reading and parsing the file is
+    # blocking work, done in the thread pool.
     try:
         _, kept = await _receive(request, login, "participation")
     except UploadRefused as exc:
         return _refused(request, login, "admin/upload_bulk.html", exc)
+    return await run_in_threadpool(_bulk_preview, request, login, kept)
+
+
+def _bulk_preview(request: Request, login: Login, kept: Pending) -> Response:
     with Session(request.app.state.engine) as reading:  # never committed
         report, rows = parse_participation(reading, login.actor, kept.path, kept.name)
         names = _names(reading)
@@ -116,8 +126,8 @@ async def bulk_preview(request: Request, login: BulkUpload) -> Response:
 
 
 @router.post("/beheer/deelname/upload/{upload_id}/bevestigen")
-async def bulk_confirm(request: Request, upload_id: str, login: BulkUpload) -> Response:
-    await checked_form(request, login)
+def bulk_confirm(request: Request, upload_id: str, login: BulkUpload, form: FormDep) -> Response:
+    check_csrf(login, form)
     assert login.session is not None
     kept = pending(_folder(request), upload_id, "participation", login.session.session_id)
     # Re-read and re-checked: the register (or the user's rights) may have changed since.
@@ -175,6 +185,12 @@ async def dataset_preview(request: Request, login: DatasetUpload) -> Response:
             {**context, "refused": exc.message},
             status_code=exc.status,
         )
+    return await run_in_threadpool(_dataset_preview, request, login, form, kept, context)
+
+
+def _dataset_preview(
+    request: Request, login: Login, form: FormData, kept: Pending, context: dict[str, Any]
+) -> Response:
     kind = _kind(form)
     try:
         chosen = _disclosure(form)
@@ -188,7 +204,7 @@ async def dataset_preview(request: Request, login: DatasetUpload) -> Response:
             request,
             "admin/upload_dataset.html",
             login,
-            {**context, "refused": str(exc)},
+            {**context, "refused": without_paths(str(exc), _folder(request))},
             status_code=400,
         )
     valid = parsed.report.valid
@@ -212,8 +228,10 @@ async def dataset_preview(request: Request, login: DatasetUpload) -> Response:
 
 
 @router.post("/beheer/bestanden/{upload_id}/bevestigen")
-async def dataset_confirm(request: Request, upload_id: str, login: DatasetUpload) -> Response:
-    form = await checked_form(request, login)
+def dataset_confirm(
+    request: Request, upload_id: str, login: DatasetUpload, form: FormDep
+) -> Response:
+    check_csrf(login, form)
     assert login.session is not None
     kept = pending(_folder(request), upload_id, "dataset", login.session.session_id)
     # The CLI's import path: parse again and write in one transaction, or nothing.
@@ -225,12 +243,15 @@ async def dataset_confirm(request: Request, upload_id: str, login: DatasetUpload
             request,
             "admin/upload_dataset.html",
             login,
-            {"kinds": sorted(KINDS), "refused": str(exc)},
+            {"kinds": sorted(KINDS), "refused": without_paths(str(exc), _folder(request))},
             status_code=400,
         )
-    outcomes = import_files(
-        request.app.state.engine, content(request), [kept.path], _kind(form), disclosure=chosen
-    )
+    try:
+        outcomes = import_files(
+            request.app.state.engine, content(request), [kept.path], _kind(form), disclosure=chosen
+        )
+    except PijplijnError as exc:
+        raise type(exc)(without_paths(str(exc), _folder(request))) from None
     discard(kept)
     outcome = outcomes[0]
     return page(

@@ -8,19 +8,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
 from pijplijn.accounts.rights import Actor, Resource
 from pijplijn.accounts.sessions import new_session
+from pijplijn.accounts.throttle import ATTEMPTS_GATE
 from pijplijn.accounts.tokens import create_token, revoke_token, tokens_of
-from pijplijn.accounts.users import authenticate
+from pijplijn.accounts.users import check_login, record_login
 from pijplijn.register.errors import NotFoundError
 from pijplijn.store.account_models import ApiToken, User
+from pijplijn.store.db import session_scope
 from pijplijn.web.admin.common import page, see_other, writing
 from pijplijn.web.auth import (
     LOGIN_CSRF_COOKIE,
+    FormDep,
     Login,
-    checked_form,
+    check_csrf,
     clear_session_cookie,
     new_login_csrf,
     require,
@@ -73,9 +77,14 @@ def login_form(request: Request) -> Response:
     return _login_page(request, "", safe_next(request.query_params.get("next")))
 
 
+async def _login_form(request: Request) -> FormData:
+    return await request.form(max_files=0, max_fields=10)
+
+
 @router.post("/inloggen")
-async def login(request: Request, session: SessionDep) -> Response:
-    form = await request.form(max_files=0, max_fields=10)
+def login(request: Request, form: Annotated[FormData, Depends(_login_form)]) -> Response:
+    # A plain function: FastAPI runs it in the thread pool, so argon2 and the database
+    # never block the event loop (that serves /api/health and every other request).
     submitted, cookie = form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE)
     if not (isinstance(submitted, str) and cookie and secrets.compare_digest(submitted, cookie)):
         raise HTTPException(status_code=403, detail="CSRF-token ontbreekt of klopt niet")
@@ -83,13 +92,23 @@ async def login(request: Request, session: SessionDep) -> Response:
     password = str(form.get("password", ""))
     target = safe_next(form.get("next"))
     ip = request.client.host if request.client else "onbekend"
-    result = authenticate(session, email, password, ip)
-    if result.user is None:
+    engine = request.app.state.engine
+    checked = check_login(engine, email, password, ip)
+    # Counted, checked and recorded in one short transaction, committed before the lock
+    # is let go (accounts/throttle.py).
+    with ATTEMPTS_GATE, session_scope(engine) as session:
+        result = record_login(session, checked)
+        user = (result.user.id, result.user.version) if result.user else None
+    if result.retry_after is not None:
+        refused = _login_page(request, email, target, result.reason, status_code=429)
+        refused.headers["Retry-After"] = str(result.retry_after)
+        return refused
+    if user is None:
         return _login_page(request, email, target, result.reason, status_code=401)
     # A new random session id and CSRF secret at every login: a session id planted before
     # login (session fixation) is never reused.
     response = see_other(target)
-    set_session_cookie(request, response, new_session(result.user.id, result.user.version))
+    set_session_cookie(request, response, new_session(*user))
     return response
 
 
@@ -110,8 +129,8 @@ ManageToken = Annotated[Login, Depends(require("edit", "token", _token_of_path))
 
 
 @router.post("/uitloggen")
-async def logout(request: Request, login: OwnTokens) -> Response:
-    await checked_form(request, login)
+def logout(request: Request, login: OwnTokens, form: FormDep) -> Response:
+    check_csrf(login, form)
     # The cookie is stateless: raising the user's version is what ends the session on the
     # server too (and the user's other sessions), so a copied cookie stops working.
     with writing(request) as session:
@@ -140,8 +159,10 @@ def account(request: Request, session: SessionDep, login: OwnTokens) -> Response
 
 
 @router.post("/account/tokens")
-async def new_token(request: Request, session: SessionDep, login: ManageOwnTokens) -> Response:
-    form = await checked_form(request, login)
+def new_token(
+    request: Request, session: SessionDep, login: ManageOwnTokens, form: FormDep
+) -> Response:
+    check_csrf(login, form)
     with writing(request) as write:
         user = write.get(User, login.user.id)
         assert user is not None
@@ -152,8 +173,8 @@ async def new_token(request: Request, session: SessionDep, login: ManageOwnToken
 
 
 @router.post("/account/tokens/{token_id:int}/intrekken")
-async def revoke(request: Request, token_id: int, login: ManageToken) -> Response:
-    await checked_form(request, login)
+def revoke(request: Request, token_id: int, login: ManageToken, form: FormDep) -> Response:
+    check_csrf(login, form)
     with writing(request) as write:
         revoke_token(write, token_id)
     return see_other("/account")

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pijplijn import charts
+from pijplijn.accounts.rights import Resource, can
 from pijplijn.content.loader import ContentPack
 from pijplijn.content.projection import ProjectionContent, ScenarioDef, load_projection
 from pijplijn.engine.cache import cached
@@ -25,7 +26,8 @@ from pijplijn.engine.projection import scenario as scenarios
 from pijplijn.engine.projection.model import ProjectionError
 from pijplijn.engine.projection.project import prepared_for, run
 from pijplijn.engine.projection.results import GapPoint, Projection, SeriesPoint
-from pijplijn.web.auth import Login, checked_form, require
+from pijplijn.register.errors import ForbiddenError
+from pijplijn.web.auth import FormDep, Login, check_csrf, require
 from pijplijn.web.deps import PackDep, SessionDep
 from pijplijn.web.pages.blocks import ChartBlock, Column
 from pijplijn.web.pages.common import render
@@ -324,15 +326,15 @@ def scenario_view(
 
 
 @router.post("/scenarios/bewaren")
-async def scenario_save(
-    request: Request,
+def scenario_save(
     session: SessionDep,
     pack: PackDep,
     login: Annotated[Login, Depends(require("create", "scenario"))],
+    form: FormDep,
 ) -> Response:
     """Save the sliders as the next version of a named scenario (a redacteur or beheerder,
     with the session's CSRF token); back to the page, which says what was saved."""
-    form = await checked_form(request, login)
+    check_csrf(login, form)
     content = load_projection(pack)
     name = _scenario_name(form.get("name"), content)
     changes = changes_from(form, content)
@@ -343,7 +345,18 @@ async def scenario_save(
     if isinstance(title, str) and title.strip():
         spec = spec.model_copy(update={"title": title.strip()[:200]})
     scenarios.validate(content, spec)
-    saved = scenarios.save(session, spec, source=f"web: {login.actor.label}")
+    exists, owner = scenarios.owner(session, name)
+    if exists and not can(login.actor, "edit", Resource(kind="scenario", organisation_id=owner)):
+        raise ForbiddenError(
+            f"scenario '{name}' is van een andere organisatie; alleen die organisatie of een "
+            "beheerder voegt er versies aan toe. Kies een andere naam."
+        )
+    saved = scenarios.save(
+        session,
+        spec,
+        source=f"web: {login.actor.label}",
+        organisation_id=login.actor.organisation_id,
+    )
     query = urlencode(
         {
             **_slider_params(changes),
