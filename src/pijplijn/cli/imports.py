@@ -19,6 +19,8 @@ from pijplijn.cli.app import (
     err,
     out,
 )
+from pijplijn.errors import PijplijnError
+from pijplijn.ingest.explain import explain
 from pijplijn.ingest.registry import KINDS
 from pijplijn.store.imports import ImportOutcome, import_files
 
@@ -32,6 +34,13 @@ def import_command(
         str | None,
         typer.Option(help=f"Soort bestand (anders herkend aan de kopregel): {', '.join(KINDS)}."),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Toon de herkende indeling, de kolomtoewijzing, perioden en rijen; schrijf niets.",
+        ),
+    ] = False,
     format: FormatOption = OutputFormat.table,
     database: DatabaseOption = None,
 ) -> None:
@@ -39,6 +48,9 @@ def import_command(
 
     Hetzelfde bestand nogmaals laden verandert niets; een nieuwere uitgave van dezelfde bron
     vervangt de oudere voor de perioden die ze dekt (de oudere blijft als historie)."""
+    if explain:
+        _explain(files, kind, format)
+        return
     engine = engine_for(database)
     with Progress(
         SpinnerColumn(),
@@ -65,6 +77,40 @@ def import_command(
             "[bold red]fout:[/] niets geladen: los de fouten hierboven op en probeer opnieuw.",
             highlight=False,
         )
+        raise typer.Exit(2)
+
+
+def _explain(files: list[Path], kind: str | None, format: OutputFormat) -> None:
+    """Print how each file would load; exit 2 when any would not. Opens no database."""
+    explanations = []
+    for path in files:
+        if not path.is_file():
+            raise PijplijnError(f"{path}: bestand bestaat niet")
+        explanations.append(explain(path, kind))
+    if format is OutputFormat.json:
+        emit(
+            [
+                {
+                    "file": e.file,
+                    "kind": e.kind,
+                    "title": e.title,
+                    "mapping": dict(e.mapping),
+                    "periods": e.periods,
+                    "rows": e.rows,
+                    "observations": e.observations,
+                    "report": e.report.to_dict() if e.report else None,
+                }
+                for e in explanations
+            ],
+            format,
+        )
+    else:
+        for e in explanations:
+            for line in e.lines():
+                out.print(line, highlight=False, markup=False)
+            for issue in (e.report.issues if e.report else [])[:SHOWN_ISSUES]:
+                err.print(f"  fout {issue.message()}", highlight=False, markup=False)
+    if not all(e.report is None or e.report.valid for e in explanations):
         raise typer.Exit(2)
 
 

@@ -35,6 +35,8 @@ _COLUMNS = {
     "subsector": Observation.subsector,
     "opleidingsdomein": Observation.opleidingsdomein,
     "gender": Observation.gender,
+    "origin_stage": Observation.origin_stage,
+    "origin_sector": Observation.origin_sector,
     "subject": Observation.subject,
     "dataset": Observation.dataset_id,
 }
@@ -304,6 +306,8 @@ OBSERVATION_COLUMNS: dict[str, Any] = {
     "subsector": Observation.subsector,
     "opleidingsdomein": Observation.opleidingsdomein,
     "gender": Observation.gender,
+    "origin_stage": Observation.origin_stage,
+    "origin_sector": Observation.origin_sector,
     "subject": Observation.subject,
     "value": Observation.value,
     "flag": Observation.flag,
