@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -98,24 +98,51 @@ def _sum(ctx: Context, term: SumTerm, periods: Periods, role: str) -> Series:
         extra.append("stage")
     if term.region != "within":
         extra.append("region")
-    rows = _cube(
-        ctx,
-        CubeQuery(
-            measure=term.measure,
-            region=ctx.region if term.region == "within" else None,
-            institution=institution,
-            stage=stages[0] if len(stages) == 1 else None,
-            periods=(term.period,) if term.period else periods or (),
-            by=(*dims, *extra),
-            filters=filters,
-            classification=ctx.classification,
-        ),
-    )
+    asked = (term.period,) if term.period else periods or ()
+    if term.left_before:
+        asked = tuple(p for period in asked for p in cohort_periods(period))
+    rows: list[CubeRow] = []
+    for origin in term.origin_stages or [None]:
+        # One cube query per origin stage: their rows add up per cell in _series.
+        if origin is not None:
+            filters["origin_stage"] = origin
+        rows += _cube(
+            ctx,
+            CubeQuery(
+                measure=term.measure,
+                region=ctx.region if term.region == "within" else None,
+                institution=institution,
+                stage=stages[0] if len(stages) == 1 else None,
+                periods=asked,
+                by=(*dims, *extra),
+                filters=dict(filters),
+                classification=ctx.classification,
+            ),
+        )
+    if term.left_before:
+        rows = _as_next_year(rows, periods)
     if len(stages) > 1:
         rows = [r for r in rows if r.keys["stage"] in stages]
     if term.source is not None:
         rows = [r for r in rows if ctx.source_keys.get(r.keys["dataset"]) == term.source]
     return _series(ctx, rows, dims, term.region, role, fixed=term.period is not None)
+
+
+def cohort_periods(year: str) -> tuple[str, ...]:
+    """The periods of the cohort that left a stage just before ``year``: the school year
+    that ended as it began (2022-2023 for 2023), or the calendar year before (2022)."""
+    start = Period.parse(year).start.year
+    return (f"{start - 1}-{start}", str(start - 1))
+
+
+def _as_next_year(rows: list[CubeRow], periods: Periods) -> list[CubeRow]:
+    """Relabel a cohort's rows with the year it went on in (2022-2023 and 2022 → 2023)."""
+    moved = []
+    for row in rows:
+        next_year = str(Period.parse(row.period).start.year + 1)
+        if periods is None or next_year in periods:
+            moved.append(replace(row, period=next_year))
+    return moved
 
 
 def _published(ctx: Context, term: PublishedTerm, periods: Periods, role: str) -> Series:
