@@ -102,7 +102,8 @@ def _sum(ctx: Context, term: SumTerm, periods: Periods, role: str) -> Series:
     if term.left_before:
         asked = tuple(p for period in asked for p in cohort_periods(period))
     rows: list[CubeRow] = []
-    for origin in term.origin_stages or [None]:
+    origins: list[str | None] = [*term.origin_stages] or [None]
+    for origin in origins:
         # One cube query per origin stage: their rows add up per cell in _series.
         if origin is not None:
             filters["origin_stage"] = origin
