@@ -7,11 +7,14 @@ expected rates are computed here from those files by hand.
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from pijplijn.cli.app import app
 from pijplijn.content.loader import load_pack
 from pijplijn.engine.indicators import Catalog, indicator_values
 from pijplijn.store.db import session_scope
@@ -77,7 +80,7 @@ def value(engine: Engine, indicator: str) -> tuple[float | None, str | None]:
 def test_vmbo_tg_to_mbo_rate_is_the_hand_computed_one(engine: Engine) -> None:
     numerator = intake({"VMBO-TL", "VMBO-GL"})
     denominator = passes({"VMBO T", "VMBO G"})
-    assert (numerator, denominator) == (328, 441)  # the fixture, summed by hand
+    assert (numerator, denominator) == (328, 538)  # the fixture, summed by hand
     rate, flag = value(engine, "doorstroom-vmbo-tg-mbo")
     assert rate == pytest.approx(numerator / denominator)
     assert flag == "suppressed"  # one VMBO-TL cell is <5: the rate says so
@@ -98,3 +101,26 @@ def test_the_22_percent_doorstroom_is_measured_on_the_flows(engine: Engine) -> N
     expected = intake(origins, techniek=True) / intake(origins)
     assert value(engine, "vmbo-tl-doorstroom-mbo-techniek")[0] == pytest.approx(expected)
     assert value(engine, "vmbo-tl-doorstromers-mbo-techniek")[0] == intake(origins, True)
+
+
+def test_the_projection_calibrates_its_vo_to_mbo_rates_from_the_flows(
+    database_url: str, empty_engine: Engine
+) -> None:
+    initialise(empty_engine, PACK, demo=True)
+    files = [FIXTURES / "synthetic_gemeenten.csv", EXAMS, INSTROOM]
+    assert all(o.parsed.report.valid for o in import_files(empty_engine, PACK, files))
+    result = CliRunner().invoke(
+        app, ["project", "--rates", "--format", "json", "--database", database_url]
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    rates = {r["id"]: r for r in json.loads(result.stdout)}
+    gl = rates["mbo-vmbo-gl:overig"]
+    assert gl["method"] == "calibrated" and gl["source"].startswith("uit de doorstroom")
+    assert gl["value"] == pytest.approx(intake({"VMBO-GL"}) / passes({"VMBO G"}), abs=1e-4)
+    choice = rates["mbo-techniek-vmbo-tl:overig"]
+    expected = intake({"VMBO-TL"}, techniek=True) / intake({"VMBO-TL"})
+    assert choice["method"] == "calibrated"
+    assert choice["value"] == pytest.approx(expected, abs=1e-4)
+    # The flows do not tell the pupils' vmbo sector: a rate per vmbo domain stays the prior.
+    assert rates["mbo-techniek-vmbo-gl:techniek"]["method"] == "prior"
+    assert rates["mbo-vmbo-bb:overig"]["method"] == "prior"  # no vmbo-bb flows loaded
