@@ -377,3 +377,42 @@ def test_a_json_record_of_another_shape_is_named(tmp_path: Path, empty_engine: E
 def test_every_layout_in_the_registry_is_tested() -> None:
     generic = {name for name, layout in registry().items() if layout.importer is None}
     assert generic == {kind for _, kind, _, _ in CASES}
+
+
+def test_residence_and_institution_files_never_add_up(engine: Engine) -> None:
+    pack = load_pack("twente")
+    by_institution = FIXTURES / "synthetic_mbo_studenten_instelling.csv"
+    by_residence = FIXTURES / "synthetic_mbo_studenten_instelling_woongemeente.csv"
+    outcomes = import_files(engine, pack, [by_institution, by_residence])
+    assert [o.load.status for o in outcomes if o.load] == ["loaded", "loaded"]
+
+    def counts(name: str, keep: Callable[[dict[str, str]], bool]) -> int:
+        return sum(
+            int(row[c])
+            for row in rows(name)
+            if keep(row)
+            for c in ("BBL", "BOLDT", "BOLVT", "EX")
+            if row[c].isdigit()
+        )
+
+    twente = {"Enschede", "Almelo", "Hengelo"}
+    residence_2024 = counts(by_residence.name, lambda r: r["WOONGEMEENTE"] in twente)
+    institution_2024 = counts(by_institution.name, lambda r: r["JAAR"] == "2024")
+    roc_2024 = counts(
+        by_institution.name, lambda r: r["JAAR"] == "2024" and r["INSTELLINGSCODE"] == "27YU"
+    )
+    twente_2023 = counts(
+        by_institution.name, lambda r: r["JAAR"] == "2023" and r["GEMEENTE INSTELLING"] == "Hengelo"
+    )
+    with session_scope(engine) as session:
+
+        def total(**kw: object) -> dict[str, float | None]:
+            q = CubeQuery(measure="enrolled", stage="mbo", **kw)  # type: ignore[arg-type]
+            return {r.period: r.value for r in query(session, q)}
+
+        # A region's figure: by residence where loaded (2024), else by institution (2023).
+        assert total(region="twente") == {"2023": twente_2023, "2024": residence_2024}
+        # An institution's, and the country's: by institution, never both files together.
+        assert total(institution="27YU", periods=("2024",)) == {"2024": roc_2024}
+        assert total(periods=("2024",)) == {"2024": institution_2024}
+        assert total(region="twente", basis="institution", periods=("2024",)) == {"2024": roc_2024}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, RegisterTerm, SumTerm
 from pijplijn.engine.classify import OTHER
-from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, query
+from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, bases, query
 from pijplijn.engine.indicators.results import InputValue, worst_flag
 from pijplijn.engine.indicators.series import (
     ANY_PERIOD,
@@ -102,31 +102,53 @@ def _sum(ctx: Context, term: SumTerm, periods: Periods, role: str) -> Series:
     if term.left_before:
         asked = tuple(p for period in asked for p in cohort_periods(period))
     rows: list[CubeRow] = []
+    used: set[str] = set()
+    # Only mbo figures are placed by residence or head office; other stages need no note.
+    placed = term.region == "within" and (not stages or "mbo" in stages)
     origins: list[str | None] = [*term.origin_stages] or [None]
     for origin in origins:
         # One cube query per origin stage: their rows add up per cell in _series.
         if origin is not None:
             filters["origin_stage"] = origin
-        rows += _cube(
-            ctx,
-            CubeQuery(
-                measure=term.measure,
-                region=ctx.region if term.region == "within" else None,
-                institution=institution,
-                stage=stages[0] if len(stages) == 1 else None,
-                periods=asked,
-                by=(*dims, *extra),
-                filters=dict(filters),
-                classification=ctx.classification,
-            ),
+        cube_query = CubeQuery(
+            measure=term.measure,
+            region=ctx.region if term.region == "within" else None,
+            institution=institution,
+            stage=stages[0] if len(stages) == 1 else None,
+            periods=asked,
+            by=(*dims, *extra),
+            filters=dict(filters),
+            classification=ctx.classification,
         )
+        rows += _cube(ctx, cube_query)
+        if placed:
+            used.update(bases(ctx.session, cube_query))
     if term.left_before:
         rows = _as_next_year(rows, periods)
     if len(stages) > 1:
         rows = [r for r in rows if r.keys["stage"] in stages]
     if term.source is not None:
         rows = [r for r in rows if ctx.source_keys.get(r.keys["dataset"]) == term.source]
-    return _series(ctx, rows, dims, term.region, role, fixed=term.period is not None)
+    series = _series(ctx, rows, dims, term.region, role, fixed=term.period is not None)
+    return _with_basis_note(series, used)
+
+
+_BASIS_NOTES = {
+    "residence": "regio's naar de woonplaats van de studenten",
+    "head-office": "regio's naar de hoofdvestiging van de instelling",
+    "establishment": "regio's naar de vestiging van de school",
+}
+
+
+def _with_basis_note(series: Series, used: set[str]) -> Series:
+    """Say on every cell which basis placed its figures in regions, where a basis other than
+    the source's own reporting did (DUO's mbo files: residence or head office)."""
+    notes = tuple(_BASIS_NOTES[b] for b in sorted(used) if b in _BASIS_NOTES)
+    if not notes:
+        return series
+    for key, cell in series.cells.items():
+        series.cells[key] = Cell(cell.value, cell.flag, cell.inputs, (*cell.notes, *notes))
+    return series
 
 
 def cohort_periods(year: str) -> tuple[str, ...]:
