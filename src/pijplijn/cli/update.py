@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.progress import (
     BarColumn,
@@ -14,6 +15,7 @@ from rich.progress import (
     TextColumn,
     TransferSpeedColumn,
 )
+from sqlalchemy import Engine, select
 
 from pijplijn.cli.app import DatabaseOption, command, content_pack, engine_for, err, out, settings
 from pijplijn.ingest.download import (
@@ -24,7 +26,10 @@ from pijplijn.ingest.download import (
     fetch,
     load_sources,
 )
+from pijplijn.ingest.portal import load_portal, resolve
+from pijplijn.store.db import session_scope
 from pijplijn.store.imports import Origin, import_files
+from pijplijn.store.models import Dataset
 
 _STYLE = {"downloaded": "green", "unchanged": "dim", "offline": "yellow", "failed": "red"}
 
@@ -42,9 +47,24 @@ def update(
     gebruikt hij de laatst gedownloade kopie en zegt hij wat niet opgehaald kon worden."""
     engine = engine_for(database)
     pack = content_pack()
-    sources = load_sources(settings().sources_file or pack.sources_path)
-    results = _download(sources, cache or default_cache_dir())
-    failed = 0
+    path = settings().sources_file or pack.sources_path
+    sources = load_sources(path)
+    entries = load_portal(path)
+    folder = cache or default_cache_dir()
+    with default_client() as client:
+        resolutions = resolve(entries, folder, client) if entries else []
+        failed = 0
+        for found in resolutions:
+            style = "yellow" if found.offline else "dim"
+            out.print(
+                f"[{style}]{'adres':>10}[/] {found.entry.name}: {found.message}",
+                highlight=False,
+                markup=True,
+            )
+            if found.source is None:
+                failed += 1
+        resolved = [f.source for f in resolutions if f.source is not None]
+        results = _download([*sources, *resolved], folder, client)
     for result in results:
         out.print(
             f"[{_STYLE[result.status]}]{result.status:>10}[/] {result.source.name}: "
@@ -55,6 +75,8 @@ def update(
             failed += 1
             continue
         origin = Origin(url=result.source.url, retrieved_at=result.fetched_at)
+        if result.status != "downloaded" and _already_loaded(engine, result.sha256):
+            continue  # unchanged and imported before: nothing to do
         outcome = import_files(
             engine, pack, [result.path], result.source.kind, origins={result.path: origin}
         )[0]
@@ -68,14 +90,23 @@ def update(
             )
     if failed:
         err.print(
-            f"[bold red]fout:[/] {failed} van {len(results)} bronnen niet bijgewerkt; "
+            f"[bold red]fout:[/] {failed} van {len(results) + len(resolutions) - len(resolved)} "
+            "bronnen niet bijgewerkt; "
             "zie hierboven.",
             highlight=False,
         )
         raise typer.Exit(2)
 
 
-def _download(sources: list[Source], cache: Path) -> list[FetchResult]:
+def _already_loaded(engine: Engine, sha256: str | None) -> bool:
+    """True when a file with this sha256 is in the store (import would change nothing)."""
+    if sha256 is None:
+        return False
+    with session_scope(engine) as session:
+        return session.scalar(select(Dataset.id).where(Dataset.sha256 == sha256)) is not None
+
+
+def _download(sources: list[Source], cache: Path, client: httpx.Client) -> list[FetchResult]:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -91,5 +122,4 @@ def _download(sources: list[Source], cache: Path) -> list[FetchResult]:
                 tasks[name] = bar.add_task(name, total=total)
             bar.update(tasks[name], completed=received, total=total)
 
-        with default_client() as client:
-            return fetch(sources, cache, client, progress)
+        return fetch(sources, cache, client, progress)
