@@ -416,3 +416,37 @@ def test_residence_and_institution_files_never_add_up(engine: Engine) -> None:
         assert total(institution="27YU", periods=("2024",)) == {"2024": roc_2024}
         assert total(periods=("2024",)) == {"2024": institution_2024}
         assert total(region="twente", basis="institution", periods=("2024",)) == {"2024": roc_2024}
+
+
+def test_real_hbo_and_wo_gediplomeerden_load_with_their_totals(
+    engine: Engine, shared_data: Path
+) -> None:
+    """The real DUO gediplomeerden files (2014-2018) import, and query gives their totals."""
+    pack = load_pack("twente")
+    files = [shared_data / "duo" / f"{s}_gediplomeerden_2014-2018.csv" for s in ("hbo", "wo")]
+    outcomes = import_files(engine, pack, files)
+    assert [(o.kind.name, o.parsed.report.issues) for o in outcomes] == [
+        ("duo-ho-gediplomeerden", []),
+        ("duo-ho-gediplomeerden", []),
+    ]
+    for file, stage in zip(files, ("hbo", "wo"), strict=True):
+        expected: dict[tuple[str, str, str], int] = defaultdict(int)
+        with file.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter=";"):
+                for year in ("2014", "2015", "2016", "2017", "2018"):
+                    if (row[year] or "").strip().isdigit():
+                        key = (year, row["BRIN NUMMER ACTUEEL"], row["GESLACHT"])
+                        expected[key] += int(row[year])
+        with session_scope(engine) as session:
+            found = query(
+                session, CubeQuery(measure="graduates", stage=stage, by=("institution", "gender"))
+            )
+        got = {(r.period, r.keys["institution"], r.keys["gender"]): r.value for r in found}
+        assert got == dict(expected)
+
+
+def test_explain_reads_the_real_files(shared_data: Path) -> None:
+    for name in ("hbo_gediplomeerden_2014-2018.csv", "mbo_deelnemers_2015-2019.csv"):
+        code, text = run("import", "--explain", str(shared_data / "duo" / name))
+        assert code == 0, text
+        assert "perioden: " in text and "rijen: " in text

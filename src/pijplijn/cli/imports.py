@@ -20,6 +20,7 @@ from pijplijn.cli.app import (
     out,
 )
 from pijplijn.errors import PijplijnError
+from pijplijn.ingest.context import ImportContext, normalise_place
 from pijplijn.ingest.explain import explain
 from pijplijn.ingest.registry import KINDS
 from pijplijn.store.imports import ImportOutcome, import_files
@@ -86,7 +87,7 @@ def _explain(files: list[Path], kind: str | None, format: OutputFormat) -> None:
     for path in files:
         if not path.is_file():
             raise PijplijnError(f"{path}: bestand bestaat niet")
-        explanations.append(explain(path, kind))
+        explanations.append(explain(path, kind, _pack_context()))
     if format is OutputFormat.json:
         emit(
             [
@@ -112,6 +113,21 @@ def _explain(files: list[Path], kind: str | None, format: OutputFormat) -> None:
                 err.print(f"  fout {issue.message()}", highlight=False, markup=False)
     if not all(e.report is None or e.report.valid for e in explanations):
         raise typer.Exit(2)
+
+
+def _pack_context() -> ImportContext:
+    """What an explanation may know without a store: the pack's provinces and gemeenten."""
+    pack = content_pack()
+    names: dict[str, dict[str, str]] = {"provincie": {}, "gemeente": {}}
+    for region in pack.regions:
+        if region.kind in names:
+            for name in (region.name, *region.aliases):
+                names[region.kind][normalise_place(name)] = region.code
+    return ImportContext(
+        regions={r.code: r.kind for r in pack.regions},
+        gemeente_by_name=names["gemeente"],
+        province_by_name=names["provincie"],
+    )
 
 
 def _record(outcome: ImportOutcome) -> dict[str, object]:

@@ -39,10 +39,15 @@ class Explanation:
         return text
 
 
-def explain(path: Path, kind: str | None = None) -> Explanation:
-    """Return how ``path`` would load; raises KindError when its header fits no layout."""
+def explain(
+    path: Path, kind: str | None = None, context: ImportContext | None = None
+) -> Explanation:
+    """Return how ``path`` would load; raises KindError when its header fits no layout.
+
+    ``context`` is what the importer may know (the caller builds it from the content pack,
+    without opening a store); gemeenten it does not know stay unplaced."""
     source_kind = kind_named(kind) if kind else detect(path)
-    parsed = source_kind.parse(path, ImportContext())
+    parsed = source_kind.parse(path, context or ImportContext())
     base = source_kind.name.removesuffix("-json")
     layout = registry().get(base)
     explanation = Explanation(
@@ -63,7 +68,9 @@ def explain(path: Path, kind: str | None = None) -> Explanation:
         by_index = {index: name for name, index in fit.mapping.items()}
         columns = {c.name: c for c in layout.columns}
         for index, name in enumerate(header):
-            if index in by_index:
+            if layout.importer is not None:
+                explanation.mapping.append((name, f"gelezen door {layout.importer}"))
+            elif index in by_index:
                 explanation.mapping.append((name, columns[by_index[index]].describe()))
             elif index in fit.value_columns:
                 explanation.mapping.append((name, f"waarde ({layout.measure})"))
