@@ -131,6 +131,10 @@ def describe(expr: Expr) -> str:
             parts.append(f"bron {term.source}")
         if term.period:
             parts.append(f"periode {term.period}")
+        if term.origin_stages:
+            parts.append(f"vanuit {', '.join(term.origin_stages)}")
+        if term.left_before:
+            parts.append("cohort van het jaar ervoor")
         return f"som({term.measure}{' | ' + ', '.join(parts) if parts else ''})"
     if expr.published is not None:
         published = expr.published
@@ -189,7 +193,9 @@ is an expression over the cube:
   denominator stays the total over), `region` (`within`: the gemeenten inside the region;
   `exact`: figures stated for the region itself; `enclosing`: the region or else the smallest
   region around it with figures, e.g. Overijssel's vacancies for Twente), `source` (one
-  dataset series) and a fixed `period`;
+  dataset series), a fixed `period`, `origin_stages` (for `transitions`: only flows from these
+  stages) and `left_before` (the cohort that left its stage just before the period: for 2023
+  the school year 2022-2023 or the year 2022, the denominator of a flow rate);
 - `published`: a figure a document printed (`published_share`/`published_count`) by `subject`,
   for the region itself, optionally of a fixed period;
 - `change`: the difference or relative change since the previous period (the same quarter a
