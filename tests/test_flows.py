@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from pijplijn.cli.app import app
 from pijplijn.content.loader import load_pack
+from pijplijn.engine.goals.scorecard import goal_status
 from pijplijn.engine.indicators import Catalog, indicator_values
 from pijplijn.store.db import session_scope
 from pijplijn.store.imports import import_files
@@ -124,3 +125,21 @@ def test_the_projection_calibrates_its_vo_to_mbo_rates_from_the_flows(
     # The flows do not tell the pupils' vmbo sector: a rate per vmbo domain stays the prior.
     assert rates["mbo-techniek-vmbo-gl:techniek"]["method"] == "prior"
     assert rates["mbo-vmbo-bb:overig"]["method"] == "prior"  # no vmbo-bb flows loaded
+
+
+def test_the_flow_goal_is_measured_on_the_flows_with_its_definition(
+    empty_engine: Engine,
+) -> None:
+    initialise(empty_engine, PACK, demo=True)
+    files = [FIXTURES / "synthetic_gemeenten.csv", EXAMS, INSTROOM]
+    assert all(o.parsed.report.valid for o in import_files(empty_engine, PACK, files))
+    goal = next(g for g in PACK.goals if g.id == "tta-mbo-instroom-vmbo-tg")
+    with session_scope(empty_engine) as session:
+        status = goal_status(session, CATALOG, goal)
+    points = {p.period: p for p in status.measurements}
+    assert points["2023"].value == intake({"VMBO-TL", "VMBO-GL"}, techniek=True)
+    assert points["2023"].definition is not None
+    assert points["2023"].definition.startswith("vanaf 2021-01-01: som(transitions")
+    assert "vanuit vmbo-gl, vmbo-tl, vmbo-gt" in points["2023"].definition
+    assert points["2011"].definition is not None
+    assert points["2011"].definition.startswith("vanaf 2007-01-01")

@@ -26,7 +26,7 @@ from pijplijn.content.indicators import IndicatorDef, Text
 from pijplijn.engine.cache import cached
 from pijplijn.engine.goals.status import LABELS, Evidence, Status, judge
 from pijplijn.engine.goals.trend import Projection, project
-from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.indicators.catalog import Catalog, summary
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
@@ -45,6 +45,9 @@ class Point(BaseModel):
     """True for a value entered by hand (goal_measurement), not computed from the cube."""
     source: str | None = None
     after_deadline: bool = False
+    definition: str | None = None
+    """The indicator definition the value was measured on ('vanaf 2021-01-01: som(...)'),
+    so a measurement on flows is told apart from the published figure it follows."""
 
 
 class BaselineView(BaseModel):
@@ -239,6 +242,7 @@ def _measurements(session: Session, catalog: Catalog, goal: GoalDef) -> list[Poi
         classification=goal.classification,
         filters=goal.filters,
     )
+    formulas = {d.valid_from: d.formula for d in summary(catalog.get(goal.indicator)).definitions}
     points = {
         v.period: Point(
             period=v.period,
@@ -246,6 +250,9 @@ def _measurements(session: Session, catalog: Catalog, goal: GoalDef) -> list[Poi
             flag=v.flag,
             exact=v.exact,
             after_deadline=Period.parse(v.period).start > goal.deadline,
+            definition=f"vanaf {v.definition.isoformat()}: {formulas[v.definition]}"
+            if v.definition in formulas
+            else None,
         )
         for v in values.values
         if v.value is not None
