@@ -38,6 +38,7 @@ from pijplijn.ingest.layouts import (
     registry,
 )
 from pijplijn.ingest.records import (
+    OBSERVATION_SCHEMA,
     DatasetInfo,
     InstitutionRecord,
     ParsedSource,
@@ -54,24 +55,12 @@ _BRIN = re.compile(r"^\d{2}[A-Z]{2}$")
 _GM_NUMBER = re.compile(r"^\d{1,4}$")
 _COUNT = re.compile(r"^\d+$")
 _NEGATIVE = re.compile(r"^-\d+([.,]\d+)?$")
-_DIMS = (
-    "period",
-    "region_code",
-    "region_basis",
-    "institution",
-    "stage",
-    "level",
-    "pathway",
-    "programme_code",
-    "programme_name",
-    "sector",
-    "subsector",
-    "opleidingsdomein",
-    "gender",
-    "origin_stage",
-    "origin_sector",
-    "note",
+_DIMS: tuple[str, ...] = tuple(
+    c
+    for c in OBSERVATION_SCHEMA
+    if c not in ("measure", "period_unit", "value", "flag", "unit", "subject", "source_ref")
 )
+"""The observation columns a row and its value column fill in."""
 
 
 @dataclass(frozen=True)

@@ -20,24 +20,11 @@ from pijplijn import vocabulary as vocab
 from pijplijn.errors import PijplijnError
 
 FIELDS: tuple[str, ...] = (
-    "period",
-    "region",
     "region_name",
     "province_name",
-    "institution",
     "institution_name",
     "place",
-    "stage",
-    "level",
-    "pathway",
-    "programme_code",
-    "programme_name",
-    "sector",
-    "subsector",
-    "opleidingsdomein",
-    "gender",
-    "origin_stage",
-    "origin_sector",
+    *(d for d in vocab.DIMENSIONS if d not in ("region_basis", "subject", "dataset")),
 )
 """What a header column may map to: cube dimensions, and the names of regions and institutions."""
 _CODED: dict[str, tuple[str, ...]] = {
