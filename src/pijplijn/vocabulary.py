@@ -62,6 +62,9 @@ GENDERS: tuple[str, ...] = ("man", "vrouw")
 FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
 """In order of precedence: a sum over cells takes the first flag any of its cells has."""
 
+UNKNOWN_FLAGS: frozenset[str] = frozenset({"suppressed", "missing"})
+"""Flags of a cell whose value is unknown (stored as NULL, never 0)."""
+
 UNITS: tuple[str, ...] = ("count", "thousand", "share")
 """``thousand``: the source counts in thousands (CBS vacancies). ``share``: a fraction 0-1."""
 

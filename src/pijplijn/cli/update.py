@@ -17,7 +17,16 @@ from rich.progress import (
 )
 from sqlalchemy import Engine, select
 
-from pijplijn.cli.app import DatabaseOption, command, content_pack, engine_for, err, out, settings
+from pijplijn.cli.app import (
+    DatabaseOption,
+    command,
+    content_pack,
+    engine_for,
+    err,
+    out,
+    settings,
+    styled,
+)
 from pijplijn.ingest.download import (
     FetchResult,
     Source,
@@ -56,20 +65,17 @@ def update(
         failed = 0
         for found in resolutions:
             style = "yellow" if found.offline else "dim"
-            out.print(
-                f"[{style}]{'adres':>10}[/] {found.entry.name}: {found.message}",
-                highlight=False,
-                markup=True,
-            )
+            out.print(styled((f"{'adres':>10}", style), f" {found.entry.name}: {found.message}"))
             if found.source is None:
                 failed += 1
         resolved = [f.source for f in resolutions if f.source is not None]
         results = _download([*sources, *resolved], folder, client)
     for result in results:
         out.print(
-            f"[{_STYLE[result.status]}]{result.status:>10}[/] {result.source.name}: "
-            f"{result.message}",
-            highlight=False,
+            styled(
+                (f"{result.status:>10}", _STYLE[result.status]),
+                f" {result.source.name}: {result.message}",
+            )
         )
         if result.path is None:
             failed += 1
@@ -83,17 +89,18 @@ def update(
         load = outcome.load
         if load is None:
             failed += 1
-            err.print(f"  [red]niet geladen[/]: {outcome.parsed.report.summary()}", highlight=False)
+            err.print(styled("  ", ("niet geladen", "red"), f": {outcome.parsed.report.summary()}"))
         elif load.status == "loaded":
             out.print(
                 f"  {load.rows} waarnemingen geladen als dataset {load.dataset_id}", highlight=False
             )
     if failed:
         err.print(
-            f"[bold red]fout:[/] {failed} van {len(results) + len(resolutions) - len(resolved)} "
-            "bronnen niet bijgewerkt; "
-            "zie hierboven.",
-            highlight=False,
+            styled(
+                ("fout:", "bold red"),
+                f" {failed} van {len(results) + len(resolutions) - len(resolved)} bronnen niet "
+                "bijgewerkt; zie hierboven.",
+            )
         )
         raise typer.Exit(2)
 
@@ -108,7 +115,7 @@ def _already_loaded(engine: Engine, sha256: str | None) -> bool:
 
 def _download(sources: list[Source], cache: Path, client: httpx.Client) -> list[FetchResult]:
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),

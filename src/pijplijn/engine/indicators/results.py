@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from pijplijn import vocabulary as vocab
+from pijplijn.engine.indicators.breaks import Break
 
 INEXACT_FLAGS = frozenset({"suppressed", "missing", "estimated"})
 """A value built from an input with one of these flags is not exact."""
@@ -87,11 +88,24 @@ class IndicatorValues(_Frozen):
     sources: list[Source]
     labels: dict[str, dict[str, str]] = {}
     """Titles of codes per breakdown, e.g. SBI ``307500`` → 'C Industrie'."""
+    breaks: list[Break] = []
+    """Where a series changes classification, definition, source or coverage: no value
+    after a break is comparable with one before it (engine/indicators/breaks.py)."""
+
+    def break_at(self, value: IndicatorValue) -> Break | None:
+        """Return the break that starts at ``value`` (its period and keys), if any."""
+        keys = _key_text(value.keys)
+        return next(
+            (b for b in self.breaks if b.period == value.period and _key_text(b.keys) == keys),
+            None,
+        )
 
     def records(self) -> list[dict[str, Any]]:
         """Return one flat record per value: indicator, region, period, the breakdown keys,
-        value, unit, flag, sources (and exact, classification, definition, inputs)."""
+        value, unit, flag, sources (and exact, classification, definition, inputs, notes, and
+        ``break``: the reason when a series break starts at this value)."""
         titles = {s.dataset: s for s in self.sources}
+        starts = {(b.period, _key_text(b.keys)): b.reason for b in self.breaks}
         return [
             {
                 "indicator": self.indicator,
@@ -111,9 +125,14 @@ class IndicatorValues(_Frozen):
                 "definition": v.definition.isoformat(),
                 "inputs": [i.model_dump(mode="json") for i in v.inputs],
                 "notes": v.notes,
+                "break": starts.get((v.period, _key_text(v.keys))),
             }
             for v in self.values
         ]
+
+
+def _key_text(keys: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, str(v)) for k, v in keys.items()))
 
 
 def worst_flag(flags: list[str | None]) -> str | None:

@@ -77,31 +77,27 @@ def _compare(
 ) -> ChartBlock:
     rows: list[dict[str, Any]] = []
     sources: dict[int, Source] = {}
+    series = []
     for region in COMPARED:
         try:
             values = indicator_values(session, catalog, indicator.id, region, by=[])
         except QueryError as exc:
             notes.append(f"{region}: {exc}")
             continue
-        rows.extend(
-            {
-                "region": values.region,
-                "period": v.period,
-                "value": v.value,
-                "flag": v.flag,
-                "exact": v.exact,
-            }
-            for v in values.values
-        )
+        series.append(values)
+        rows.extend(charts.series_rows(values, region=values.region))
         sources.update({s.dataset: s for s in values.sources})
+    breaks = charts.break_marks(series)
     goals = _goal_lines(session, catalog, indicator.id)
     spec = charts.series_chart(
         rows,
         indicator.unit,
         indicator.title,
         f"{indicator.title}: {', '.join(COMPARED)} per periode"
-        + (", met de doellijn (zwart gestippeld)." if goals else "."),
+        + (", met de doellijn (zwart gestippeld)" if goals else "")
+        + (", en een grijze lijn bij elke breuk in de reeks." if breaks else "."),
         goal_lines=goals,
+        breaks=breaks,
     )
     return ChartBlock(
         id="series",
@@ -132,14 +128,8 @@ def _breakdown(
     values = indicator_values(session, catalog, indicator.id, region, by=[by])
     labels = values.labels.get(by, {})
     rows = [
-        {
-            by: labels.get(str(v.keys.get(by)), v.keys.get(by)),
-            "period": v.period,
-            "value": v.value,
-            "flag": v.flag,
-            "exact": v.exact,
-        }
-        for v in values.values
+        {**row, by: labels.get(str(v.keys.get(by)), v.keys.get(by))}
+        for v, row in zip(values.values, charts.series_rows(values), strict=True)
     ]
     spec = charts.series_chart(
         rows,

@@ -1,7 +1,7 @@
 """observation: the origin of a transition (origin_stage, origin_sector)
 
 Revision ID: 0009_layouts
-Revises: 0008
+Revises: 0009_totals
 Create Date: 2026-12-03 13:00:00
 
 A ``transitions`` observation counts students who moved from one stage into another (DUO's
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_layouts"
-down_revision = "0008"
+down_revision = "0009_totals"
 branch_labels = None
 depends_on = None
 
