@@ -44,6 +44,21 @@ STAGES: tuple[str, ...] = (
     "wo",
 )
 
+ORIGIN_STAGES: tuple[str, ...] = (*STAGES, "vmbo-gt", "vo-overig")
+"""Where a transition came from: a stage, or ``vmbo-gt`` (the gemengde and theoretische
+leerweg, which DUO's instroom files count together), or ``vo-overig`` (any other or unknown
+vo education, e.g. praktijkonderwijs or a foreign diploma)."""
+
+REGION_BASES: tuple[str, ...] = (
+    "reported",
+    "residence",
+    "establishment",
+    "head-office",
+    "unattributed",
+)
+"""How an observation's region is known: named by the source (``reported``), the students'
+place of residence, the school location, the institution's head office, or not at all."""
+
 LEVELS: tuple[str, ...] = ("1", "2", "3", "4", "2-4", "3-4", "ad", "bachelor", "master")
 """mbo niveau 1-4 (with the ranges the documents use), or the ho degree level."""
 
@@ -94,6 +109,8 @@ DIMENSIONS: tuple[str, ...] = (
     "subsector",
     "opleidingsdomein",
     "gender",
+    "origin_stage",
+    "origin_sector",
     "subject",
     "dataset",
 )

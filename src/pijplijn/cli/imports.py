@@ -21,6 +21,7 @@ from pijplijn.cli.app import (
 )
 
 if TYPE_CHECKING:
+    from pijplijn.ingest.context import ImportContext
     from pijplijn.store.imports import ImportOutcome
 
 SHOWN_ISSUES = 20
@@ -45,6 +46,13 @@ def import_command(
             show_default=False,
         ),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Toon de herkende indeling, de kolomtoewijzing, perioden en rijen; schrijf niets.",
+        ),
+    ] = False,
     format: FormatOption = OutputFormat.table,
     database: DatabaseOption = None,
 ) -> None:
@@ -52,6 +60,9 @@ def import_command(
 
     Hetzelfde bestand nogmaals laden verandert niets; een nieuwere uitgave van dezelfde bron
     vervangt de oudere voor de perioden die ze dekt (de oudere blijft als historie)."""
+    if explain:
+        _explain(files, kind, format)
+        return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from pijplijn.store.imports import check_disclosure, import_files
@@ -87,6 +98,60 @@ def import_command(
             )
         )
         raise typer.Exit(2)
+
+
+def _explain(files: list[Path], kind: str | None, format: OutputFormat) -> None:
+    """Print how each file would load; exit 2 when any would not. Opens no database."""
+    from pijplijn.errors import PijplijnError
+    from pijplijn.ingest.explain import explain
+
+    explanations = []
+    for path in files:
+        if not path.is_file():
+            raise PijplijnError(f"{path}: bestand bestaat niet")
+        explanations.append(explain(path, kind, _pack_context()))
+    if format is OutputFormat.json:
+        emit(
+            [
+                {
+                    "file": e.file,
+                    "kind": e.kind,
+                    "title": e.title,
+                    "mapping": dict(e.mapping),
+                    "periods": e.periods,
+                    "rows": e.rows,
+                    "observations": e.observations,
+                    "report": e.report.to_dict() if e.report else None,
+                }
+                for e in explanations
+            ],
+            format,
+        )
+    else:
+        for e in explanations:
+            for line in e.lines():
+                out.print(line)
+            for issue in (e.report.issues if e.report else [])[:SHOWN_ISSUES]:
+                err.print(f"  fout {issue.message()}")
+    if not all(e.report is None or e.report.valid for e in explanations):
+        raise typer.Exit(2)
+
+
+def _pack_context() -> ImportContext:
+    """What an explanation may know without a store: the pack's provinces and gemeenten."""
+    from pijplijn.ingest.context import ImportContext, normalise_place
+
+    pack = content_pack()
+    names: dict[str, dict[str, str]] = {"provincie": {}, "gemeente": {}}
+    for region in pack.regions:
+        if region.kind in names:
+            for name in (region.name, *region.aliases):
+                names[region.kind][normalise_place(name)] = region.code
+    return ImportContext(
+        regions={r.code: r.kind for r in pack.regions},
+        gemeente_by_name=names["gemeente"],
+        province_by_name=names["provincie"],
+    )
 
 
 def _record(outcome: ImportOutcome) -> dict[str, object]:

@@ -19,6 +19,9 @@ from pijplijn.cli.app import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+    from sqlalchemy import Engine
+
     from pijplijn.ingest.download import FetchResult, Source
 
 _STYLE = {"downloaded": "green", "unchanged": "dim", "offline": "yellow", "failed": "red"}
@@ -35,14 +38,27 @@ def update(
 
     Ongewijzigde bestanden kosten één korte vraag (ETag/Last-Modified). Zonder verbinding
     gebruikt hij de laatst gedownloade kopie en zegt hij wat niet opgehaald kon worden."""
-    from pijplijn.ingest.download import default_cache_dir, load_sources
+    # Imported here: `pijplijn --help` and other commands need none of it.
+    from pijplijn.ingest.download import default_cache_dir, default_client, load_sources
+    from pijplijn.ingest.portal import load_portal, resolve
     from pijplijn.store.imports import Origin, import_files
 
     engine = engine_for(database)
     pack = content_pack()
-    sources = load_sources(settings().sources_file or pack.sources_path)
-    results = _download(sources, cache or default_cache_dir())
-    failed = 0
+    path = settings().sources_file or pack.sources_path
+    sources = load_sources(path)
+    entries = load_portal(path)
+    folder = cache or default_cache_dir()
+    with default_client() as client:
+        resolutions = resolve(entries, folder, client) if entries else []
+        failed = 0
+        for found in resolutions:
+            style = "yellow" if found.offline else "dim"
+            out.print(styled((f"{'adres':>10}", style), f" {found.entry.name}: {found.message}"))
+            if found.source is None:
+                failed += 1
+        resolved = [f.source for f in resolutions if f.source is not None]
+        results = _download([*sources, *resolved], folder, client)
     for result in results:
         out.print(
             styled(
@@ -54,6 +70,8 @@ def update(
             failed += 1
             continue
         origin = Origin(url=result.source.url, retrieved_at=result.fetched_at)
+        if result.status != "downloaded" and _already_loaded(engine, result.sha256):
+            continue  # unchanged and imported before: nothing to do
         outcome = import_files(
             engine, pack, [result.path], result.source.kind, origins={result.path: origin}
         )[0]
@@ -69,13 +87,27 @@ def update(
         err.print(
             styled(
                 ("fout:", "bold red"),
-                f" {failed} van {len(results)} bronnen niet bijgewerkt; zie hierboven.",
+                f" {failed} van {len(results) + len(resolutions) - len(resolved)} bronnen niet "
+                "bijgewerkt; zie hierboven.",
             )
         )
         raise typer.Exit(2)
 
 
-def _download(sources: list[Source], cache: Path) -> list[FetchResult]:
+def _already_loaded(engine: Engine, sha256: str | None) -> bool:
+    """True when a file with this sha256 is in the store (import would change nothing)."""
+    from sqlalchemy import select
+
+    from pijplijn.store.db import session_scope
+    from pijplijn.store.models import Dataset
+
+    if sha256 is None:
+        return False
+    with session_scope(engine) as session:
+        return session.scalar(select(Dataset.id).where(Dataset.sha256 == sha256)) is not None
+
+
+def _download(sources: list[Source], cache: Path, client: httpx.Client) -> list[FetchResult]:
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -85,7 +117,7 @@ def _download(sources: list[Source], cache: Path) -> list[FetchResult]:
         TransferSpeedColumn,
     )
 
-    from pijplijn.ingest.download import default_client, fetch
+    from pijplijn.ingest.download import fetch
 
     with Progress(
         TextColumn("{task.description}", markup=False),
@@ -102,5 +134,4 @@ def _download(sources: list[Source], cache: Path) -> list[FetchResult]:
                 tasks[name] = bar.add_task(name, total=total)
             bar.update(tasks[name], completed=received, total=total)
 
-        with default_client() as client:
-            return fetch(sources, cache, client, progress)
+        return fetch(sources, cache, client, progress)

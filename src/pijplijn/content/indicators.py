@@ -89,6 +89,11 @@ class SumTerm(_Strict):
     region_kinds: list[str] = []
     """Only regions of these kinds count for ``enclosing`` and ``nearest`` (e.g. provincie,
     land): a ratio of two sources is then taken for one region on both sides."""
+    origin_stages: list[str] = []
+    """For ``transitions``: only flows from these stages (``vmbo-gt`` and ``vo-overig`` too)."""
+    left_before: bool = False
+    """The cohort that left its stage just before the period: for 2023, the school year
+    2022-2023 (vo exam passes) or the year 2022 (mbo diplomas). The denominator of a flow rate."""
 
 
 class PublishedTerm(_Strict):
@@ -438,6 +443,12 @@ def _check_sum(
             f"{where}: onbekende maat '{term.measure}'; kies uit "
             f"{', '.join(m for m in vocab.MEASURES if m not in vocab.PUBLISHED_MEASURES)} "
             "(gepubliceerde cijfers: gebruik 'published')",
+        )
+    wrong = [s for s in term.origin_stages if s not in vocab.ORIGIN_STAGES]
+    if wrong:
+        raise located.error(
+            [*loc, "origin_stages"],
+            f"{where}: onbekende herkomst '{wrong[0]}'; kies uit {', '.join(vocab.ORIGIN_STAGES)}",
         )
     unknown = [s for s in term.stages if s not in vocab.STAGES]
     if unknown:

@@ -30,6 +30,8 @@ OBSERVATION_COLUMNS: dict[str, Any] = {
     "subsector": Observation.subsector,
     "opleidingsdomein": Observation.opleidingsdomein,
     "gender": Observation.gender,
+    "origin_stage": Observation.origin_stage,
+    "origin_sector": Observation.origin_sector,
     "subject": Observation.subject,
     "value": Observation.value,
     "flag": Observation.flag,

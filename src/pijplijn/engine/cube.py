@@ -45,6 +45,8 @@ _COLUMNS = {
     "subsector": Observation.subsector,
     "opleidingsdomein": Observation.opleidingsdomein,
     "gender": Observation.gender,
+    "origin_stage": Observation.origin_stage,
+    "origin_sector": Observation.origin_sector,
     "subject": Observation.subject,
     "dataset": Observation.dataset_id,
 }
@@ -70,6 +72,11 @@ class CubeQuery:
     {"domain": "techniek"}."""
     classification: str | None = None
     """``name`` or ``name@version``; needed when breaking down or filtering by ``domain``."""
+    basis: str | None = None
+    """``residence`` or ``institution``: which of two releases that count the same students
+    a sum uses where both are loaded (DUO's mbo files by place of residence and by
+    institution). None chooses: residence for figures about regions, the institution's
+    otherwise (see ``preferred_basis``)."""
 
     def key(self) -> tuple[object, ...]:
         """Return the query as a hashable value, for caching."""
@@ -82,7 +89,69 @@ class CubeQuery:
             self.by,
             tuple(sorted(self.filters.items())),
             self.classification,
+            self.basis,
         )
+
+
+BASES = ("residence", "institution")
+RESIDENCE = "residence"
+
+
+def preferred_basis(q: CubeQuery) -> str:
+    """The basis a query uses where both are loaded: the students' residence for a figure
+    about a region (other than the whole country), the institution for anything else."""
+    if q.basis is not None:
+        return q.basis
+    about_institutions = q.institution is not None or "institution" in q.by
+    about_regions = (q.region is not None and q.region != "NL01") or "region" in q.by
+    return RESIDENCE if about_regions and not about_institutions else "institution"
+
+
+def _one_basis(session: Session, statement: _Select, q: CubeQuery) -> _Select:
+    """Leave out, per stage and period, the rows of the basis not chosen where the chosen one
+    is loaded too: the two count the same students and must never add up."""
+    is_residence = func.coalesce(Observation.region_basis, "") == RESIDENCE
+    both = cached(session, ("both-bases", q.measure), lambda: _both_bases(session, q.measure))
+    if not both:
+        return statement
+    drop_residence = preferred_basis(q) != RESIDENCE
+    for stage, period in both:
+        statement = statement.where(
+            ~(
+                (func.coalesce(Observation.stage, "") == (stage or ""))
+                & (Observation.period == period)
+                & (is_residence if drop_residence else ~is_residence)
+            )
+        )
+    return statement
+
+
+def _both_bases(session: Session, measure: str) -> list[tuple[str | None, str]]:
+    """The (stage, period) pairs of a measure loaded both by residence and otherwise."""
+    is_residence = func.coalesce(Observation.region_basis, "") == RESIDENCE
+    pairs = session.execute(
+        select(Observation.stage, Observation.period, is_residence.label("residence"))
+        .where(Observation.measure == measure, Observation.active.is_(True))
+        .distinct()
+    ).all()
+    kinds: dict[tuple[str | None, str], set[bool]] = {}
+    for stage, period, residence in pairs:
+        kinds.setdefault((stage, period), set()).add(bool(residence))
+    return sorted((k for k, found in kinds.items() if len(found) == 2), key=str)
+
+
+def bases(session: Session, q: CubeQuery) -> list[str]:
+    """The region bases (``residence``, ``head-office``, ...) of the rows a query sums."""
+
+    def read() -> list[str]:
+        _validate(session, q)
+        base = select(Observation.region_basis).where(
+            Observation.measure == q.measure, Observation.active.is_(True)
+        )
+        found = session.scalars(_filtered(session, base, q).distinct())
+        return sorted(b for b in found if b)
+
+    return cached(session, ("bases", q.key()), read)
 
 
 @dataclass(frozen=True)
@@ -303,6 +372,8 @@ def _validate(session: Session, q: CubeQuery) -> tuple[str, ...]:
         )
     if len(q.by) > MAX_BY:
         raise QueryError(f"te veel dimensies in --by ({len(q.by)}); hoogstens {MAX_BY}")
+    if q.basis is not None and q.basis not in BASES:
+        raise QueryError(f"onbekende basis '{q.basis}'; kies uit {', '.join(BASES)}")
     if q.stage is not None and q.stage not in vocab.STAGES:
         raise QueryError(f"onbekende fase '{q.stage}'; kies uit {', '.join(vocab.STAGES)}")
     for name in q.filters:
@@ -347,6 +418,8 @@ def _filtered(session: Session, statement: _Select, q: CubeQuery) -> _Select:
                     Observation.sector.in_(vocab.SECTOR_TOTALS),
                 )
             )
+    if "region_basis" not in q.filters and "region_basis" not in q.by:
+        statement = _one_basis(session, statement, q)
     return statement
 
 

@@ -47,6 +47,8 @@ OBSERVATION_FIELDS = {
     "subsector": "the source's own subsector label",
     "opleidingsdomein": "the mbo opleidingsdomein",
     "gender": "man or vrouw",
+    "origin_stage": "for transitions: the stage the students came from (e.g. vmbo-tl)",
+    "origin_sector": "for transitions: the source's label of the domain they came from",
     "subject": "for published figures: what the document states",
     "value": "the value in the unit; empty when suppressed or missing, never 0 for those",
     "flag": "suppressed (source <5 or disclosure control), missing, estimated or provisional",

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,18 +33,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pijplijn import __version__, yamlfile
 from pijplijn.errors import ContentError, PijplijnError
 from pijplijn.ingest.records import sha256_of
+from pijplijn.ingest.registry import KINDS
 
-SourceKindName = Literal[
-    "duo-mbo-deelnemers",
-    "duo-ho-eerstejaars",
-    "duo-ho-ingeschrevenen",
-    "duo-ho-gediplomeerden",
-    "duo-vo-examens",
-    "cbs",
-    "cbs-metadata",
-]
-SOURCE_KINDS: tuple[str, ...] = get_args(SourceKindName)
-"""The import kinds a downloaded source may name."""
+SOURCE_KINDS: tuple[str, ...] = tuple(KINDS)
+"""The import kinds a downloaded source may name: every kind ``pijplijn import`` knows."""
+
+
+def check_kind(value: str) -> str:
+    """Return ``value`` when it is an import kind; raise ValueError naming the kinds."""
+    if value not in KINDS:
+        raise ValueError(f"onbekende soort '{value}'; kies uit {', '.join(KINDS)}")
+    return value
+
 
 FetchStatus = Literal["downloaded", "unchanged", "offline", "failed"]
 
@@ -70,10 +70,15 @@ class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    kind: SourceKindName
+    kind: str
     url: str
     file_name: str
     description: str
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        return check_kind(value)
 
     @field_validator("name", "description")
     @classmethod
@@ -111,6 +116,8 @@ class _SourcesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sources: list[Source] = Field(min_length=1)
+    portal: list[dict[str, Any]] = []
+    """Sources resolved through the publishers' APIs (read by ``ingest/portal.py``)."""
 
 
 class CacheEntry(BaseModel):

@@ -27,6 +27,8 @@ OBSERVATION_SCHEMA: dict[str, type[pl.DataType]] = {
     "subsector": pl.Utf8,
     "opleidingsdomein": pl.Utf8,
     "gender": pl.Utf8,
+    "origin_stage": pl.Utf8,
+    "origin_sector": pl.Utf8,
     "value": pl.Float64,
     "flag": pl.Utf8,
     "unit": pl.Utf8,

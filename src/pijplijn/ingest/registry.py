@@ -9,6 +9,8 @@ from pathlib import Path
 from pijplijn.errors import PijplijnError
 from pijplijn.ingest import cbs, cbs_metadata, duo_ho, duo_mbo, duo_vo, gemeenten, roa, template
 from pijplijn.ingest.kinds import SourceKind
+from pijplijn.ingest.layout_reader import layout_kinds
+from pijplijn.ingest.layouts import unknown_header_message
 
 KINDS: dict[str, SourceKind] = {
     kind.name: kind
@@ -23,6 +25,7 @@ KINDS: dict[str, SourceKind] = {
         cbs_metadata.KIND,
         roa.AIS_KIND,
         roa.BRC_KIND,
+        *layout_kinds(),
     )
 }
 
@@ -60,11 +63,7 @@ def detect(path: Path) -> SourceKind:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise KindError(
-            f"{path.name}: soort niet herkend aan de kopregel "
-            f"({', '.join(header[:6]) or 'leeg'}…); geef --kind, een van "
-            f"{', '.join(KINDS)}"
-        )
+        raise KindError(unknown_header_message(path.name, header))
     raise KindError(
         f"{path.name}: past bij meerdere soorten ({', '.join(k.name for k in found)}); "
         "kies er een met --kind"

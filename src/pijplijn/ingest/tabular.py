@@ -91,6 +91,16 @@ def _json_rows(
             report.add(RowIssue(file=report.file, row=number, note="dit record is geen object"))
             continue
         values = {str(key).strip(): value for key, value in record.items()}
+        extra = [key for key in values if key not in header]
+        if extra:
+            # One shape for every record: a key the first record lacks would be dropped unseen.
+            note = (
+                f"record {number - 1} heeft een andere vorm dan record 1: de sleutel "
+                f"'{extra[0]}' staat niet in het eerste record; verwacht de sleutels "
+                f"{', '.join(header)}"
+            )
+            report.add(RowIssue(file=report.file, row=number, note=note))
+            continue
         cells = [_json_cell(at, key, values, report) for key in header]
         if all(cell is not None for cell in cells):
             yield at, [cell or "" for cell in cells]

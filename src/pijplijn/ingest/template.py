@@ -44,6 +44,7 @@ COLUMNS: tuple[str, ...] = (
     "pathway",
     "sector",
     "gender",
+    "origin_stage",
     "value",
     "flag",
     "subject",
@@ -58,6 +59,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "level": vocab.LEVELS,
     "pathway": vocab.PATHWAYS,
     "gender": vocab.GENDERS,
+    "origin_stage": vocab.ORIGIN_STAGES,
     "flag": vocab.FLAGS,
 }
 _IDENTITY = (
@@ -254,6 +256,8 @@ def _record(
         None,
         None,
         row.get("gender") or None,
+        row.get("origin_stage") or None,
+        None,
         number,
         flag or None,
         unit,

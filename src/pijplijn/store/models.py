@@ -126,6 +126,10 @@ class Observation(Base):
     subsector: Mapped[str | None] = mapped_column(Text)
     opleidingsdomein: Mapped[str | None] = mapped_column(Text)
     gender: Mapped[str | None] = mapped_column(String(8))
+    origin_stage: Mapped[str | None] = mapped_column(String(16))
+    """For ``transitions``: the stage the students came from (e.g. ``vmbo-tl``)."""
+    origin_sector: Mapped[str | None] = mapped_column(Text)
+    """For ``transitions``: the source's label of the domain they came from, if it has one."""
     value: Mapped[float | None] = mapped_column(Float)
     flag: Mapped[str | None] = mapped_column(String(16))
     unit: Mapped[str] = mapped_column(String(16), default="count")

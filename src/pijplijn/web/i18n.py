@@ -156,6 +156,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "goals.provisional": {"nl": "voorlopig", "en": "provisional"},
     "goals.latest": {"nl": "Laatste meting", "en": "Latest measurement"},
     "goals.after_deadline": {"nl": "na de deadline", "en": "after the deadline"},
+    "goals.definition": {"nl": "gemeten als", "en": "measured as"},
     "goals.progress": {"nl": "Voortgang", "en": "Progress"},
     "goals.projected": {"nl": "Trend bij de deadline", "en": "Trend at the deadline"},
     "goals.too_little": {"nl": "te weinig data", "en": "too little data"},

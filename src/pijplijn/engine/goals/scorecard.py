@@ -28,7 +28,7 @@ from pijplijn.engine.cache import cached
 from pijplijn.engine.goals.status import LABELS, Evidence, Measured, Status, judge
 from pijplijn.engine.goals.trend import Projection, project
 from pijplijn.engine.indicators.breaks import Break, between
-from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.indicators.catalog import Catalog, summary
 from pijplijn.engine.indicators.compare import segments
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.results import IndicatorValues
@@ -49,6 +49,9 @@ class Point(BaseModel):
     """True for a value entered by hand (goal_measurement), not computed from the cube."""
     source: str | None = None
     after_deadline: bool = False
+    definition: str | None = None
+    """The indicator definition the value was measured on ('vanaf 2021-01-01: som(...)'),
+    so a measurement on flows is told apart from the published figure it follows."""
     classification: str | None = None
     """The classification version the value was computed with."""
     segment: int = 0
@@ -203,14 +206,16 @@ def goal_status(
     """Return the status of one goal, computed from its indicator and entered measurements
     on one definition (``today`` decides whether its deadline has passed)."""
     indicator = catalog.get(goal.indicator)
+    # The definition each measurement was made on, shown beside it ("gemeten als").
+    formulas = {d.valid_from: d.formula for d in summary(indicator).definitions}
     values = _values(session, catalog, goal, goal.classification)
-    chosen = _select(goal, _measurements(goal, values))
+    chosen = _select(goal, _measurements(goal, values, formulas))
     # Across a change of classification version the goal is judged on the version of the
     # measurement it is judged on: the earlier years are re-classified at query time.
     restated_on = _version_to_pin(goal, values, chosen.judged or chosen.latest)
     if restated_on:
         values = _values(session, catalog, goal, restated_on)
-        chosen = _select(goal, _measurements(goal, values))
+        chosen = _select(goal, _measurements(goal, values, formulas))
     baseline = _baseline(goal, chosen.points, restated_on)
     target_value = goal.target.target_value(baseline.value)
     upward = _upward(indicator, goal.target)
@@ -415,7 +420,7 @@ def _trend_points(
     return [(Period.parse(p.period).start, p.value) for p in chosen]
 
 
-def _measurements(goal: GoalDef, values: IndicatorValues) -> list[Point]:
+def _measurements(goal: GoalDef, values: IndicatorValues, formulas: dict[date, str]) -> list[Point]:
     starts = {b.period: b.reason for b in values.breaks if not b.keys}
     points = {
         v.period: Point(
@@ -427,6 +432,9 @@ def _measurements(goal: GoalDef, values: IndicatorValues) -> list[Point]:
             after_deadline=Period.parse(v.period).start > goal.deadline,
             segment=segment,
             break_reason=starts.get(v.period),
+            definition=f"vanaf {v.definition.isoformat()}: {formulas[v.definition]}"
+            if v.definition in formulas
+            else None,
         )
         for v, segment in zip(values.values, segments(values), strict=True)
         if v.value is not None

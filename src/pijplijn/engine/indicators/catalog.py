@@ -138,6 +138,10 @@ def describe(expr: Expr) -> str:
             parts.append(f"kwartaal {term.quarter} als jaarcijfer")
         if term.scale != 1.0:
             parts.append(f"× {term.scale:g}")
+        if term.origin_stages:
+            parts.append(f"vanuit {', '.join(term.origin_stages)}")
+        if term.left_before:
+            parts.append("cohort van het jaar ervoor")
         return f"som({term.measure}{' | ' + ', '.join(parts) if parts else ''})"
     if expr.published is not None:
         published = expr.published
@@ -200,9 +204,11 @@ is an expression over the cube:
   inside the region or else inside the smallest region around it with figures, e.g. Twente's
   jobs from COROP area CR12, a province's jobs summed over its COROP areas), `region_kinds`
   (only regions of these kinds, so both sides of a ratio describe one region), `source` (one
-  dataset series), a fixed `period`, `quarter` (that quarter's figure as the year's) and
-  `scale` (a factor, e.g. 1000 for "per 1,000 jobs"). A figure taken from another region is
-  labelled with that region;
+  dataset series), a fixed `period`, `quarter` (that quarter's figure as the year's),
+  `scale` (a factor, e.g. 1000 for "per 1,000 jobs"), `origin_stages` (for `transitions`:
+  only flows from these stages) and `left_before` (the cohort that left its stage just before
+  the period: for 2023 the school year 2022-2023 or the year 2022, the denominator of a flow
+  rate). A figure taken from another region is labelled with that region;
 - `published`: a figure a document printed (`published_share`/`published_count`) by `subject`,
   for the region itself, optionally of a fixed period;
 - `change`: the difference or relative change since the previous period (the same quarter a

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from pijplijn import vocabulary as vocab
 from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, RegisterTerm, SumTerm
 from pijplijn.engine.classify import OTHER, choose
-from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, flagged_sum_value, query
+from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, bases, flagged_sum_value, query
 from pijplijn.engine.indicators.results import InputValue, worst_flag
 from pijplijn.engine.indicators.series import (
     ANY_PERIOD,
@@ -104,19 +104,33 @@ def _sum(ctx: Context, term: SumTerm, periods: Periods, role: str) -> Series:
         extra.append("stage")
     if term.region != "within":
         extra.append("region")
-    rows = _cube(
-        ctx,
-        CubeQuery(
+    asked = (term.period,) if term.period else periods or ()
+    if term.left_before:
+        asked = tuple(p for period in asked for p in cohort_periods(period))
+    rows: list[CubeRow] = []
+    used: set[str] = set()
+    # Only mbo figures are placed by residence or head office; other stages need no note.
+    placed = term.region == "within" and (not stages or "mbo" in stages)
+    origins: list[str | None] = [*term.origin_stages] or [None]
+    for origin in origins:
+        # One cube query per origin stage: their rows add up per cell in _series.
+        if origin is not None:
+            filters["origin_stage"] = origin
+        cube_query = CubeQuery(
             measure=term.measure,
             region=ctx.region if term.region == "within" else None,
             institution=institution,
             stage=stages[0] if len(stages) == 1 else None,
-            periods=(term.period,) if term.period else periods or (),
+            periods=asked,
             by=(*dims, *extra),
-            filters=filters,
+            filters=dict(filters),
             classification=ctx.classification,
-        ),
-    )
+        )
+        rows += _cube(ctx, cube_query)
+        if placed:
+            used.update(bases(ctx.session, cube_query))
+    if term.left_before:
+        rows = _as_next_year(rows, periods)
     if len(stages) > 1:
         rows = [r for r in rows if r.keys["stage"] in stages]
     if term.source is not None:
@@ -133,7 +147,7 @@ def _sum(ctx: Context, term: SumTerm, periods: Periods, role: str) -> Series:
         for key, cell in series.cells.items():
             value = None if cell.value is None else cell.value * term.scale
             series.cells[key] = Cell(value, cell.flag, cell.inputs, cell.notes)
-    return series
+    return _with_basis_note(series, used)
 
 
 def _quarter_as_year(rows: list[CubeRow], quarter: int) -> list[CubeRow]:
@@ -144,6 +158,41 @@ def _quarter_as_year(rows: list[CubeRow], quarter: int) -> list[CubeRow]:
         if period.unit.value == "quarter" and row.period.endswith(f"KW0{quarter}"):
             kept.append(replace(row, period=str(period.start.year)))
     return kept
+
+
+_BASIS_NOTES = {
+    "residence": "regio's naar de woonplaats van de studenten",
+    "head-office": "regio's naar de hoofdvestiging van de instelling",
+    "establishment": "regio's naar de vestiging van de school",
+}
+
+
+def _with_basis_note(series: Series, used: set[str]) -> Series:
+    """Say on every cell which basis placed its figures in regions, where a basis other than
+    the source's own reporting did (DUO's mbo files: residence or head office)."""
+    notes = tuple(_BASIS_NOTES[b] for b in sorted(used) if b in _BASIS_NOTES)
+    if not notes:
+        return series
+    for key, cell in series.cells.items():
+        series.cells[key] = Cell(cell.value, cell.flag, cell.inputs, (*cell.notes, *notes))
+    return series
+
+
+def cohort_periods(year: str) -> tuple[str, ...]:
+    """The periods of the cohort that left a stage just before ``year``: the school year
+    that ended as it began (2022-2023 for 2023), or the calendar year before (2022)."""
+    start = Period.parse(year).start.year
+    return (f"{start - 1}-{start}", str(start - 1))
+
+
+def _as_next_year(rows: list[CubeRow], periods: Periods) -> list[CubeRow]:
+    """Relabel a cohort's rows with the year it went on in (2022-2023 and 2022 → 2023)."""
+    moved = []
+    for row in rows:
+        next_year = str(Period.parse(row.period).start.year + 1)
+        if periods is None or next_year in periods:
+            moved.append(replace(row, period=next_year))
+    return moved
 
 
 def _published(ctx: Context, term: PublishedTerm, periods: Periods, role: str) -> Series:

@@ -79,7 +79,13 @@ class Observed:
     published: dict[str, list[Published]]
     classification: str
     datasets: dict[str, list[int]] = field(default_factory=dict)
-    """Dataset ids per input kind (``mbo``, ``vo``, ``hbo``, ``wo``, ``graduates``)."""
+    """Dataset ids per input kind (``mbo``, ``vo``, ``hbo``, ``wo``, ``graduates``, ``flows``)."""
+    flows: dict[tuple[str, str], dict[int, float]] = field(default_factory=dict)
+    """Transitions into mbo per (origin stage, destination domain) and year, summed over the
+    run's regions (DUO instroom by VOOROPLEIDING VO); empty when none are loaded."""
+    cohorts: dict[str, dict[int, float]] = field(default_factory=dict)
+    """vo exam passes per stage, keyed by the year after their school year (2022-2023 → 2023):
+    the cohort a flow of that year came from."""
 
     def until(self, year: int | None) -> Observed:
         """Return the observations of model years ≤ ``year`` only (all when None)."""
@@ -100,6 +106,8 @@ class Observed:
             women=self.women[:, keep],
             enrolled=self.enrolled[:, keep],
             published=published,
+            flows={k: {y: v for y, v in f.items() if y <= year} for k, f in self.flows.items()},
+            cohorts={k: {y: v for y, v in c.items() if y <= year} for k, c in self.cohorts.items()},
         )
 
     def year_index(self, year: int) -> int:
@@ -229,7 +237,34 @@ class _Reader:
             published=published,
             classification=self.classification,
             datasets=self.datasets,
+            flows=self._flows(),
+            cohorts=self._cohorts(),
         )
+
+    def _flows(self) -> dict[tuple[str, str], dict[int, float]]:
+        """Transitions into mbo per (origin stage, domain) and year, over the run's regions."""
+        found: dict[tuple[str, str], dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        for row in self._query("transitions", ("origin_stage", "domain"), stage="mbo"):
+            origin = row.keys["origin_stage"]
+            if origin is None or row.value is None or not self._regions(row):
+                continue
+            found[(str(origin), str(row.keys["domain"]))][Period.parse(row.period).year] += (
+                row.value
+            )
+        self.datasets["flows"] = self._datasets("transitions", stage="mbo")
+        return {key: dict(years) for key, years in found.items()}
+
+    def _cohorts(self) -> dict[str, dict[int, float]]:
+        """vo exam passes per stage, keyed by the year after their school year."""
+        found: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        if not self.datasets.get("flows"):
+            return {}
+        for row in self._query("exam_passed", ("stage",)):
+            if row.value is None or not self._regions(row):
+                continue
+            found[str(row.keys["stage"])][Period.parse(row.period).start.year + 1] += row.value
+        self.datasets["cohorts"] = self._datasets("exam_passed")
+        return {key: dict(years) for key, years in found.items()}
 
     def _mbo(self) -> None:
         by = ("level", "pathway", "domain")

@@ -1,10 +1,11 @@
 """The rates of the model: the content pack's priors, and what the store's data set.
 
-Rates cannot be identified from stocks alone (no flow tables are loaded), so they are the
-pack's priors, except where the store has the figures: the diploma rate is calibrated from
-graduates and enrolment of the same years, the hbo pathway split from hbo first-years, the
-girls' share from enrolment by gender, and a doorstroom rate the stocks cannot bear is
-lowered to what they allow. Each rate records how it was set and from which data.
+Rates cannot be identified from stocks alone, so they are the pack's priors, except where
+the store has the figures: the vo → mbo rates from loaded flows (``flows.py``), the diploma
+rate is calibrated from graduates and enrolment of the same years, the hbo pathway split from
+hbo first-years, the girls' share from enrolment by gender, and a doorstroom rate the stocks
+cannot bear is lowered to what they allow. Each rate records how it was set and from which
+data.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from pijplijn.content.projection import ProjectionContent, RateDef
+from pijplijn.engine.projection.flows import flow_rates
 from pijplijn.engine.projection.inflows import implied
 from pijplijn.engine.projection.model import MBO_LEVELS, MBO_PATHWAYS, Structure
 from pijplijn.engine.projection.observed import FloatArray, Observed
@@ -42,6 +44,8 @@ def estimate_rates(
     girls = _girls_share(structure, data, base, rates[f"girls-share-{structure.domain}"])
     if girls is not None:
         rates[girls.id] = girls
+    for rate in flow_rates(structure, content, data):
+        rates[rate.id] = rate
     return [rates[r] for r in content.rates if r in rates]
 
 
