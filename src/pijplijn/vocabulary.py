@@ -44,8 +44,13 @@ PATHWAYS: tuple[str, ...] = ("BOL", "BBL", "voltijd", "deeltijd", "duaal")
 
 GENDERS: tuple[str, ...] = ("man", "vrouw")
 
-FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
-"""In order of precedence: a sum over cells takes the first flag any of its cells has."""
+CELL_FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
+"""The flags a source gives a single cell (and a template row may carry)."""
+
+FLAGS: tuple[str, ...] = (*CELL_FLAGS, "partial")
+"""In order of precedence: a sum over cells takes the first flag any of its cells has.
+``partial`` is never stored on a cell: the cube sets it on a sum that counts a dataset covering
+only part of the region (``pijplijn.coverage``)."""
 
 UNITS: tuple[str, ...] = ("count", "thousand", "share")
 """``thousand``: the source counts in thousands (CBS vacancies). ``share``: a fraction 0-1."""

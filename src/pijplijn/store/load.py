@@ -61,6 +61,8 @@ def load_source(session: Session, parsed: ParsedSource) -> LoadResult:
         row_count=frame.height,
         periods=",".join(periods),
         status="current",
+        coverage=info.coverage.with_periods(periods).to_json() if info.coverage else None,
+        region_basis=info.coverage.region_basis if info.coverage else None,
     )
     session.add(dataset)
     session.flush()

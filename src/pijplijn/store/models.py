@@ -86,6 +86,11 @@ class Dataset(Base):
     """The periods the release covers, comma-separated in canonical form."""
     status: Mapped[str] = mapped_column(String(32), default="current")
     """``current``, ``partly-superseded`` or ``superseded``."""
+    coverage: Mapped[str | None] = mapped_column(Text)
+    """What the release covers: regions (whole or in part), stages and periods, as JSON
+    (``pijplijn.coverage.Coverage``); NULL when loaded before coverage was declared."""
+    region_basis: Mapped[str | None] = mapped_column(String(32))
+    """How it places units in a region: ``residence``, ``establishment`` or ``head-office``."""
 
 
 class Observation(Base):

@@ -7,6 +7,7 @@ web page and the API): it looks the indicator up and caches per data version.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -16,11 +17,13 @@ from pijplijn.content.indicators import DefinitionDef, IndicatorDef
 from pijplijn.engine import disclosure
 from pijplijn.engine.cache import ResultCache
 from pijplijn.engine.classify import choose
+from pijplijn.engine.coverage import LeftOut
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.results import (
     INEXACT_FLAGS,
     IndicatorValue,
     IndicatorValues,
+    LeftOutSource,
     Source,
 )
 from pijplijn.engine.indicators.series import ANY_PERIOD, Series, combine, ratio
@@ -113,6 +116,7 @@ def evaluate(
         domain=choose(session, spec).versions[0].name if spec else None,
         source_keys={i: d.source_key for i, d in datasets.items()},
         since=base,
+        partial=indicator.partial,
     )
     values: list[IndicatorValue] = []
     for definition in indicator.definitions:
@@ -136,7 +140,32 @@ def evaluate(
         values=values,
         sources=[_source(datasets[d]) for d in used if d in datasets],
         labels=_labels(session, dims, values),
+        left_out=_left_out(ctx.left_out, ctx.source_keys),
     )
+
+
+def _left_out(found: list[LeftOut], source_keys: Mapping[int, str]) -> list[LeftOutSource]:
+    """Return one entry per dataset and region left out, with every period it was left out
+    for (the several sums of an indicator each report their own)."""
+    merged: dict[tuple[int, str], tuple[LeftOut, set[str]]] = {}
+    for item in found:
+        _, periods = merged.setdefault((item.dataset, item.region), (item, set()))
+        periods.update(item.periods)
+    entries = []
+    for first, periods in merged.values():
+        item = replace(first, periods=tuple(sorted(periods, key=Period.parse)))
+        entries.append(
+            LeftOutSource(
+                dataset=item.dataset,
+                source_key=source_keys.get(item.dataset, ""),
+                title=item.title,
+                region=item.region,
+                note=item.note,
+                periods=list(item.periods),
+                text=item.text,
+            )
+        )
+    return entries
 
 
 def _values(
@@ -162,6 +191,7 @@ def _rows(
         if parsed.unit.value not in indicator.period_units or not definition.holds_at(parsed.start):
             continue
         versions = sorted({i.classification for i in cell.inputs if i.classification})
+        coverage = "; ".join(dict.fromkeys(i.coverage for i in cell.inputs if i.coverage))
         notes = list(dict.fromkeys(cell.notes))
         if definition.note:
             notes.append(definition.note)
@@ -171,12 +201,13 @@ def _rows(
                 keys=dict(zip(series.dims, own, strict=True)),
                 value=cell.value,
                 flag=cell.flag,
-                exact=cell.value is not None and cell.flag not in INEXACT_FLAGS,
+                exact=cell.value is not None and cell.flag not in INEXACT_FLAGS and not coverage,
                 classification=", ".join(versions) or None,
                 definition=definition.valid_from,
                 datasets=sorted({d for i in cell.inputs for d in i.datasets}),
                 inputs=list(cell.inputs),
                 notes=notes,
+                coverage_note=coverage or None,
             )
         )
     return rows

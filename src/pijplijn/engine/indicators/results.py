@@ -11,8 +11,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from pijplijn import vocabulary as vocab
+from pijplijn.periods import Period
 
-INEXACT_FLAGS = frozenset({"suppressed", "missing", "estimated"})
+INEXACT_FLAGS = frozenset({"suppressed", "missing", "estimated", "partial"})
 """A value built from an input with one of these flags is not exact."""
 
 
@@ -38,6 +39,8 @@ class InputValue(_Frozen):
     cells: int
     datasets: list[int]
     classification: str | None = None
+    coverage: str | None = None
+    """Set when a dataset covers only part of the region (flag ``partial``): what it covers."""
 
 
 class Source(_Frozen):
@@ -68,6 +71,24 @@ class IndicatorValue(_Frozen):
     datasets: list[int]
     inputs: list[InputValue]
     notes: list[str] = []
+    coverage_note: str | None = None
+    """Set when an input counts a dataset that covers only part of the region (then ``flag``
+    is ``partial``, unless a flag of higher precedence applies): what it covers, e.g.
+    'alleen ROC van Twente'."""
+
+
+class LeftOutSource(_Frozen):
+    """A dataset left out of the values because it covers only part of the region."""
+
+    dataset: int
+    source_key: str
+    title: str
+    region: str
+    note: str
+    """What the dataset covers, e.g. 'alleen ROC van Twente in Twente'."""
+    periods: list[str]
+    text: str
+    """The note for people: 'weggelaten voor Nederland: … dekt … (2007, …)'."""
 
 
 class IndicatorValues(_Frozen):
@@ -87,10 +108,49 @@ class IndicatorValues(_Frozen):
     sources: list[Source]
     labels: dict[str, dict[str, str]] = {}
     """Titles of codes per breakdown, e.g. SBI ``307500`` → 'C Industrie'."""
+    left_out: list[LeftOutSource] = []
+    """Datasets not counted because they cover only part of the region (or, for an
+    indicator that does not accept partial coverage, only part of the region itself)."""
 
     def records(self) -> list[dict[str, Any]]:
         """Return one flat record per value: indicator, region, period, the breakdown keys,
-        value, unit, flag, sources (and exact, classification, definition, inputs)."""
+        value, unit, flag, sources (and exact, classification, definition, inputs), and one
+        per period that has no value because its only data were left out for their coverage
+        (value null, flag ``partial``, the coverage named in ``coverage_note``)."""
+        records = self._value_records() + self._left_out_records()
+        return sorted(records, key=lambda r: Period.parse(r["period"]))
+
+    def _left_out_records(self) -> list[dict[str, Any]]:
+        have = {v.period for v in self.values}
+        found: dict[str, list[LeftOutSource]] = {}
+        for item in self.left_out:
+            for period in item.periods:
+                if period not in have:
+                    found.setdefault(period, []).append(item)
+        return [
+            {
+                "indicator": self.indicator,
+                "region": self.region,
+                "period": period,
+                **dict.fromkeys(self.by),
+                "value": None,
+                "unit": self.unit,
+                "flag": "partial",
+                "sources": [
+                    {"dataset": i.dataset, "source_key": i.source_key, "title": i.title}
+                    for i in items
+                ],
+                "exact": False,
+                "classification": None,
+                "definition": None,
+                "inputs": [],
+                "notes": [i.text for i in items],
+                "coverage_note": "; ".join(i.text for i in items),
+            }
+            for period, items in found.items()
+        ]
+
+    def _value_records(self) -> list[dict[str, Any]]:
         titles = {s.dataset: s for s in self.sources}
         return [
             {
@@ -111,6 +171,7 @@ class IndicatorValues(_Frozen):
                 "definition": v.definition.isoformat(),
                 "inputs": [i.model_dump(mode="json") for i in v.inputs],
                 "notes": v.notes,
+                "coverage_note": v.coverage_note,
             }
             for v in self.values
         ]

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, RegisterTerm, SumTerm
 from pijplijn.engine.classify import OTHER
-from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, query
+from pijplijn.engine.coverage import LeftOut, coverage_table
+from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, query_result
 from pijplijn.engine.indicators.results import InputValue, worst_flag
 from pijplijn.engine.indicators.series import (
     ANY_PERIOD,
@@ -52,6 +53,11 @@ class Context:
     """Dataset id → source_key."""
     since: str | None = None
     """A base period that overrides every change term's own base."""
+    partial: str = "show"
+    """The indicator's choice for datasets covering only part of the region: ``show`` or
+    ``leave-out``."""
+    left_out: list[LeftOut] = field(default_factory=list)
+    """Collects the datasets the sums left out for their coverage (appended to)."""
 
     @property
     def region(self) -> str:
@@ -115,6 +121,8 @@ def _sum(ctx: Context, term: SumTerm, periods: Periods, role: str) -> Series:
         rows = [r for r in rows if r.keys["stage"] in stages]
     if term.source is not None:
         rows = [r for r in rows if ctx.source_keys.get(r.keys["dataset"]) == term.source]
+    if ctx.partial == "leave-out":
+        rows = _without_partial(ctx, rows)
     return _series(ctx, rows, dims, term.region, role, fixed=term.period is not None)
 
 
@@ -199,12 +207,41 @@ def _difference(now: Cell, before: Cell, kind: str, role: str) -> Cell:
     return Cell(change / before.value, flag, inputs, notes)
 
 
+def _without_partial(ctx: Context, rows: list[CubeRow]) -> list[CubeRow]:
+    """Return ``rows`` without those of a dataset covering only part of the region, noting
+    each left out (for an indicator that does not accept partial coverage)."""
+    table = coverage_table(ctx.session)
+    dropped: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+    kept = []
+    for row in rows:
+        if row.coverage is None:
+            kept.append(row)
+            continue
+        region = str(row.keys.get("region", ctx.region))
+        dropped[(int(row.keys["dataset"]), region, row.coverage)].append(row.period)
+    for (dataset, region, note), periods in dropped.items():
+        name = table.region_name(region)
+        ctx.left_out.append(
+            LeftOut(
+                dataset=dataset,
+                title=table.title(dataset),
+                region=region,
+                region_name=name,
+                note=f"{note} in {name}",
+                periods=tuple(sorted(set(periods), key=Period.parse)),
+            )
+        )
+    return kept
+
+
 def _cube(ctx: Context, q: CubeQuery) -> list[CubeRow]:
     if len(q.by) > MAX_BY:
         raise QueryError(
             f"te veel uitsplitsingen voor deze indicator ({', '.join(ctx.by)}); kies er minder"
         )
-    return query(ctx.session, q)
+    result = query_result(ctx.session, q)
+    ctx.left_out.extend(result.left_out)
+    return result.rows
 
 
 def _series(
@@ -257,6 +294,7 @@ def _cell(
     value = sum(known) if known else None
     flag = worst_flag([r.flag for r in rows])
     versions = sorted({r.classification for r in rows if r.classification})
+    coverage = list(dict.fromkeys(r.coverage for r in rows if r.coverage))
     if subject is not None and len(rows) > 1:
         raise QueryError(
             f"{role}: gepubliceerd cijfer '{subject}' staat er meer dan eens in; "
@@ -274,5 +312,6 @@ def _cell(
         cells=sum(r.cells for r in rows),
         datasets=sorted({int(r.keys["dataset"]) for r in rows}),
         classification=", ".join(versions) or None,
+        coverage="; ".join(coverage) or None,
     )
     return Cell(value, flag, (item,))
