@@ -245,15 +245,8 @@ def _indicator_table(result: IndicatorValues) -> None:
     notes = sorted({n for v in result.values for n in v.notes})
     for note in notes:
         out.print(f"let op: {note}", highlight=False, markup=False)
-    for coverage in dict.fromkeys(v.coverage_note for v in result.values if v.coverage_note):
-        periods = [v.period for v in result.values if v.coverage_note == coverage]
-        out.print(
-            f"let op: partial ({', '.join(dict.fromkeys(periods))}): {coverage}",
-            highlight=False,
-            markup=False,
-        )
-    for left in result.left_out:
-        out.print(f"let op: {left.text} ({', '.join(left.periods)})", highlight=False, markup=False)
+    for line in result.coverage_lines():
+        out.print(f"let op: {line}", highlight=False, markup=False)
     out.print(
         "bronnen: " + "; ".join(f"{s.source_key} (dataset {s.dataset})" for s in result.sources),
         highlight=False,

@@ -35,6 +35,7 @@ from pijplijn.engine.projection.results import (
 from pijplijn.engine.version import data_version
 from pijplijn.errors import PijplijnError
 from pijplijn.report.figures import Figure, render
+from pijplijn.report.keyfigures import KeyFigure, key_figures
 from pijplijn.store.models import Region
 
 CLASSIFICATION = "techniek"
@@ -108,6 +109,7 @@ class ReportView(BaseModel):
     indicators: list[IndicatorSummary]
     backtest: BacktestReport | None
     notes: list[str]
+    key_figures: list[KeyFigure] = []
 
 
 def report_view(
@@ -147,6 +149,7 @@ def report_view(
         indicators=[s for s in catalog.summaries() if s.id in {g.indicator for g in card.goals}],
         backtest=backtest,
         notes=notes,
+        key_figures=key_figures(session, pack, catalog, region),
     )
 
 

@@ -17,7 +17,7 @@ from pijplijn.content.indicators import DefinitionDef, IndicatorDef
 from pijplijn.engine import disclosure
 from pijplijn.engine.cache import ResultCache
 from pijplijn.engine.classify import choose
-from pijplijn.engine.coverage import LeftOut
+from pijplijn.engine.coverage import LeftOut, coverage_table
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.results import (
     INEXACT_FLAGS,
@@ -141,6 +141,7 @@ def evaluate(
         sources=[_source(datasets[d]) for d in used if d in datasets],
         labels=_labels(session, dims, values),
         left_out=_left_out(ctx.left_out, ctx.source_keys),
+        region_name=coverage_table(session).region_name(ctx.region),
     )
 
 

@@ -108,6 +108,8 @@ class IndicatorValues(_Frozen):
     sources: list[Source]
     labels: dict[str, dict[str, str]] = {}
     """Titles of codes per breakdown, e.g. SBI ``307500`` → 'C Industrie'."""
+    region_name: str = ""
+    """The region's name, for notes people read."""
     left_out: list[LeftOutSource] = []
     """Datasets not counted because they cover only part of the region (or, for an
     indicator that does not accept partial coverage, only part of the region itself)."""
@@ -119,6 +121,20 @@ class IndicatorValues(_Frozen):
         (value null, flag ``partial``, the coverage named in ``coverage_note``)."""
         records = self._value_records() + self._left_out_records()
         return sorted(records, key=lambda r: Period.parse(r["period"]))
+
+    def coverage_lines(self) -> list[str]:
+        """Return, for people, one line per coverage of partial values (with their periods)
+        and one per dataset left out: the note the page, the report and the CLI show."""
+        partial: dict[str, list[str]] = {}
+        for v in self.values:
+            if v.coverage_note:
+                partial.setdefault(v.coverage_note, []).append(v.period)
+        lines = [
+            f"{self.region_name or self.region} {', '.join(dict.fromkeys(periods))}: "
+            f"partial, {note}"
+            for note, periods in partial.items()
+        ]
+        return lines + [f"{o.text} ({', '.join(o.periods)})" for o in self.left_out]
 
     def _left_out_records(self) -> list[dict[str, Any]]:
         have = {v.period for v in self.values}

@@ -53,6 +53,9 @@ VALUE_COLUMNS = (
 )
 """The last two columns of every table of figures: the value and its flag."""
 
+COVERAGE_COLUMN = Column(key="coverage", label="dekking")
+"""What a value flagged ``partial`` covers, or why a period was left out."""
+
 
 def series_columns(key: str, label: str) -> list[Column]:
     """Return the columns of a table of figures per ``key`` and period."""

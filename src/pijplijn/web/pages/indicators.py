@@ -20,7 +20,13 @@ from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.results import Source
 from pijplijn.errors import QueryError
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
-from pijplijn.web.pages.blocks import VALUE_COLUMNS, ChartBlock, Column, series_columns
+from pijplijn.web.pages.blocks import (
+    COVERAGE_COLUMN,
+    VALUE_COLUMNS,
+    ChartBlock,
+    Column,
+    series_columns,
+)
 from pijplijn.web.pages.common import render
 from pijplijn.web.problems import not_found
 
@@ -40,6 +46,9 @@ class IndicatorPage(BaseModel):
     map_period: str | None
     map_periods: list[str]
     notes: list[str]
+    coverage: list[str] = []
+    """What coverage did to the series: values flagged partial (with what they cover) and
+    datasets left out for a region."""
 
 
 def indicator_page(
@@ -56,7 +65,8 @@ def indicator_page(
     gemeente). A region the indicator cannot be computed for becomes a note."""
     indicator = summary(catalog.get(indicator_id))
     notes: list[str] = []
-    compare = _compare(session, catalog, indicator, notes)
+    coverage: list[str] = []
+    compare = _compare(session, catalog, indicator, notes, coverage)
     breakdown = _breakdown(session, catalog, indicator, region, by) if by else None
     gemeenten, shown, periods = _map(session, catalog, pack, indicator, map_period)
     return IndicatorPage(
@@ -69,11 +79,16 @@ def indicator_page(
         map_period=shown,
         map_periods=periods,
         notes=notes,
+        coverage=coverage,
     )
 
 
 def _compare(
-    session: Session, catalog: Catalog, indicator: IndicatorSummary, notes: list[str]
+    session: Session,
+    catalog: Catalog,
+    indicator: IndicatorSummary,
+    notes: list[str],
+    coverage: list[str],
 ) -> ChartBlock:
     rows: list[dict[str, Any]] = []
     sources: dict[int, Source] = {}
@@ -83,16 +98,8 @@ def _compare(
         except QueryError as exc:
             notes.append(f"{region}: {exc}")
             continue
-        rows.extend(
-            {
-                "region": values.region,
-                "period": v.period,
-                "value": v.value,
-                "flag": v.flag,
-                "exact": v.exact,
-            }
-            for v in values.values
-        )
+        rows.extend(_rows(values.records(), "region"))
+        coverage.extend(values.coverage_lines())
         sources.update({s.dataset: s for s in values.sources})
     goals = _goal_lines(session, catalog, indicator.id)
     spec = charts.series_chart(
@@ -107,12 +114,28 @@ def _compare(
         id="series",
         spec=spec if rows else None,
         unit=indicator.unit,
-        columns=series_columns("region", "regio"),
+        columns=[*series_columns("region", "regio"), COVERAGE_COLUMN],
         rows=rows,
         data_url=f"/api/v1/indicators/{indicator.id}/values?"
         + urlencode([("region", r) for r in COMPARED] + [("by", "")]),
         sources=list(sources.values()),
     )
+
+
+def _rows(records: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Return the table rows of an indicator's records (a period left out for its coverage
+    included, without a value)."""
+    return [
+        {
+            key: r.get(key),
+            "period": r["period"],
+            "value": r["value"],
+            "flag": r["flag"],
+            "exact": r["exact"],
+            "coverage": r["coverage_note"],
+        }
+        for r in records
+    ]
 
 
 def _goal_lines(session: Session, catalog: Catalog, indicator_id: str) -> list[dict[str, Any]]:
@@ -131,16 +154,7 @@ def _breakdown(
 ) -> ChartBlock:
     values = indicator_values(session, catalog, indicator.id, region, by=[by])
     labels = values.labels.get(by, {})
-    rows = [
-        {
-            by: labels.get(str(v.keys.get(by)), v.keys.get(by)),
-            "period": v.period,
-            "value": v.value,
-            "flag": v.flag,
-            "exact": v.exact,
-        }
-        for v in values.values
-    ]
+    rows = [{**r, by: labels.get(str(r[by]), r[by])} for r in _rows(values.records(), by)]
     spec = charts.series_chart(
         rows,
         indicator.unit,
@@ -153,7 +167,7 @@ def _breakdown(
         id="breakdown",
         spec=spec if rows else None,
         unit=indicator.unit,
-        columns=series_columns(by, by),
+        columns=[*series_columns(by, by), COVERAGE_COLUMN],
         rows=rows,
         data_url=f"/api/v1/indicators/{indicator.id}/values?{query}",
         sources=values.sources,
