@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
@@ -74,17 +75,19 @@ def datasets(
             "rijen",
             "actief",
             "status",
+            "dekking",
             "geladen",
             caption="Volledige herkomst (titel, uitgever, bron, sha256): --format json",
         )
         for s in summaries:
             table.add_row(
                 str(s.id),
-                s.source_key,
+                escape(s.source_key),
                 _span(s.periods),
                 str(s.rows),
                 str(s.active_rows),
                 s.status,
+                escape(s.coverage or ""),
                 s.loaded_at.strftime("%Y-%m-%d %H:%M"),
             )
         out.print(table)

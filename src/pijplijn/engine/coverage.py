@@ -86,6 +86,27 @@ class CoverageTable:
         return "alleen " + ", ".join([*names, *part.locations])
 
 
+def describe(session: Session, dataset: int) -> str | None:
+    """Return what ``dataset`` covers, in words: 'alleen ROC van Twente in Twente; mbo;
+    2007-2011'; None when it declares nothing."""
+    table = coverage_table(session)
+    declared = table.datasets.get(dataset)
+    if declared is None:
+        return None
+    coverage = declared.coverage
+    regions = ", ".join(
+        table.region_name(p.region)
+        if p.complete
+        else f"{table.note(p)} in {table.region_name(p.region)}"
+        for p in coverage.regions
+    )
+    parts = [regions or "geen regio's", ", ".join(coverage.stages)]
+    if coverage.periods:
+        first, last = coverage.periods[0], coverage.periods[-1]
+        parts.append(first if first == last else f"{first} t/m {last}")
+    return "; ".join(p for p in parts if p)
+
+
 def coverage_table(session: Session) -> CoverageTable:
     """Return the coverage table, read once per data version."""
     return cached(session, ("coverage.table",), lambda: _read(session))
