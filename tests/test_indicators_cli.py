@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from pijplijn.cli import app
 from pijplijn.content.loader import load_pack
+from pijplijn.engine.goals.status import Status
 
 runner = CliRunner()
 PACK = load_pack("twente")
@@ -118,15 +119,18 @@ def test_goals_json_shape(demo_url: str) -> None:
             "progress",
             "projected",
             "status",
+            "status_reason",
+            "final",
+            "verdict_date",
+            "judged_on",
+            "progress_note",
+            "breaks",
             "partners",
         } <= set(goal)
-    assert {g["status"] for g in goals} <= {
-        "achieved",
-        "on track",
-        "at risk",
-        "off track",
-        "no data",
-    }
+    assert {g["status"] for g in goals} <= {s.value for s in Status}
+    # Every deadline of the demo's goals has passed: each has a final verdict at it.
+    assert all(g["final"] and g["verdict_date"] == g["target"]["deadline"] for g in goals)
+    assert {g["status"] for g in goals} <= {"achieved", "missed", "not assessable"}
 
 
 def test_goals_table_says_where_shares_are_provisional(demo_url: str) -> None:

@@ -14,15 +14,82 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
+
+from pijplijn.engine.indicators.breaks import Break
+from pijplijn.engine.indicators.compare import segments
+from pijplijn.engine.indicators.results import IndicatorValues
 
 DOMAIN_COLOURS = {"in": "#0072B2", "out": "#E69F00"}
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 """Okabe-Ito, in the order lines and categories take them."""
 TABLE = "table"
 GOALS = "goals"
+BREAKS = "breaks"
+"""The named dataset of series breaks: records with ``period``, ``label`` (a short word) and
+``reason``; drawn as a grey vertical rule with its label. Rows carry a ``segment`` (the
+number of breaks before them), and lines are drawn per segment, so no line crosses a break."""
+BREAK_COLOUR = "#555555"
+
+
+_BREAK_WORDS = {
+    "classification": "classificatie",
+    "definition": "definitie",
+    "source": "bron",
+    "coverage": "dekking",
+}
+
+
+def series_rows(values: IndicatorValues, **fields: Any) -> list[dict[str, Any]]:
+    """Return the rows of a line chart of ``values``: period, value, flag, exact, the
+    ``segment`` (breaks before it), ``break`` (the reason of a break starting there) and
+    ``coverage`` (what a ``partial`` value covers), with ``fields`` added to every row."""
+    rows = []
+    for value, segment in zip(values.values, segments(values), strict=True):
+        starts = values.break_at(value)
+        rows.append(
+            {
+                **fields,
+                "period": value.period,
+                "value": value.value,
+                "flag": value.flag,
+                "exact": value.exact,
+                "segment": segment,
+                "break": starts.reason if starts else None,
+                "coverage": value.coverage_note,
+            }
+        )
+    return rows
+
+
+def break_marks(series: list[IndicatorValues]) -> list[dict[str, Any]]:
+    """Return the BREAKS records of the total series in ``series`` (one per period; the
+    reason names the region when several series are drawn)."""
+    found: dict[str, dict[str, Any]] = {}
+    for values in series:
+        for item in values.breaks:
+            if item.keys:
+                continue
+            mark = found.setdefault(
+                item.period, {"period": item.period, "kinds": [], "reasons": []}
+            )
+            mark["kinds"].extend(k for k in item.kinds if k not in mark["kinds"])
+            prefix = f"{values.region}: " if len(series) > 1 else ""
+            mark["reasons"].append(prefix + item.reason)
+    return [_mark(m["period"], m["kinds"], "; ".join(m["reasons"])) for m in found.values()]
+
+
+def goal_break_marks(breaks: list[Break]) -> list[dict[str, Any]]:
+    """Return the BREAKS records of a goal's series (its total)."""
+    return [_mark(b.period, b.kinds, b.reason) for b in breaks if not b.keys]
+
+
+def _mark(period: str, kinds: Sequence[str], reason: str) -> dict[str, Any]:
+    words = "/".join(_BREAK_WORDS.get(k, k) for k in kinds)
+    return {"period": period, "label": f"breuk: {words}", "reason": reason}
 
 
 def pipeline_chart(
@@ -105,20 +172,37 @@ def series_chart(
     description: str,
     colour: str = "region",
     goal_lines: list[dict[str, Any]] | None = None,
+    breaks: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Return a line per ``colour`` value (a region, or a breakdown's label) over the periods;
-    shares and growth show as percentages. ``records`` have ``period``, ``colour`` and
-    ``value``. ``goal_lines`` (records with ``goal``, ``period``, ``value``) are drawn dashed in
-    black: from a goal's baseline to its target at the deadline."""
+    shares and growth show as percentages. ``records`` have ``period``, ``colour``, ``value``
+    and ``segment``. ``goal_lines`` (records with ``goal``, ``period``, ``value``) are drawn
+    dashed in black: from a goal's baseline to its target at the deadline. ``breaks`` are
+    drawn as vertical rules (see BREAKS)."""
     rows = [r for r in records if r.get("value") is not None]
     periods = tuple(sorted({str(r["period"]) for r in [*rows, *(goal_lines or [])]}))
-    skeleton = _series_skeleton(unit, title, description, colour, periods, bool(goal_lines))
-    return _filled(skeleton, {TABLE: rows, **({GOALS: goal_lines} if goal_lines else {})})
+    skeleton = _series_skeleton(
+        unit, title, description, colour, periods, bool(goal_lines), bool(breaks)
+    )
+    return _filled(
+        skeleton,
+        {
+            TABLE: rows,
+            **({GOALS: goal_lines} if goal_lines else {}),
+            **({BREAKS: breaks} if breaks else {}),
+        },
+    )
 
 
 @functools.lru_cache(maxsize=256)
 def _series_skeleton(
-    unit: str, title: str, description: str, colour: str, periods: tuple[str, ...], goals: bool
+    unit: str,
+    title: str,
+    description: str,
+    colour: str,
+    periods: tuple[str, ...],
+    goals: bool,
+    breaks: bool = False,
 ) -> str:
     percent = unit in ("share", "growth")
     value_format = ".1%" if percent else ",.1f"
@@ -132,6 +216,7 @@ def _series_skeleton(
             color=alt.Color(f"{colour}:N", title=None, scale=alt.Scale(range=list(PALETTE))),
             # Colour and dash share one legend, so lines differ without colour too.
             strokeDash=alt.StrokeDash(f"{colour}:N", title=None),
+            detail="segment:N",
             tooltip=[
                 alt.Tooltip(f"{colour}:N"),
                 alt.Tooltip("period:O"),
@@ -159,10 +244,34 @@ def _series_skeleton(
                 ],
             )
         )
+    if breaks:
+        layers.extend(_break_layers(x, labelled=True))
     chart = alt.layer(*layers, title=title, description=description).properties(
         width="container", height=280
     )
     return _skeleton(chart)
+
+
+def _break_layers(x: alt.X, *, labelled: bool) -> list[alt.Chart]:
+    """Return the layers that draw the BREAKS dataset: a dashed grey rule per break, with
+    its label at the top when ``labelled`` (left of the rule, clear of the legend)."""
+    tooltip = [
+        alt.Tooltip("period:O", title="breuk in"),
+        alt.Tooltip("reason:N", title="reden"),
+    ]
+    rule = (
+        alt.Chart(alt.NamedData(name=BREAKS))
+        .mark_rule(color=BREAK_COLOUR, strokeDash=[2, 2], strokeWidth=1.5)
+        .encode(x=x, tooltip=tooltip)
+    )
+    if not labelled:
+        return [rule]
+    text = (
+        alt.Chart(alt.NamedData(name=BREAKS))
+        .mark_text(align="right", baseline="top", dx=-4, dy=2, fontSize=11, color=BREAK_COLOUR)
+        .encode(x=x, y=alt.value(0), text="label:N", tooltip=tooltip)
+    )
+    return [rule, text]
 
 
 def choropleth_chart(
@@ -271,27 +380,40 @@ def _band_skeleton(unit: str, title: str, description: str, colour: str) -> str:
     return _skeleton(chart)
 
 
-def sparkline(records: list[dict[str, Any]], unit: str, description: str) -> dict[str, Any]:
+def sparkline(
+    records: list[dict[str, Any]],
+    unit: str,
+    description: str,
+    breaks: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Return a small line of ``value`` over ``period`` without axes, for a key figure; the
-    ``description`` names what it shows (the figure itself stands beside it)."""
+    ``description`` names what it shows (the figure itself stands beside it). The line is
+    broken at every break (rows carry their ``segment``), which a grey rule marks."""
     rows = [r for r in records if r.get("value") is not None]
-    return _filled(_sparkline_skeleton(unit, description), {TABLE: rows})
+    data = {TABLE: rows, **({BREAKS: breaks} if breaks else {})}
+    return _filled(_sparkline_skeleton(unit, description, bool(breaks)), data)
 
 
 @functools.lru_cache(maxsize=256)
-def _sparkline_skeleton(unit: str, description: str) -> str:
+def _sparkline_skeleton(unit: str, description: str, breaks: bool = False) -> str:
     percent = unit in ("share", "growth")
-    chart = (
-        alt.Chart(alt.NamedData(name=TABLE), description=description)
+    x = alt.X("period:O", axis=None)
+    line = (
+        alt.Chart(alt.NamedData(name=TABLE))
         .mark_line(point=alt.OverlayMarkDef(size=12), color=PALETTE[0])
         .encode(
-            x=alt.X("period:O", axis=None),
+            x=x,
             y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
+            detail="segment:N",
             tooltip=[
                 alt.Tooltip("period:O"),
                 alt.Tooltip("value:Q", format=".1%" if percent else ",.0f"),
             ],
         )
+    )
+    layers = [line, *(_break_layers(x, labelled=False) if breaks else [])]
+    chart = (
+        alt.layer(*layers, description=description)
         .properties(width=160, height=40)
         .configure_view(stroke=None)
     )
@@ -305,19 +427,29 @@ def goal_chart(
     unit: str,
     title: str,
     description: str,
+    breaks: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Return a goal's measurements (``period``, ``value``) as a line, its target line
-    (``goal``, ``period``, ``value``) dashed in black, and the trend at the deadline
-    (``period``, ``value``, ``low``, ``high``) as a point with its interval."""
+    """Return a goal's measurements (``period``, ``value``, ``segment``) as a line broken at
+    every series break (``breaks``, drawn as rules), its target line (``goal``, ``period``,
+    ``value``) dashed in black, and the trend at the deadline (``period``, ``value``, ``low``,
+    ``high``) as a point with its interval."""
     rows = [r for r in measurements if r.get("value") is not None]
     trends = [trend] if trend and trend.get("value") is not None else []
     periods = tuple(sorted({str(r["period"]) for r in [*rows, *target_line, *trends]}))
-    skeleton = _goal_skeleton(unit, title, description, periods)
-    return _filled(skeleton, {TABLE: rows, GOALS: target_line, "trend": trends})
+    skeleton = _goal_skeleton(unit, title, description, periods, bool(breaks))
+    data = {
+        TABLE: rows,
+        GOALS: target_line,
+        "trend": trends,
+        **({BREAKS: breaks} if breaks else {}),
+    }
+    return _filled(skeleton, data)
 
 
 @functools.lru_cache(maxsize=256)
-def _goal_skeleton(unit: str, title: str, description: str, periods: tuple[str, ...]) -> str:
+def _goal_skeleton(
+    unit: str, title: str, description: str, periods: tuple[str, ...], breaks: bool = False
+) -> str:
     percent = unit in ("share", "growth")
     value_format = ".1%" if percent else ",.0f"
     x = alt.X("period:O", title=None, sort=list(periods))
@@ -328,6 +460,7 @@ def _goal_skeleton(unit: str, title: str, description: str, periods: tuple[str, 
         .encode(
             x=x,
             y=alt.Y("value:Q", title=None, axis=y_axis),
+            detail="segment:N",
             tooltip=[alt.Tooltip("period:O"), alt.Tooltip("value:Q", format=value_format)],
         )
     )
@@ -364,7 +497,14 @@ def _goal_skeleton(unit: str, title: str, description: str, periods: tuple[str, 
             ],
         )
     )
-    chart = alt.layer(measured, target, interval, point, title=title, description=description)
+    layers = [
+        measured,
+        target,
+        interval,
+        point,
+        *(_break_layers(x, labelled=True) if breaks else []),
+    ]
+    chart = alt.layer(*layers, title=title, description=description)
     return _skeleton(chart.properties(width="container", height=220))
 
 

@@ -227,21 +227,38 @@ def _indicator_table(result: IndicatorValues) -> None:
         "waarde",
         "vlag",
         "classificatie",
+        "breuk in de reeks",
         title=f"{result.title} — {result.region}",
         caption="~ = niet exact (onderdrukte, ontbrekende, geschatte of partiële invoer). "
-        "Invoer en bronnen per waarde: --format json",
+        "Een breuk: vanaf deze periode een andere classificatie, definitie, bron of dekking; "
+        "niet vergelijkbaar met de periodes ervoor. Invoer en bronnen per waarde: --format json",
     )
     for v in result.values:
         keys = [_label(result, d, v.keys.get(d)) for d in result.by]
         marker = "" if v.exact or v.value is None else "~"
+        starts = result.break_at(v)
         table.add_row(
-            v.period,
-            *keys,
+            escape(v.period),
+            *map(escape, keys),
             marker + show(v.value, result.unit),
             v.flag or "",
             v.classification or "",
+            escape(starts.reason) if starts else "",
         )
     out.print(table)
+    for item in result.breaks:
+        restated = (
+            f"; {item.previous} herberekend met {item.restated_on}: "
+            f"{show(item.restated, result.unit)}"
+            if item.restatable
+            else ""
+        )
+        where = ", ".join(f"{k}={v}" for k, v in item.keys.items())
+        out.print(
+            f"breuk in {item.period}{f' ({where})' if where else ''}: {item.reason}{restated}",
+            highlight=False,
+            markup=False,
+        )
     notes = sorted({n for v in result.values for n in v.notes})
     for note in notes:
         out.print(f"let op: {note}", highlight=False, markup=False)
@@ -275,11 +292,11 @@ def _scorecard_table(card: Scorecard) -> None:
     for g in card.goals:
         table.add_row(
             f"{escape(g.title)}\n[dim]{g.id}[/]",
-            g.status_label,
+            g.status_label + (f"\n[dim]eindoordeel per {g.verdict_date}[/]" if g.final else ""),
             _point(g.baseline.period, g.baseline.value, g.unit),
             f"{show(g.target.value, g.unit)}\n[dim]voor {g.target.deadline}[/]",
             _latest(g),
-            "–" if g.progress is None else f"{g.progress * 100:.0f}%",
+            _progress(g),
             _projected(g),
         )
     out.print(table)
@@ -287,11 +304,29 @@ def _scorecard_table(card: Scorecard) -> None:
         _goal_details(g)
 
 
+def _progress(g: GoalStatus) -> str:
+    if g.progress is None:
+        return "–"
+    restated = f"\n[dim]op {g.restated_on}[/]" if g.restated_on else ""
+    return f"{g.progress * 100:.0f}%{restated}"
+
+
 def _goal_details(g: GoalStatus) -> None:
+    final = f" (eindoordeel per {g.verdict_date})" if g.final else ""
     out.print(
-        f"\n[bold]{escape(g.title)}[/] ({g.id}): {g.status_label}. {escape(g.status_reason)}.",
+        f"\n[bold]{escape(g.title)}[/] ({g.id}): {g.status_label}{final}. "
+        f"{escape(g.status_reason)}.",
         highlight=False,
     )
+    if g.judged_on is not None:
+        out.print(
+            f"  beoordeeld op de meting van {g.judged_on.period}: "
+            f"{show(g.judged_on.value, g.unit)}",
+            highlight=False,
+            markup=False,
+        )
+    if g.progress is None and g.progress_note and g.latest is not None:
+        out.print(f"  geen voortgang: {g.progress_note}", highlight=False, markup=False)
     if g.target.provisional:
         out.print(f"  doelwaarde voorlopig: {escape(g.target.source)}", highlight=False)
     for p in g.partners:
@@ -337,6 +372,12 @@ def _goal_row(g: GoalStatus) -> dict[str, Any]:
         "latest_period": g.latest.period if g.latest else None,
         "latest": g.latest.value if g.latest else None,
         "progress": g.progress,
+        "progress_note": g.progress_note,
+        "final": g.final,
+        "verdict_date": g.verdict_date.isoformat() if g.verdict_date else None,
+        "judged_on_period": g.judged_on.period if g.judged_on else None,
+        "judged_on": g.judged_on.value if g.judged_on else None,
+        "restated_on": g.restated_on,
         "projected": g.projected.value,
         "projected_low": g.projected.low,
         "projected_high": g.projected.high,

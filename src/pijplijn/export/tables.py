@@ -83,6 +83,7 @@ def indicators(session: Session, catalog: Catalog, region: str) -> Table:
                         "classification": r["classification"],
                         "definition": r["definition"],
                         "datasets": ",".join(str(s["dataset"]) for s in r["sources"]),
+                        "break": r["break"],
                     }
                 )
     schema = {
@@ -98,6 +99,7 @@ def indicators(session: Session, catalog: Catalog, region: str) -> Table:
         "classification": pl.Utf8,
         "definition": pl.Utf8,
         "datasets": pl.Utf8,
+        "break": pl.Utf8,
     }
     return Table(
         "indicator_values",
@@ -118,6 +120,8 @@ def indicators(session: Session, catalog: Catalog, region: str) -> Table:
             "classification": "classification version(s) that decided techniek",
             "definition": "start date of the definition version used",
             "datasets": "ids of the datasets the value was computed from, comma-separated",
+            "break": "the reason when a series break starts at this value: classification, "
+            "definition, source or coverage changed (not comparable with earlier periods)",
         },
     )
 
@@ -141,6 +145,11 @@ def goals(session: Session, catalog: Catalog) -> Table:
             "latest_value": g.latest.value if g.latest else None,
             "progress": g.progress,
             "status": g.status,
+            "status_reason": g.status_reason,
+            "final": g.final,
+            "verdict_date": g.verdict_date.isoformat() if g.verdict_date else None,
+            "judged_on_period": g.judged_on.period if g.judged_on else None,
+            "judged_on_value": g.judged_on.value if g.judged_on else None,
             "source": g.source,
         }
         for g in scorecard(session, catalog).goals
@@ -161,6 +170,11 @@ def goals(session: Session, catalog: Catalog) -> Table:
         "latest_value": pl.Float64,
         "progress": pl.Float64,
         "status": pl.Utf8,
+        "status_reason": pl.Utf8,
+        "final": pl.Boolean,
+        "verdict_date": pl.Utf8,
+        "judged_on_period": pl.Utf8,
+        "judged_on_value": pl.Float64,
         "source": pl.Utf8,
     }
     return Table(
@@ -172,8 +186,15 @@ def goals(session: Session, catalog: Catalog) -> Table:
 
 
 _GOAL_FIELDS = {
-    "progress": "fraction of the way from baseline to target (1 = reached)",
-    "status": "on track, off track, achieved, no data, ... (docs/goals.md)",
+    "progress": "fraction of the way from baseline to target (1 = reached); empty when the "
+    "latest measurement is not on the baseline's definition",
+    "status": "on track, off track, achieved, missed, not assessable, not comparable, no data "
+    "(docs/goals.md)",
+    "status_reason": "why, in one Dutch sentence",
+    "final": "true for a final verdict: the deadline has passed",
+    "verdict_date": "the date of a final verdict (the deadline)",
+    "judged_on_period": "the period of the measurement the status was judged on",
+    "judged_on_value": "that measurement's value",
     "deadline": "the date the target is due",
 }
 

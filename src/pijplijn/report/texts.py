@@ -51,6 +51,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "trend.up": {"nl": "steeg", "en": "rose"},
     "trend.down": {"nl": "daalde", "en": "fell"},
     "trend.same": {"nl": "bleef gelijk", "en": "stayed the same"},
+    "trend.break": {
+        "nl": "Eerdere jaren zijn niet vergelijkbaar",
+        "en": "Earlier years are not comparable",
+    },
 }
 
 

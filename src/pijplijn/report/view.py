@@ -55,6 +55,9 @@ class Trend(BaseModel):
     """(last − first) / first."""
     direction: str
     """``up``, ``down`` or ``same``."""
+    break_before: str | None = None
+    """The series break the trend starts after (earlier years are not comparable), as
+    'breuk in P: reason'."""
 
 
 class GoalSection(BaseModel):
@@ -166,24 +169,31 @@ def _chapters(card: Scorecard, lang: str) -> list[Chapter]:
 
 def _goal_chart(goal: GoalStatus, lang: str) -> Figure | None:
     records = [
-        {"period": p.period, "region": goal.region, "value": p.value} for p in goal.measurements
+        {"period": p.period, "region": goal.region, "value": p.value, "segment": p.segment}
+        for p in goal.measurements
     ]
     if len(records) < 2:
         return None
     title = goal.indicator_title
     label = ("doel " if lang == "nl" else "goal ") + str(goal.target.deadline.year)
+    breaks = charts.goal_break_marks(goal.breaks)
     spec = charts.series_chart(
         records,
         goal.unit,
         title,
-        f"{title}, {goal.region}, met het doel als stippellijn.",
+        f"{title}, {goal.region}, met het doel als stippellijn"
+        + ("; de lijn is onderbroken bij elke breuk in de reeks." if breaks else "."),
         goal_lines=goal.target_line(label),
+        breaks=breaks,
     )
     return render(spec, height=200)
 
 
 def _trend(goal: GoalStatus) -> Trend | None:
-    points = [p for p in goal.measurements if not p.entered]
+    """The change from the first to the last measurement on one definition: the segment of
+    the last measurement, after the latest series break."""
+    computed = [p for p in goal.measurements if not p.entered]
+    points = [p for p in computed if computed and p.segment == computed[-1].segment]
     if len(points) < 2:
         return None
     first, last = points[0], points[-1]
@@ -197,6 +207,9 @@ def _trend(goal: GoalStatus) -> Trend | None:
         last=last.value,
         change=relative_change(first.value, last.value),
         direction=direction,
+        break_before=f"breuk in {first.period}: {first.break_reason}"
+        if first.break_reason
+        else None,
     )
 
 

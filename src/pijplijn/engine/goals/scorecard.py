@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -24,10 +25,13 @@ from pijplijn.content.goals import (
 )
 from pijplijn.content.indicators import IndicatorDef, Text
 from pijplijn.engine.cache import cached
-from pijplijn.engine.goals.status import LABELS, Evidence, Status, judge
+from pijplijn.engine.goals.status import LABELS, Evidence, Measured, Status, judge
 from pijplijn.engine.goals.trend import Projection, project
+from pijplijn.engine.indicators.breaks import Break, between
 from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.indicators.compare import segments
 from pijplijn.engine.indicators.evaluate import indicator_values
+from pijplijn.engine.indicators.results import IndicatorValues
 from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period, PeriodUnit
@@ -45,6 +49,13 @@ class Point(BaseModel):
     """True for a value entered by hand (goal_measurement), not computed from the cube."""
     source: str | None = None
     after_deadline: bool = False
+    classification: str | None = None
+    """The classification version the value was computed with."""
+    segment: int = 0
+    """The number of series breaks up to this period (values of one segment are on one
+    definition); -1 for a value entered by hand."""
+    break_reason: str | None = None
+    """The reason of a series break that starts at this measurement."""
 
 
 class BaselineView(BaseModel):
@@ -54,6 +65,8 @@ class BaselineView(BaseModel):
     computed: bool
     """True when the value comes from the indicator; False when entered with a source."""
     source: str | None
+    restated_on: str | None = None
+    """The classification version the baseline was re-classified with, when it was."""
 
 
 class TargetView(BaseModel):
@@ -101,11 +114,25 @@ class GoalStatus(BaseModel):
     target: TargetView
     latest: Point | None
     progress: float | None
-    """The fraction of the way from baseline to target (1 = reached; may be negative)."""
+    """The fraction of the way from baseline to target (1 = reached; may be negative); only
+    when the latest measurement is on the baseline's definition and coverage."""
+    progress_note: str | None = None
+    """Why there is no progress: no measurement after the baseline, or the break between."""
     projected: Projection
     status: Status
     status_label: str
     status_reason: str
+    final: bool = False
+    """True for a final verdict: the deadline has passed."""
+    verdict_date: date | None = None
+    """The date of a final verdict (the deadline)."""
+    judged_on: Point | None = None
+    """The measurement the status was judged on."""
+    restated_on: str | None = None
+    """The classification version the goal was judged on, when its series changes version
+    between the baseline and the measurement (the earlier years re-classified)."""
+    breaks: list[Break] = []
+    """The breaks of the goal's series (engine/indicators/breaks.py)."""
     partners: list[PartnerShare]
     measurements: list[Point]
     source: str
@@ -139,20 +166,25 @@ class Scorecard(BaseModel):
 
 
 def scorecard(
-    session: Session, catalog: Catalog, goals: Sequence[GoalDef] | None = None
+    session: Session,
+    catalog: Catalog,
+    goals: Sequence[GoalDef] | None = None,
+    today: date | None = None,
 ) -> Scorecard:
     """Return the scorecard of ``goals`` (default: the goals in the store, cached per data
-    version). Raises QueryError when there are none."""
+    version) as of ``today`` (default: the current date), which decides which deadlines have
+    passed. Raises QueryError when there are none."""
+    day = today or date.today()
     if goals is None:
         return cached(
             session,
-            ("scorecard", catalog.digest),
-            lambda: _scorecard(session, catalog, stored_goals(session)),
+            ("scorecard", catalog.digest, day.isoformat()),
+            lambda: _scorecard(session, catalog, stored_goals(session), day),
         )
-    return _scorecard(session, catalog, list(goals))
+    return _scorecard(session, catalog, list(goals), day)
 
 
-def _scorecard(session: Session, catalog: Catalog, goals: list[GoalDef]) -> Scorecard:
+def _scorecard(session: Session, catalog: Catalog, goals: list[GoalDef], today: date) -> Scorecard:
     if not goals:
         raise QueryError(
             "er zijn nog geen doelen in de database; voer 'pijplijn init --demo' uit "
@@ -160,42 +192,64 @@ def _scorecard(session: Session, catalog: Catalog, goals: list[GoalDef]) -> Scor
         )
     return Scorecard(
         data_version=data_version(session),
-        goals=[goal_status(session, catalog, goal) for goal in goals],
+        goals=[goal_status(session, catalog, goal, today) for goal in goals],
     )
 
 
-def goal_status(session: Session, catalog: Catalog, goal: GoalDef) -> GoalStatus:
-    """Return the status of one goal, computed from its indicator and entered measurements."""
+def goal_status(
+    session: Session, catalog: Catalog, goal: GoalDef, today: date | None = None
+) -> GoalStatus:
+    """Return the status of one goal, computed from its indicator and entered measurements
+    on one definition (``today`` decides whether its deadline has passed)."""
     indicator = catalog.get(goal.indicator)
-    points = _measurements(session, catalog, goal)
-    baseline = _baseline(goal, points)
+    values = _values(session, catalog, goal, goal.classification)
+    chosen = _select(goal, _measurements(goal, values))
+    # Across a change of classification version the goal is judged on the version of the
+    # measurement it is judged on: the earlier years are re-classified at query time.
+    restated_on = _version_to_pin(goal, values, chosen.judged or chosen.latest)
+    if restated_on:
+        values = _values(session, catalog, goal, restated_on)
+        chosen = _select(goal, _measurements(goal, values))
+    baseline = _baseline(goal, chosen.points, restated_on)
     target_value = goal.target.target_value(baseline.value)
     upward = _upward(indicator, goal.target)
-    start = Period.parse(goal.baseline.period).start
-    inside = [p for p in points if start < Period.parse(p.period).start and not p.after_deadline]
-    later = [p for p in points if p.after_deadline]
-    at_baseline = [p for p in points if Period.parse(p.period).start == start]
-    # The latest measurement up to the deadline; else the first one after it (shown as such);
-    # else the baseline measurement itself.
-    candidates = inside or later[:1] or at_baseline
-    latest = candidates[-1] if candidates else None
-    trend_points = [(Period.parse(p.period).start, p.value) for p in inside]
-    if baseline.value is not None:
-        trend_points.insert(0, (start, baseline.value))
-    unit = Period.parse(latest.period).unit if latest else Period.parse(goal.baseline.period).unit
-    projection = project(trend_points, _deadline_period(goal.deadline, unit).start, goal.trend)
+    base_point = _baseline_point(goal, baseline)
+    measured = tuple(_measured(values, base_point, p) for p in chosen.inside)
+    unit = (
+        Period.parse(chosen.latest.period).unit
+        if chosen.latest
+        else Period.parse(goal.baseline.period).unit
+    )
+    projection = project(
+        _trend_points(values, base_point, chosen.inside),
+        _deadline_period(goal.deadline, unit).start,
+        goal.trend,
+    )
+    expired = goal.deadline < (today or date.today())
     judgement = judge(
         Evidence(
             baseline=baseline.value,
+            baseline_period=baseline.period,
             target=target_value,
+            relative=goal.target.value is None,
             upward=upward,
-            latest=inside[-1].value if inside else None,
-            latest_period=inside[-1].period if inside else None,
-            at_deadline=bool(inside) and _contains(inside[-1].period, goal.deadline),
-            later_period=later[0].period if later else None,
+            expired=expired,
+            measured=measured,
+            at_deadline=bool(chosen.inside) and _contains(chosen.inside[-1].period, goal.deadline),
+            next_after=_measured(values, base_point, chosen.next_after)
+            if chosen.next_after
+            else None,
+            later=_measured(values, base_point, chosen.later[0]) if chosen.later else None,
             projection=projection,
         )
     )
+    latest = chosen.latest
+    why_not = (
+        _why_not(values, base_point, latest)
+        if latest is not None and latest is not chosen.at_baseline
+        else "geen meting na de basisperiode"
+    )
+    judged = next((p for p in chosen.points if p.period == judgement.judged_on), None)
     return GoalStatus(
         id=goal.id,
         programme=goal.programme,
@@ -217,37 +271,163 @@ def goal_status(session: Session, catalog: Catalog, goal: GoalDef) -> GoalStatus
             source=goal.target.source,
         ),
         latest=latest,
-        progress=_progress(baseline.value, target_value, latest, upward),
+        progress=None if why_not else _progress(baseline.value, target_value, latest, upward),
+        progress_note=why_not or None,
         projected=projection,
         status=judgement.status,
         status_label=LABELS[judgement.status],
         status_reason=judgement.reason,
+        final=judgement.final,
+        verdict_date=goal.deadline if judgement.final else None,
+        judged_on=judged,
+        restated_on=restated_on,
+        breaks=values.breaks,
         partners=[_partner(p, baseline.value, target_value, upward) for p in goal.partners],
-        measurements=points,
+        measurements=chosen.points,
         source=goal.source,
         notes=goal.notes,
     )
 
 
-def _measurements(session: Session, catalog: Catalog, goal: GoalDef) -> list[Point]:
-    values = indicator_values(
+@dataclass(frozen=True)
+class _Chosen:
+    """A goal's measurements, sorted into what the status is judged on."""
+
+    points: list[Point]
+    inside: list[Point]
+    """After the baseline period, up to the deadline."""
+    later: list[Point]
+    """After the deadline."""
+    next_after: Point | None
+    """The first measurement after the deadline, when it lies in the period right after."""
+    at_baseline: Point | None
+    latest: Point | None
+    """The latest measurement up to the deadline; else the first after it (shown as such);
+    else the baseline measurement itself."""
+
+    @property
+    def judged(self) -> Point | None:
+        return self.inside[-1] if self.inside else self.next_after
+
+
+def _select(goal: GoalDef, points: list[Point]) -> _Chosen:
+    start = Period.parse(goal.baseline.period).start
+    after = [p for p in points if start < Period.parse(p.period).start]
+    inside = [p for p in after if not p.after_deadline]
+    later = [p for p in after if p.after_deadline]
+    at_baseline = next((p for p in points if Period.parse(p.period).start == start), None)
+    next_after = None
+    if later:
+        period = Period.parse(later[0].period)
+        deadline = _deadline_period(goal.deadline, period.unit)
+        if period.start <= _next(deadline).start:
+            next_after = later[0]
+    latest = inside[-1] if inside else later[0] if later else at_baseline
+    return _Chosen(points, inside, later, next_after, at_baseline, latest)
+
+
+def _next(period: Period) -> Period:
+    """Return the period of the same unit right after ``period``."""
+    start = period.start
+    if period.unit is PeriodUnit.QUARTER:
+        month = start.month + 3
+        return Period(date(start.year + (month > 12), (month - 1) % 12 + 1, 1), period.unit)
+    return Period(start.replace(year=start.year + 1), period.unit)
+
+
+def _values(
+    session: Session, catalog: Catalog, goal: GoalDef, classification: str | None
+) -> IndicatorValues:
+    return indicator_values(
         session,
         catalog,
         goal.indicator,
         goal.region,
         by=(),
-        classification=goal.classification,
+        classification=classification,
         filters=goal.filters,
     )
+
+
+def _version_to_pin(goal: GoalDef, values: IndicatorValues, point: Point | None) -> str | None:
+    """Return the classification version to judge the goal on, when a classification change
+    lies between the baseline and ``point`` (computed from the cube); else None."""
+    if point is None or point.entered or point.classification is None:
+        return None
+    if "," in point.classification or point.classification == goal.classification:
+        return None
+    crossed = between(values.breaks, {}, goal.baseline.period, point.period)
+    return point.classification if any("classification" in b.kinds for b in crossed) else None
+
+
+def _baseline_point(goal: GoalDef, baseline: BaselineView) -> Point | None:
+    if baseline.value is None:
+        return None
+    return Point(
+        period=baseline.period,
+        value=baseline.value,
+        entered=not baseline.computed,
+        source=baseline.source,
+    )
+
+
+def _why_not(values: IndicatorValues, first: Point | None, second: Point) -> str:
+    """Return why ``second`` is not comparable with ``first`` (a series break, or a value
+    entered by hand beside one computed from the sources); empty when it is."""
+    if first is None:
+        return ""
+    if first.entered != second.entered:
+        entered, computed = (first, second) if first.entered else (second, first)
+        return (
+            f"{entered.period} is ingevoerd ({entered.source or 'zonder bron'}), "
+            f"{computed.period} berekend uit {_origin(values, computed.period)}"
+        )
+    if first.entered:
+        return ""
+    crossed = between(values.breaks, {}, first.period, second.period)
+    return "; ".join(f"breuk in {b.period}: {b.reason}" for b in crossed)
+
+
+def _origin(values: IndicatorValues, period: str) -> str:
+    found = next((v for v in values.values if v.period == period and not v.keys), None)
+    names = {s.dataset: s.publisher for s in values.sources}
+    used = dict.fromkeys(names[d] for d in (found.datasets if found else []) if d in names)
+    return " + ".join(used) or "de indicator"
+
+
+def _measured(values: IndicatorValues, base: Point | None, point: Point) -> Measured:
+    why_not = _why_not(values, base, point)
+    return Measured(point.period, point.value, comparable=not why_not, why_not=why_not)
+
+
+def _trend_points(
+    values: IndicatorValues, base: Point | None, inside: list[Point]
+) -> list[tuple[date, float]]:
+    """Return the points of the trend: the measurements up to the deadline (and the
+    baseline) that are on the definition of the last of them."""
+    if not inside:
+        return [] if base is None else [(Period.parse(base.period).start, base.value)]
+    last = inside[-1]
+    chosen = [p for p in inside if not _why_not(values, p, last)]
+    if base is not None and not _why_not(values, base, last):
+        chosen.insert(0, base)
+    return [(Period.parse(p.period).start, p.value) for p in chosen]
+
+
+def _measurements(goal: GoalDef, values: IndicatorValues) -> list[Point]:
+    starts = {b.period: b.reason for b in values.breaks if not b.keys}
     points = {
         v.period: Point(
             period=v.period,
             value=v.value,
             flag=v.flag,
             exact=v.exact,
+            classification=v.classification,
             after_deadline=Period.parse(v.period).start > goal.deadline,
+            segment=segment,
+            break_reason=starts.get(v.period),
         )
-        for v in values.values
+        for v, segment in zip(values.values, segments(values), strict=True)
         if v.value is not None
     }
     for entered in goal.measurements:
@@ -260,24 +440,29 @@ def _measurements(session: Session, catalog: Catalog, goal: GoalDef) -> list[Poi
                 entered=True,
                 source=entered.source,
                 after_deadline=Period.parse(period).start > goal.deadline,
+                segment=-1,
             ),
         )
     return sorted(points.values(), key=lambda p: Period.parse(p.period))
 
 
-def _baseline(goal: GoalDef, points: list[Point]) -> BaselineView:
+def _baseline(goal: GoalDef, points: list[Point], restated_on: str | None) -> BaselineView:
     period = str(Period.parse(goal.baseline.period))
     if goal.baseline.value is not None:
         return BaselineView(
             period=period, value=goal.baseline.value, computed=False, source=goal.baseline.source
         )
-    found = next((p for p in points if p.period == period), None)
+    found = next((p for p in points if p.period == period and not p.entered), None)
+    source = f"indicator {goal.indicator}" + (
+        f", herberekend met {restated_on}" if restated_on else ""
+    )
     return BaselineView(
         period=period,
         value=found.value if found else None,
         flag=found.flag if found else None,
         computed=True,
-        source=f"indicator {goal.indicator}" if found else None,
+        source=source if found else None,
+        restated_on=restated_on if found else None,
     )
 
 

@@ -179,10 +179,11 @@ Regenerate it with
 breakdown, `value`, `unit`, `flag`, `sources` (dataset id, source key, title), and also
 `exact`, `classification` (the version that decided *techniek*), `definition` (the start of the
 definition version used), `inputs` (each input's measure or published subject, period, region,
-value, flag, cells and datasets), `notes` and `coverage_note` (see *Coverage* below). A period
-whose only data were left out for their coverage has a record of its own: `value` null, flag
-`partial` and `coverage_note` saying what was left out (*weggelaten voor Nederland: … dekt
-alleen ROC van Twente in Twente*).
+value, flag, cells and datasets), `notes`, `coverage_note` (see *Coverage* below) and `break`
+(the reason, on the value where a series break starts; see below). A period whose only data
+were left out for their coverage has a record of its own: `value` null, flag `partial` and
+`coverage_note` saying what was left out (*weggelaten voor Nederland: … dekt alleen ROC van
+Twente in Twente*).
 
 ## How an indicator is defined
 
@@ -219,6 +220,28 @@ Any suppressed (`<5`), missing or estimated input marks the value with the first
 from a suppressed count is the share of the known part, never shown as exact, and a suppressed
 or missing cell is never counted as 0. A value whose input has no observations at all is
 `null` with flag `missing` and a note naming the part.
+
+## Series breaks
+
+A series is computed on one definition at a time. Each known value has a *basis*: the
+classification version that decided the domain (`techniek@2011`), the indicator definition
+version, its sources (the datasets' source keys) and its coverage (complete, or flagged
+`partial` with the note that names the coverage). Where the basis changes from one period to
+the next, the series carries a **break** at the later period, with its kinds (`classification`,
+`definition`, `source`, `coverage`) and reason (`pijplijn.engine.indicators.breaks`).
+
+- Across a change of classification version, the earlier period is also computed on the later
+  version at query time (`restated`, `restated_on`): where both versions give the same figure
+  there is no break, otherwise the restated figure is the one to compare with (the overview's
+  key figures do: "2018: 6.657 (herberekend met techniek@2019)").
+- A `change` term never crosses a break: with `base: previous` the base year is re-classified
+  with the version of the year it is compared with; between two different sources there is no
+  change (`missing`, with a note).
+- `pijplijn indicator` marks the value where a break starts and lists every break; the API's
+  records carry `break`; charts draw a grey dashed rule labelled *breuk* and break the line
+  there; tables have a column *breuk in de reeks*. Key figures, sparklines, goal progress and
+  trends, and the report's sentences compare only values on one definition
+  (`pijplijn.engine.indicators.compare`).
 
 ## Coverage
 

@@ -6,7 +6,9 @@ web page and the API): it looks the indicator up and caches per data version.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -18,6 +20,12 @@ from pijplijn.engine import disclosure
 from pijplijn.engine.cache import ResultCache
 from pijplijn.engine.classify import choose
 from pijplijn.engine.coverage import LeftOut, coverage_table
+from pijplijn.engine.indicators.breaks import (
+    Break,
+    basis_of,
+    find_breaks,
+    without_classification,
+)
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.results import (
     INEXACT_FLAGS,
@@ -55,7 +63,9 @@ def indicator_values(
 ) -> IndicatorValues:
     """Return the values of indicator ``indicator_id`` (see ``evaluate``) as public outputs
     may show them (disclosure control: ``engine/disclosure.py``), cached per data version and
-    threshold. Raises QueryError for an unknown indicator or parameters it does not allow."""
+    threshold. Its breaks carry, at a classification change, the earlier period restated on
+    the later version; a change where both versions give the same figure is no break.
+    Raises QueryError for an unknown indicator or parameters it does not allow."""
     indicator = catalog.get(indicator_id)
     version = data_version(session)
     limit = disclosure.threshold()
@@ -71,15 +81,28 @@ def indicator_values(
         since,
         limit,
     )
-    return CACHE.get_or_compute(
-        key,
-        lambda: disclosure.protect_values(
+
+    def compute() -> IndicatorValues:
+        values = disclosure.protect_values(
             evaluate(
                 session, indicator, region, periods, by, classification, filters, since, version
             ),
             limit,
-        ),
-    )
+        )
+        if not any("classification" in b.kinds for b in values.breaks):
+            return values
+        # The earlier year of a classification change, on the later version: as protected
+        # as any public query with that version pinned.
+        restated = _restate(
+            values.values,
+            values.breaks,
+            lambda label, wanted: indicator_values(
+                session, catalog, indicator_id, region, wanted, by, label, filters, since
+            ),
+        )
+        return values.model_copy(update={"breaks": restated})
+
+    return CACHE.get_or_compute(key, compute)
 
 
 def evaluate(
@@ -142,6 +165,7 @@ def evaluate(
         labels=_labels(session, dims, values),
         left_out=_left_out(ctx.left_out, ctx.source_keys),
         region_name=coverage_table(session).region_name(ctx.region),
+        breaks=series_breaks(values, datasets),
     )
 
 
@@ -167,6 +191,70 @@ def _left_out(found: list[LeftOut], source_keys: Mapping[int, str]) -> list[Left
             )
         )
     return entries
+
+
+def series_breaks(values: Sequence[IndicatorValue], datasets: Mapping[int, Dataset]) -> list[Break]:
+    """Return the breaks of the series in ``values`` (sorted by period): where the
+    classification version, definition, sources or coverage of known values change."""
+    names = {d.source_key: (d.publisher, d.title) for d in datasets.values()}
+    points = [
+        (
+            v.period,
+            v.keys,
+            basis_of(
+                v.classification,
+                v.definition,
+                (datasets[d].source_key for d in v.datasets if d in datasets),
+                # A partial value may show a flag of higher precedence: its coverage note
+                # still names what it covers.
+                [v.flag, *(i.flag for i in v.inputs), "partial" if v.coverage_note else None],
+                [v.coverage_note] if v.coverage_note else v.notes,
+            ),
+        )
+        for v in values
+        if v.value is not None
+    ]
+    return find_breaks(points, names)
+
+
+def _restate(
+    values: Sequence[IndicatorValue],
+    breaks: list[Break],
+    pinned: Callable[[str, tuple[str, ...]], IndicatorValues],
+) -> list[Break]:
+    """Return ``breaks`` with the period before each classification change restated on the
+    later version (``pinned(label, periods)`` evaluates on one version). Where the restated
+    figure equals the published one, the versions agree here and the change is no break."""
+    own = {(v.period, _key(v.keys)): v for v in values}
+    wanted: dict[str, set[str]] = defaultdict(set)
+    labels: dict[int, str] = {}
+    for index, item in enumerate(breaks):
+        later = own[(item.period, _key(item.keys))].classification
+        if "classification" in item.kinds and later and "," not in later:
+            wanted[later].add(item.previous)
+            labels[index] = later
+    restated = {
+        label: {(v.period, _key(v.keys)): v.value for v in pinned(label, tuple(p)).values}
+        for label, p in wanted.items()
+    }
+    result = []
+    for index, item in enumerate(breaks):
+        label = labels.get(index)
+        if label is None:
+            result.append(item)
+            continue
+        value = restated[label].get((item.previous, _key(item.keys)))
+        before = own[(item.previous, _key(item.keys))].value
+        if value is not None and before is not None and math.isclose(value, before):
+            if (kept := without_classification(item)) is not None:
+                result.append(kept)
+            continue
+        result.append(item.model_copy(update={"restated": value, "restated_on": label}))
+    return result
+
+
+def _key(keys: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, str(v)) for k, v in keys.items()))
 
 
 def _values(

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from pijplijn import vocabulary as vocab
+from pijplijn.engine.indicators.breaks import Break
 from pijplijn.periods import Period
 
 INEXACT_FLAGS = frozenset({"suppressed", "missing", "estimated", "partial"})
@@ -113,13 +114,26 @@ class IndicatorValues(_Frozen):
     left_out: list[LeftOutSource] = []
     """Datasets not counted because they cover only part of the region (or, for an
     indicator that does not accept partial coverage, only part of the region itself)."""
+    breaks: list[Break] = []
+    """Where a series changes classification, definition, source or coverage: no value
+    after a break is comparable with one before it (engine/indicators/breaks.py)."""
+
+    def break_at(self, value: IndicatorValue) -> Break | None:
+        """Return the break that starts at ``value`` (its period and keys), if any."""
+        keys = _key_text(value.keys)
+        return next(
+            (b for b in self.breaks if b.period == value.period and _key_text(b.keys) == keys),
+            None,
+        )
 
     def records(self) -> list[dict[str, Any]]:
         """Return one flat record per value: indicator, region, period, the breakdown keys,
-        value, unit, flag, sources (and exact, classification, definition, inputs), and one
-        per period that has no value because its only data were left out for their coverage
-        (value null, flag ``partial``, the coverage named in ``coverage_note``)."""
-        records = self._value_records() + self._left_out_records()
+        value, unit, flag, sources (and exact, classification, definition, inputs, notes,
+        ``coverage_note``, and ``break``: the reason when a series break starts at this
+        value), and one per period that has no value because its only data were left out for
+        their coverage (value null, flag ``partial``, the coverage named in
+        ``coverage_note``)."""
+        records = self._value_records() + self.left_out_records()
         return sorted(records, key=lambda r: Period.parse(r["period"]))
 
     def coverage_lines(self) -> list[str]:
@@ -136,7 +150,9 @@ class IndicatorValues(_Frozen):
         ]
         return lines + [f"{o.text} ({', '.join(o.periods)})" for o in self.left_out]
 
-    def _left_out_records(self) -> list[dict[str, Any]]:
+    def left_out_records(self) -> list[dict[str, Any]]:
+        """Return a record (value null, flag ``partial``) per period that has no value
+        because its only data were left out for their coverage."""
         have = {v.period for v in self.values}
         found: dict[str, list[LeftOutSource]] = {}
         for item in self.left_out:
@@ -162,12 +178,14 @@ class IndicatorValues(_Frozen):
                 "inputs": [],
                 "notes": [i.text for i in items],
                 "coverage_note": "; ".join(i.text for i in items),
+                "break": None,
             }
             for period, items in found.items()
         ]
 
     def _value_records(self) -> list[dict[str, Any]]:
         titles = {s.dataset: s for s in self.sources}
+        starts = {(b.period, _key_text(b.keys)): b.reason for b in self.breaks}
         return [
             {
                 "indicator": self.indicator,
@@ -188,9 +206,14 @@ class IndicatorValues(_Frozen):
                 "inputs": [i.model_dump(mode="json") for i in v.inputs],
                 "notes": v.notes,
                 "coverage_note": v.coverage_note,
+                "break": starts.get((v.period, _key_text(v.keys))),
             }
             for v in self.values
         ]
+
+
+def _key_text(keys: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, str(v)) for k, v in keys.items()))
 
 
 def worst_flag(flags: list[str | None]) -> str | None:

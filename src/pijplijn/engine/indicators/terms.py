@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, RegisterTerm, SumTerm
-from pijplijn.engine.classify import OTHER
+from pijplijn.engine.classify import OTHER, choose
 from pijplijn.engine.coverage import LeftOut, coverage_table
 from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, query_result
 from pijplijn.engine.indicators.results import InputValue, worst_flag
@@ -180,23 +180,66 @@ def _change(ctx: Context, term: ChangeTerm, periods: Periods, role: str) -> Seri
     else:
         needed = tuple(dict.fromkeys([*periods, fixed_base]))
     inner = evaluate_expr(ctx, term.of, needed, role)
+    pairs = {
+        (period, own): fixed_base or previous_year(period)
+        for (period, own) in inner.cells
+        if period != ANY_PERIOD and (periods is None or period in periods)
+    }
+    versions, restated = _restated_bases(ctx, term, pairs, role)
     result = Series(dims=inner.dims, unavailable=inner.unavailable)
-    for (period, own), cell in inner.cells.items():
-        if period == ANY_PERIOD or (periods is not None and period not in periods):
-            continue
-        base_period = fixed_base or previous_year(period)
-        before = inner.cells.get((base_period, own))
+    for (period, own), base_period in pairs.items():
+        cell = inner.cells[(period, own)]
+        label = versions.get(period)
+        source = restated[label] if label else None
+        before = (source or inner).cells.get((base_period, own))
         if base_period == period or before is None:
             continue
-        result.cells[(period, own)] = _difference(cell, before, term.kind, role)
+        if source is not None:
+            note = f"{base_period} herberekend met {label}, de classificatie van {period}"
+            before = Cell(before.value, before.flag, before.inputs, (*before.notes, note))
+        result.cells[(period, own)] = _difference(ctx, cell, before, term.kind, role)
     return result
 
 
-def _difference(now: Cell, before: Cell, kind: str, role: str) -> Cell:
+def _restated_bases(
+    ctx: Context, term: ChangeTerm, pairs: Mapping[tuple[str, Keys], str], role: str
+) -> tuple[dict[str, str], dict[str, Series]]:
+    """Return, per period whose base period falls under another classification version,
+    that version's label, and per label the inner series of those base periods classified
+    with it: a change is computed on one definition, never across a version change."""
+    if not ctx.classification or "@" in ctx.classification or not pairs:
+        return {}, {}
+    choice = choose(ctx.session, ctx.classification)
+    bases: dict[str, set[str]] = defaultdict(set)
+    versions: dict[str, str] = {}
+    for (period, _), base_period in pairs.items():
+        now = choice.for_period(Period.parse(period))
+        if now != choice.for_period(Period.parse(base_period)):
+            bases[now.label].add(base_period)
+            versions[period] = now.label
+    restated = {
+        label: evaluate_expr(
+            replace(ctx, classification=label), term.of, tuple(sorted(wanted)), role
+        )
+        for label, wanted in bases.items()
+    }
+    return versions, restated
+
+
+def _difference(ctx: Context, now: Cell, before: Cell, kind: str, role: str) -> Cell:
     base_inputs = tuple(i.model_copy(update={"role": f"{role}.base"}) for i in before.inputs)
     inputs = now.inputs + base_inputs
     flag = worst_flag([now.flag, before.flag])
     notes = now.notes + before.notes
+    sources_now, sources_before = _source_names(ctx, now), _source_names(ctx, before)
+    if sources_now and sources_before and sources_now != sources_before:
+        # A change between two sources is a series break, not a change (breaks.py).
+        note = (
+            f"niet vergelijkbaar: {before.inputs[0].period} komt uit "
+            f"{', '.join(sorted(sources_before))}, {now.inputs[0].period} uit "
+            f"{', '.join(sorted(sources_now))}"
+        )
+        return Cell(None, "missing", inputs, (*notes, note))
     if now.value is None or before.value is None:
         return Cell(None, flag or "missing", inputs, notes)
     change = now.value - before.value
@@ -232,6 +275,10 @@ def _without_partial(ctx: Context, rows: list[CubeRow]) -> list[CubeRow]:
             )
         )
     return kept
+
+
+def _source_names(ctx: Context, cell: Cell) -> set[str]:
+    return {ctx.source_keys.get(d, str(d)) for i in cell.inputs for d in i.datasets}
 
 
 def _cube(ctx: Context, q: CubeQuery) -> list[CubeRow]:

@@ -57,6 +57,15 @@ COVERAGE_COLUMN = Column(key="coverage", label="dekking")
 """What a value flagged ``partial`` covers, or why a period was left out."""
 
 
+BREAK_COLUMN = Column(key="break", label="breuk in de reeks")
+"""Where a series changes classification, definition, source or coverage: the reason."""
+
+
 def series_columns(key: str, label: str) -> list[Column]:
-    """Return the columns of a table of figures per ``key`` and period."""
-    return [Column(key=key, label=label), Column(key="period", label="periode"), *VALUE_COLUMNS]
+    """Return the columns of a table of figures per ``key`` and period, with the breaks."""
+    return [
+        Column(key=key, label=label),
+        Column(key="period", label="periode"),
+        *VALUE_COLUMNS,
+        BREAK_COLUMN,
+    ]

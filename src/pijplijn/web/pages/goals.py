@@ -49,9 +49,17 @@ def _sources(session: Session, catalog: Catalog, goal: GoalStatus) -> list[Sourc
 
 def _block(goal: GoalStatus, sources: list[Source]) -> ChartBlock:
     rows = [
-        {"series": "gemeten", "period": p.period, "value": p.value, "flag": p.flag}
+        {
+            "series": "gemeten",
+            "period": p.period,
+            "value": p.value,
+            "flag": p.flag,
+            "segment": p.segment,
+            "break": p.break_reason,
+        }
         for p in goal.measurements
     ]
+    breaks = charts.goal_break_marks(goal.breaks)
     line = goal.target_line(f"doel {goal.target.deadline.year}")
     projected = goal.projected
     trend = (
@@ -71,10 +79,12 @@ def _block(goal: GoalStatus, sources: list[Source]) -> ChartBlock:
         goal.unit,
         goal.title,
         f"{goal.indicator_title} in {goal.region}: metingen (blauw), de doellijn van basis naar "
-        f"doel (zwart gestippeld) en de trend bij de deadline met zijn marge (oranje).",
+        f"doel (zwart gestippeld) en de trend bij de deadline met zijn marge (oranje)"
+        + ("; een grijze lijn markeert een breuk in de reeks." if breaks else "."),
+        breaks,
     )
     table = [
-        *rows,
+        *({k: v for k, v in r.items() if k != "segment"} for r in rows),
         *({"series": "doellijn", **p, "flag": None} for p in line),
         *([{"series": "trend", **trend, "flag": None}] if trend else []),
     ]

@@ -17,8 +17,9 @@ from pijplijn.engine.goals.scorecard import scorecard
 from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary, summary
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.geography import gemeente_values
-from pijplijn.engine.indicators.results import Source
+from pijplijn.engine.indicators.results import IndicatorValues, Source
 from pijplijn.errors import QueryError
+from pijplijn.periods import Period
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
 from pijplijn.web.pages.blocks import (
     COVERAGE_COLUMN,
@@ -92,23 +93,30 @@ def _compare(
 ) -> ChartBlock:
     rows: list[dict[str, Any]] = []
     sources: dict[int, Source] = {}
+    series = []
     for region in COMPARED:
         try:
             values = indicator_values(session, catalog, indicator.id, region, by=[])
         except QueryError as exc:
             notes.append(f"{region}: {exc}")
             continue
-        rows.extend(_rows(values.records(), "region"))
+        series.append(values)
+        own = charts.series_rows(values, region=values.region)
+        own += _left_out_rows(values, "region", values.region)
+        rows.extend(sorted(own, key=lambda r: Period.parse(r["period"])))
         coverage.extend(values.coverage_lines())
         sources.update({s.dataset: s for s in values.sources})
+    breaks = charts.break_marks(series)
     goals = _goal_lines(session, catalog, indicator.id)
     spec = charts.series_chart(
         rows,
         indicator.unit,
         indicator.title,
         f"{indicator.title}: {', '.join(COMPARED)} per periode"
-        + (", met de doellijn (zwart gestippeld)." if goals else "."),
+        + (", met de doellijn (zwart gestippeld)" if goals else "")
+        + (", en een grijze lijn bij elke breuk in de reeks." if breaks else "."),
         goal_lines=goals,
+        breaks=breaks,
     )
     return ChartBlock(
         id="series",
@@ -122,19 +130,20 @@ def _compare(
     )
 
 
-def _rows(records: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    """Return the table rows of an indicator's records (a period left out for its coverage
-    included, without a value)."""
+def _left_out_rows(values: IndicatorValues, key: str, label: Any) -> list[dict[str, Any]]:
+    """Return a table row (no value, flag ``partial``, the note) per period whose only data
+    were left out for their coverage."""
     return [
         {
-            key: r.get(key),
+            key: label,
             "period": r["period"],
-            "value": r["value"],
+            "value": None,
             "flag": r["flag"],
-            "exact": r["exact"],
+            "exact": False,
+            "break": None,
             "coverage": r["coverage_note"],
         }
-        for r in records
+        for r in values.left_out_records()
     ]
 
 
@@ -154,7 +163,10 @@ def _breakdown(
 ) -> ChartBlock:
     values = indicator_values(session, catalog, indicator.id, region, by=[by])
     labels = values.labels.get(by, {})
-    rows = [{**r, by: labels.get(str(r[by]), r[by])} for r in _rows(values.records(), by)]
+    rows = [
+        {**row, by: labels.get(str(v.keys.get(by)), v.keys.get(by))}
+        for v, row in zip(values.values, charts.series_rows(values), strict=True)
+    ]
     spec = charts.series_chart(
         rows,
         indicator.unit,

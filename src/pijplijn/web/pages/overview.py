@@ -14,6 +14,7 @@ from pijplijn.content.loader import ContentPack
 from pijplijn.engine.datasets import DatasetSummary, list_datasets
 from pijplijn.engine.goals.scorecard import scorecard
 from pijplijn.engine.indicators.catalog import Catalog
+from pijplijn.engine.indicators.compare import latest_comparison
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.errors import QueryError
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
@@ -32,7 +33,8 @@ class SourceFreshness(BaseModel):
 
 
 class KeyFigure(BaseModel):
-    """An indicator's latest total for the region, the one before it, and its series."""
+    """An indicator's latest total for the region, the one before it on the same definition
+    (or why there is none), and its series."""
 
     indicator: str
     title: str
@@ -42,6 +44,12 @@ class KeyFigure(BaseModel):
     exact: bool
     previous_period: str | None
     previous: float | None
+    """The value of ``previous_period`` on the definition of ``period``; None when the two
+    lie across a break that cannot be restated."""
+    restated_on: str | None = None
+    """The classification version ``previous`` was re-classified with, when it was."""
+    refused: str | None = None
+    """Why the two periods are not compared (the series break)."""
     sparkline: dict[str, Any]
     datasets: list[int]
 
@@ -51,6 +59,8 @@ class GoalChip(BaseModel):
     title: str
     status: str
     status_label: str
+    status_reason: str
+    final: bool
 
 
 class OverviewView(BaseModel):
@@ -72,7 +82,14 @@ def overview_view(session: Session, pack: ContentPack, catalog: Catalog) -> Over
             if (f := _key_figure(session, catalog, i, region)) is not None
         ],
         goals=[
-            GoalChip(id=g.id, title=g.title, status=g.status, status_label=g.status_label)
+            GoalChip(
+                id=g.id,
+                title=g.title,
+                status=g.status,
+                status_label=g.status_label,
+                status_reason=g.status_reason,
+                final=g.final,
+            )
             for g in card.goals
         ],
         sources=_freshness(session),
@@ -87,22 +104,27 @@ def _key_figure(
         values = indicator_values(session, catalog, indicator_id, region, by=[])
     except QueryError:
         return None
-    known = [v for v in values.values if v.value is not None]
-    if not known:
+    comparison = latest_comparison(values)
+    if comparison is None:
         return None
-    last = known[-1]
-    before = known[-2] if len(known) > 1 else None
-    series = [{"period": v.period, "value": v.value} for v in values.values]
+    last = next(v for v in reversed(values.values) if v.value is not None)
+    description = f"{values.title}, {region}, per periode" + (
+        "; de lijn is onderbroken bij elke breuk in de reeks" if values.breaks else ""
+    )
     return KeyFigure(
         indicator=indicator_id,
         title=values.title,
         unit=values.unit,
-        period=last.period,
-        value=last.value,
+        period=comparison.period,
+        value=comparison.value,
         exact=last.exact,
-        previous_period=before.period if before else None,
-        previous=before.value if before else None,
-        sparkline=charts.sparkline(series, values.unit, f"{values.title}, {region}, per periode"),
+        previous_period=comparison.previous_period,
+        previous=comparison.previous,
+        restated_on=comparison.restated_on,
+        refused=comparison.refused,
+        sparkline=charts.sparkline(
+            charts.series_rows(values), values.unit, description, charts.break_marks([values])
+        ),
         datasets=last.datasets,
     )
 
