@@ -8,6 +8,7 @@ Expected figures are computed here from the raw files (the seed CSV of the pack,
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import shutil
 from collections import defaultdict
@@ -86,7 +87,7 @@ def _load(engine: Engine, key: str, rows: list[tuple[str, str, float]], coverage
         title=f"synthetic {key}",
         source="tests/test_coverage.py",
         loader="test@1",
-        sha256=key * 8,
+        sha256=hashlib.sha256(key.encode()).hexdigest(),
         coverage=coverage,
     )
     parsed = ParsedSource(info=info, report=ImportReport(file=key), observations=frame)
