@@ -32,7 +32,8 @@ VALID = "\r\n".join([HEADER, *ROWS]) + "\r\n"
 
 
 def independent_totals(text: str) -> dict[str, float]:
-    """Per year, what the file says was enrolled: MAN + VROUW, or TOTAAL when both are blank."""
+    """Per year, what the file says was enrolled: DUO's TOTAAL where it printed one (the
+    published total is kept, never replaced by its parts), else MAN + VROUW."""
     totals = dict.fromkeys(YEARS, 0.0)
     for line in text.replace("\r\n", "\n").split("\n")[1:]:
         cells = [c.strip() for c in line.split(";")]
@@ -40,13 +41,11 @@ def independent_totals(text: str) -> dict[str, float]:
             continue
         for index, year in enumerate(YEARS):
             # '<5' is DUO's suppressed small count: stored without a value, never as a number.
-            man, vrouw, total = (
-                "" if c == "<5" else c for c in cells[13 + 3 * index : 16 + 3 * index]
-            )
-            if not man and not vrouw:
-                totals[year] += float(total or 0)
+            man, vrouw, total = cells[13 + 3 * index : 16 + 3 * index]
+            if total:
+                totals[year] += 0.0 if total == "<5" else float(total)
             else:
-                totals[year] += sum(float(c) for c in (man, vrouw) if c)
+                totals[year] += sum(float(c) for c in (man, vrouw) if c and c != "<5")
     return totals
 
 
@@ -129,7 +128,12 @@ def test_mutated_file_imports_consistently_or_changes_nothing(
         stored = dict(
             session.execute(
                 select(Observation.period, func.sum(Observation.value))
-                .where(Observation.dataset_id == outcome.load.dataset_id)
+                .where(
+                    Observation.dataset_id == outcome.load.dataset_id,
+                    # As the cube sums without a gender breakdown: a published total, not
+                    # the parts beside it.
+                    ~(Observation.paired & Observation.gender.is_not(None)),
+                )
                 .group_by(Observation.period)
             ).all()
         )

@@ -80,9 +80,8 @@ def test_vo_small_cells_stay_suppressed(real_engine: Engine, shared_data: Path) 
         1
         for r in rows
         for k, v in r.items()
-        if v == "<5"
-        and k.split(" ")[0] in ("EXAMENKANDIDATEN", "GESLAAGDEN")
-        and not k.endswith("TOTAAL")
+        # MAN, VROUW and DUO's own TOTAAL: each is stored, a '<5' as suppressed.
+        if v == "<5" and k.split(" ")[0] in ("EXAMENKANDIDATEN", "GESLAAGDEN")
     )
     with session_scope(real_engine) as session:
         stored = session.execute(

@@ -123,15 +123,13 @@ def test_first_year_share_in_hbo_and_wo(
 
 
 def vo_cells(row: dict[str, str], year: str, genders: tuple[str, ...]) -> tuple[float, bool]:
-    """Known count and whether a suppressed cell was left out, as the importer stores them:
-    MAN and VROUW, and TOTAAL only when neither part is a number."""
+    """Known count and whether a suppressed cell was left out: over both genders DUO's own
+    TOTAAL wherever it printed one (it is published even where a part is <5), else the
+    gender cells asked for."""
     cell = {g: row[f"EXAMENKANDIDATEN SCHOOLJAAR {year} - {g}"] for g in ("MAN", "VROUW", "TOTAAL")}
-    parts_known = any(cell[g] not in ("", "<5") for g in ("MAN", "VROUW"))
-    used = (
-        list(genders) if parts_known or genders != ("MAN", "VROUW") else ["TOTAAL", "MAN", "VROUW"]
-    )
-    known = sum(number(cell[g]) for g in used if g != "TOTAAL" or not parts_known)
-    return known, any(cell[g] == "<5" for g in used)
+    both = set(genders) == {"MAN", "VROUW"}
+    used = ["TOTAAL"] if both and cell["TOTAAL"] != "" else list(genders)
+    return sum(number(cell[g]) for g in used), any(cell[g] == "<5" for g in used)
 
 
 def vo_stage(row: dict[str, str]) -> str:

@@ -64,19 +64,25 @@ def test_matches_the_header_of_table_03() -> None:
     assert not duo_mbo.matches(["BRIN NUMMER", "TOTAAL2019"], "x.csv")
 
 
-def test_men_and_women_become_observations_and_totals_are_not_stored(tmp_path: Path) -> None:
+def test_men_women_and_the_published_total_become_observations(tmp_path: Path) -> None:
     parsed = parse(tmp_path, row())
     assert parsed.report.valid, parsed.report.summary()
     frame = parsed.observations
     assert frame.columns == list(OBSERVATION_SCHEMA)
-    got = frame.sort("period", "gender").select("period", "gender", "value", "flag").rows()
+    got = (
+        frame.sort("period", "gender", nulls_last=True)
+        .select("period", "gender", "value", "flag")
+        .rows()
+    )
     assert got == [
         ("2018", "man", 3.0, None),
         ("2018", "vrouw", 4.0, None),
+        ("2018", None, 7.0, None),
         ("2019", "man", 5.0, None),
         ("2019", "vrouw", 6.0, None),
+        ("2019", None, 11.0, None),
     ]
-    first = frame.row(0, named=True)
+    first = frame.filter(pl.col("gender").is_not_null()).row(0, named=True)
     assert {k: first[k] for k in ("measure", "period_unit", "stage", "unit")} == {
         "measure": "enrolled",
         "period_unit": "year",
@@ -100,7 +106,7 @@ def test_men_and_women_become_observations_and_totals_are_not_stored(tmp_path: P
     )
     assert (first["region_code"], first["region_basis"]) == ("GM0164", "head-office")
     assert parsed.info.source_key == "duo-mbo-deelnemers"
-    assert parsed.info.loader == "duo-mbo-deelnemers@1"
+    assert parsed.info.loader == "duo-mbo-deelnemers@2"
     assert (parsed.info.publisher, parsed.info.licence) == ("DUO", "CC0 1.0")
 
 
@@ -127,15 +133,19 @@ def test_blank_cells(tmp_path: Path) -> None:
     assert got == [
         ("10001", "2019", "man", None, "missing"),
         ("10001", "2019", "vrouw", 6.0, None),
+        ("10001", "2019", None, 6.0, None),
         ("10002", "2018", None, 9.0, None),
         ("10002", "2019", "man", 0.0, None),
         ("10002", "2019", "vrouw", 0.0, None),
+        ("10002", "2019", None, 0.0, None),
         ("10003", "2018", "man", 1.0, None),
         ("10003", "2018", "vrouw", 2.0, None),
+        ("10003", "2018", None, 3.0, None),
+        # A blank TOTAAL beside its parts is not stored: the parts are all there is.
         ("10003", "2019", "man", None, "suppressed"),
         ("10003", "2019", "vrouw", 2.0, None),
     ]
-    assert parsed.report.stats == {"rows": 3, "observations": 9, "missing": 1, "suppressed": 1}
+    assert parsed.report.stats == {"rows": 3, "observations": 12, "missing": 1, "suppressed": 1}
 
 
 def test_a_total_that_differs_from_its_parts_is_a_warning(tmp_path: Path) -> None:
@@ -145,7 +155,9 @@ def test_a_total_that_differs_from_its_parts_is_a_warning(tmp_path: Path) -> Non
         [w.to_dict()[k] for k in ("row", "column", "code")] for w in parsed.report.warnings
     ] == [[2, "TOTAAL2019", "total-mismatch"]]
     assert "MAN + VROUW = 5 + 6" in parsed.report.warnings[0].message()
-    assert parsed.observations.height == 4
+    # DUO's total is kept as published, not replaced by the sum of the parts.
+    totals = parsed.observations.filter(pl.col("gender").is_null())
+    assert totals.select("period", "value").sort("period").rows() == [("2018", 7.0), ("2019", 12.0)]
 
 
 def test_unknown_place_is_attributed_to_nl01_with_one_warning(tmp_path: Path) -> None:
@@ -337,8 +349,8 @@ def test_real_file_is_valid(real: ParsedSource, raw_rows: list[dict[str, str]]) 
 def test_real_national_total_2019(real: ParsedSource, raw_rows: list[dict[str, str]]) -> None:
     expected = sum(int(r["TOTAAL2019"]) for r in raw_rows if r["TOTAAL2019"])
     assert expected == 501_903
-    got = real.observations.filter(pl.col("period") == "2019").get_column("value").sum()
-    assert got == expected
+    year = real.observations.filter(pl.col("period") == "2019")
+    assert year.filter(pl.col("gender").is_null()).get_column("value").sum() == expected
 
 
 def test_real_roc_van_twente_2019(real: ParsedSource, raw_rows: list[dict[str, str]]) -> None:
@@ -346,7 +358,9 @@ def test_real_roc_van_twente_2019(real: ParsedSource, raw_rows: list[dict[str, s
     total = sum(int(r["TOTAAL2019"]) for r in twente)
     techniek = sum(int(r["TOTAAL2019"]) for r in twente if r["MBO SECTOR"] == "techniek")
     assert (total, techniek) == (19_485, 5_722)
-    frame = real.observations.filter(pl.col("institution") == "27YU", pl.col("period") == "2019")
+    frame = real.observations.filter(
+        pl.col("institution") == "27YU", pl.col("period") == "2019", pl.col("gender").is_null()
+    )
     assert frame.get_column("value").sum() == total
     assert frame.filter(pl.col("sector") == "techniek").get_column("value").sum() == techniek
     assert frame.select("region_code", "region_basis").unique().rows() == [

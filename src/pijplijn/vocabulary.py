@@ -52,6 +52,9 @@ FLAGS: tuple[str, ...] = (*CELL_FLAGS, "partial")
 ``partial`` is never stored on a cell: the cube sets it on a sum that counts a dataset covering
 only part of the region (``pijplijn.coverage``)."""
 
+UNKNOWN_FLAGS: frozenset[str] = frozenset({"suppressed", "missing"})
+"""Flags of a cell whose value is unknown (stored as NULL, never 0)."""
+
 UNITS: tuple[str, ...] = ("count", "thousand", "share")
 """``thousand``: the source counts in thousands (CBS vacancies). ``share``: a fraction 0-1."""
 

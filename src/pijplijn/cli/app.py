@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy import Engine
 
 from pijplijn import __version__
@@ -28,8 +29,18 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Markup is off: whatever a file, a database or a user supplied (a CSV cell holding '[/]',
+# '[bold]' or '[link=x]') is printed as the plain text it is, in every command and table.
+# Styles come only from ``styled``, which never reads its strings as markup.
+out = Console(soft_wrap=True, markup=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Return a line of plain strings and (string, style) pairs, e.g.
+    ``styled(("fout:", "bold red"), " ", message)``: no part is read as markup."""
+    return Text.assemble(*parts)
+
 
 DatabaseOption = Annotated[
     str | None,
@@ -87,7 +98,7 @@ def emit(records: list[dict[str, Any]], format: OutputFormat) -> None:
 
 def fail(message: str, code: int = 2) -> None:
     """Print ``fout: message`` on stderr and stop with ``code``."""
-    err.print(f"[bold red]fout:[/] {message}", highlight=False, markup=True)
+    err.print(styled(("fout:", "bold red"), f" {message}"))
     raise typer.Exit(code)
 
 

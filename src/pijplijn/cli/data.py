@@ -19,6 +19,7 @@ from pijplijn.cli.app import (
     engine_for,
     err,
     out,
+    styled,
 )
 from pijplijn.engine.classify import list_classifications
 from pijplijn.engine.cube import CubeQuery, query_result
@@ -221,9 +222,10 @@ def classifications_command(
         return
     for s in summaries:
         out.print(
-            f"[bold]{s.name}@{s.version}[/] ({s.title}) geldig vanaf {s.valid_from}: "
-            f"{s.rules} regels. {s.description}",
-            highlight=False,
+            styled(
+                (f"{s.name}@{s.version}", "bold"),
+                f" ({s.title}) geldig vanaf {s.valid_from}: {s.rules} regels. {s.description}",
+            )
         )
         out.print(f"  bron: {s.source}", highlight=False)
         for verb, changes in (("+", s.added), ("-", s.removed)):

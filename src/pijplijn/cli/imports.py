@@ -18,6 +18,7 @@ from pijplijn.cli.app import (
     engine_for,
     err,
     out,
+    styled,
 )
 from pijplijn.ingest.registry import KINDS
 from pijplijn.store.imports import ImportOutcome, import_files
@@ -42,7 +43,7 @@ def import_command(
     engine = engine_for(database)
     with Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         TimeElapsedColumn(),
         console=err,
         transient=True,
@@ -62,8 +63,10 @@ def import_command(
             _print(outcome)
     if not all(o.parsed.report.valid for o in outcomes):
         err.print(
-            "[bold red]fout:[/] niets geladen: los de fouten hierboven op en probeer opnieuw.",
-            highlight=False,
+            styled(
+                ("fout:", "bold red"),
+                " niets geladen: los de fouten hierboven op en probeer opnieuw.",
+            )
         )
         raise typer.Exit(2)
 
@@ -84,16 +87,19 @@ def _record(outcome: ImportOutcome) -> dict[str, object]:
 def _print(outcome: ImportOutcome) -> None:
     report = outcome.parsed.report
     how = "herkend als" if outcome.detected else "geladen als"
-    out.print(f"[bold]{outcome.path.name}[/]: {how} {outcome.kind.name}", highlight=False)
+    out.print(styled((outcome.path.name, "bold"), f": {how} {outcome.kind.name}"))
     if outcome.suggested_kind:
         err.print(
-            f"  [red]fout[/] {outcome.path.name} past niet bij soort {outcome.kind.name}, "
-            f"maar lijkt op soort {outcome.suggested_kind}: laat --kind weg of geef "
-            f"--kind {outcome.suggested_kind}",
-            highlight=False,
+            styled(
+                "  ",
+                ("fout", "red"),
+                f" {outcome.path.name} past niet bij soort {outcome.kind.name}, "
+                f"maar lijkt op soort {outcome.suggested_kind}: laat --kind weg of geef "
+                f"--kind {outcome.suggested_kind}",
+            )
         )
     for issue in report.issues[:SHOWN_ISSUES]:
-        err.print(f"  [red]fout[/] {issue.message()}", highlight=False, markup=True)
+        err.print(styled("  ", ("fout", "red"), f" {issue.message()}"))
     if len(report.issues) > SHOWN_ISSUES or report.partial:
         err.print(
             f"  … en meer fouten ({len(report.issues)}{'+' if report.partial else ''} in "
@@ -101,7 +107,7 @@ def _print(outcome: ImportOutcome) -> None:
             highlight=False,
         )
     for issue in report.warnings[:SHOWN_ISSUES]:
-        out.print(f"  [yellow]let op[/] {issue.message()}", highlight=False)
+        out.print(styled("  ", ("let op", "yellow"), f" {issue.message()}"))
     if len(report.warnings) > SHOWN_ISSUES:
         out.print(
             f"  … en nog {len(report.warnings) - SHOWN_ISSUES} bevindingen (--format json)",

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from pijplijn.cli.app import (
     DatabaseOption,
@@ -23,6 +23,7 @@ from pijplijn.cli.app import (
     emit,
     engine_for,
     out,
+    styled,
 )
 from pijplijn.content.goals import load_goals
 from pijplijn.content.indicators import load_indicators
@@ -238,12 +239,12 @@ def _indicator_table(result: IndicatorValues) -> None:
         marker = "" if v.exact or v.value is None else "~"
         starts = result.break_at(v)
         table.add_row(
-            escape(v.period),
-            *map(escape, keys),
+            v.period,
+            *keys,
             marker + show(v.value, result.unit),
             v.flag or "",
             v.classification or "",
-            escape(starts.reason) if starts else "",
+            starts.reason if starts else "",
         )
     out.print(table)
     for item in result.breaks:
@@ -291,10 +292,13 @@ def _scorecard_table(card: Scorecard) -> None:
     )
     for g in card.goals:
         table.add_row(
-            f"{escape(g.title)}\n[dim]{g.id}[/]",
-            g.status_label + (f"\n[dim]eindoordeel per {g.verdict_date}[/]" if g.final else ""),
+            styled(g.title, "\n", (g.id, "dim")),
+            styled(
+                g.status_label,
+                *(("\n", (f"eindoordeel per {g.verdict_date}", "dim")) if g.final else ()),
+            ),
             _point(g.baseline.period, g.baseline.value, g.unit),
-            f"{show(g.target.value, g.unit)}\n[dim]voor {g.target.deadline}[/]",
+            styled(show(g.target.value, g.unit), "\n", (f"voor {g.target.deadline}", "dim")),
             _latest(g),
             _progress(g),
             _projected(g),
@@ -304,31 +308,26 @@ def _scorecard_table(card: Scorecard) -> None:
         _goal_details(g)
 
 
-def _progress(g: GoalStatus) -> str:
+def _progress(g: GoalStatus) -> Text:
     if g.progress is None:
-        return "–"
-    restated = f"\n[dim]op {g.restated_on}[/]" if g.restated_on else ""
-    return f"{g.progress * 100:.0f}%{restated}"
+        return Text("–")
+    shown = f"{g.progress * 100:.0f}%"
+    return styled(shown, "\n", (f"op {g.restated_on}", "dim")) if g.restated_on else Text(shown)
 
 
 def _goal_details(g: GoalStatus) -> None:
     final = f" (eindoordeel per {g.verdict_date})" if g.final else ""
     out.print(
-        f"\n[bold]{escape(g.title)}[/] ({g.id}): {g.status_label}{final}. "
-        f"{escape(g.status_reason)}.",
-        highlight=False,
+        styled("\n", (g.title, "bold"), f" ({g.id}): {g.status_label}{final}. {g.status_reason}.")
     )
     if g.judged_on is not None:
         out.print(
-            f"  beoordeeld op de meting van {g.judged_on.period}: "
-            f"{show(g.judged_on.value, g.unit)}",
-            highlight=False,
-            markup=False,
+            f"  beoordeeld op de meting van {g.judged_on.period}: {show(g.judged_on.value, g.unit)}"
         )
     if g.progress is None and g.progress_note and g.latest is not None:
-        out.print(f"  geen voortgang: {g.progress_note}", highlight=False, markup=False)
+        out.print(f"  geen voortgang: {g.progress_note}")
     if g.target.provisional:
-        out.print(f"  doelwaarde voorlopig: {escape(g.target.source)}", highlight=False)
+        out.print(f"  doelwaarde voorlopig: {g.target.source}")
     for p in g.partners:
         kind = "van de verandering" if p.sub_target_kind == "verandering" else "van de doelwaarde"
         sub = (
@@ -346,18 +345,21 @@ def _point(period: str, value: float | None, unit: str) -> str:
     return f"{period}: {show(value, unit)}" if value is not None else f"{period}: geen data"
 
 
-def _latest(g: GoalStatus) -> str:
+def _latest(g: GoalStatus) -> Text:
     if g.latest is None:
-        return "geen meting"
-    after = "\n[dim](na de deadline)[/]" if g.latest.after_deadline else ""
-    return _point(g.latest.period, g.latest.value, g.unit) + after
+        return Text("geen meting")
+    point = _point(g.latest.period, g.latest.value, g.unit)
+    return (
+        styled(point, "\n", ("(na de deadline)", "dim")) if g.latest.after_deadline else Text(point)
+    )
 
 
-def _projected(g: GoalStatus) -> str:
+def _projected(g: GoalStatus) -> Text:
     p = g.projected
     if p.value is None:
-        return "te weinig data" if p.points < 3 else "–"
-    return f"{show(p.value, g.unit)}\n[dim]{show(p.low, g.unit)} – {show(p.high, g.unit)}[/]"
+        return Text("te weinig data" if p.points < 3 else "–")
+    band = f"{show(p.low, g.unit)} – {show(p.high, g.unit)}"
+    return styled(show(p.value, g.unit), "\n", (band, "dim"))
 
 
 def _goal_row(g: GoalStatus) -> dict[str, Any]:
@@ -406,7 +408,7 @@ def _check_table(report: CheckReport) -> None:
     }
     for f in shown:
         unit = "share" if f.measure == "published_share" else "count"
-        detail = escape(f.explanation) + (f"\n[dim]{escape(f.note)}[/]" if f.note else "")
+        detail = styled(f.explanation, *(("\n", (f.note, "dim")) if f.note else ()))
         table.add_row(
             names[f.verdict],
             f.subject,

@@ -20,6 +20,7 @@ from pijplijn.cli.app import (
     emit,
     engine_for,
     out,
+    styled,
 )
 from pijplijn.content.projection import ProjectionContent, load_projection, read_scenario_file
 from pijplijn.engine.projection import backtest as backtests
@@ -132,10 +133,13 @@ def project_command(
 
 def _projection_table(result: Projection) -> None:
     out.print(
-        f"[bold]Projectie {result.region}[/], scenario [bold]{result.scenario}[/]: "
-        f"basisjaar {result.base_year}, horizon {result.horizon}, {result.draws} trekkingen, "
-        f"trend {result.trend}, classificatie {result.classification}.",
-        highlight=False,
+        styled(
+            (f"Projectie {result.region}", "bold"),
+            ", scenario ",
+            (result.scenario, "bold"),
+            f": basisjaar {result.base_year}, horizon {result.horizon}, {result.draws} "
+            f"trekkingen, trend {result.trend}, classificatie {result.classification}.",
+        )
     )
     years = _years(result.base_year, result.horizon)
     table = Table("reeks", *map(str, years), caption="mediaan [80%-interval]; * = waargenomen")
@@ -200,7 +204,7 @@ def _rates_output(result: Projection, format: OutputFormat) -> None:
     if format is OutputFormat.table:
         _rates_table(result)
         for r in result.rates:
-            out.print(f"[bold]{r.id}[/]: {r.source}", highlight=False)
+            out.print(styled((r.id, "bold"), f": {r.source}"))
             if r.note:
                 out.print(f"  {r.note}", highlight=False, markup=False)
         return
@@ -311,7 +315,7 @@ def _show(
             format,
         )
         return
-    out.print(f"[bold]{spec.name}[/]: {spec.title}. {spec.description}", highlight=False)
+    out.print(styled((spec.name, "bold"), f": {spec.title}. {spec.description}"))
     table = Table("hefboom", "soort", "doelen", "verandering", "start", "aanloop (jaren)")
     for lever in resolved.levers:
         change = f"{lever.change:+.0%}" if lever.mode == "relative" else f"{lever.change:+g}"
@@ -334,9 +338,13 @@ def _comparison(result: Comparison, format: OutputFormat) -> None:
         emit([d.model_dump() for d in result.differences], format)
         return
     out.print(
-        f"[bold]{result.b}[/] min [bold]{result.a}[/] voor {result.region}, per jaar "
-        f"(mediaan van het verschil [80%-interval]), {result.draws} trekkingen.",
-        highlight=False,
+        styled(
+            (result.b, "bold"),
+            " min ",
+            (result.a, "bold"),
+            f" voor {result.region}, per jaar (mediaan van het verschil [80%-interval]), "
+            f"{result.draws} trekkingen.",
+        )
     )
     years = _years(result.base_year, result.horizon)
     table = Table("reeks", *map(str, years[1:]))

@@ -15,7 +15,16 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from pijplijn.cli.app import DatabaseOption, command, content_pack, engine_for, err, out, settings
+from pijplijn.cli.app import (
+    DatabaseOption,
+    command,
+    content_pack,
+    engine_for,
+    err,
+    out,
+    settings,
+    styled,
+)
 from pijplijn.ingest.download import (
     FetchResult,
     Source,
@@ -47,9 +56,10 @@ def update(
     failed = 0
     for result in results:
         out.print(
-            f"[{_STYLE[result.status]}]{result.status:>10}[/] {result.source.name}: "
-            f"{result.message}",
-            highlight=False,
+            styled(
+                (f"{result.status:>10}", _STYLE[result.status]),
+                f" {result.source.name}: {result.message}",
+            )
         )
         if result.path is None:
             failed += 1
@@ -61,23 +71,24 @@ def update(
         load = outcome.load
         if load is None:
             failed += 1
-            err.print(f"  [red]niet geladen[/]: {outcome.parsed.report.summary()}", highlight=False)
+            err.print(styled("  ", ("niet geladen", "red"), f": {outcome.parsed.report.summary()}"))
         elif load.status == "loaded":
             out.print(
                 f"  {load.rows} waarnemingen geladen als dataset {load.dataset_id}", highlight=False
             )
     if failed:
         err.print(
-            f"[bold red]fout:[/] {failed} van {len(results)} bronnen niet bijgewerkt; "
-            "zie hierboven.",
-            highlight=False,
+            styled(
+                ("fout:", "bold red"),
+                f" {failed} van {len(results)} bronnen niet bijgewerkt; zie hierboven.",
+            )
         )
         raise typer.Exit(2)
 
 
 def _download(sources: list[Source], cache: Path) -> list[FetchResult]:
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),

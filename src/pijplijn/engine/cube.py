@@ -1,7 +1,12 @@
 """The cube query: filter observations, sum a measure, break it down by dimensions.
 
 A sum over cells that are suppressed or missing carries that flag: a suppressed or missing
-value is never counted as 0 without saying so.
+value is never counted as 0 without saying so, and a flagged sum with nothing known above 0 is
+no figure at all (value None), never 0.
+
+Where a source published a total beside its gender parts (both sides ``paired``), a sum
+without a gender breakdown uses the published total and a breakdown or filter by gender uses
+the parts: the sum of the parts never replaces the total, and nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import polars as pl
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from pijplijn import vocabulary as vocab
@@ -147,6 +152,18 @@ class _Sum:
     def flag(self) -> str | None:
         return next((f for f in vocab.FLAGS if self.flags[f]), None)
 
+    @property
+    def value(self) -> float | None:
+        return flagged_sum_value(self.total, self.flag)
+
+
+def flagged_sum_value(total: float | None, flag: str | None) -> float | None:
+    """Return a sum's value as shown: None where it is 0 but some of its cells are unknown
+    (suppressed or missing), since 0 plus unknown cells is no figure."""
+    if total == 0 and flag in vocab.UNKNOWN_FLAGS:
+        return None
+    return total
+
 
 def query(session: Session, q: CubeQuery) -> list[CubeRow]:
     """Return the sums of ``q.measure`` per period and per ``q.by`` value, sorted.
@@ -217,7 +234,7 @@ def _query(session: Session, q: CubeQuery) -> CubeResult:
             measure=q.measure,
             period=period,
             keys=dict(items),
-            value=s.total,
+            value=s.value,
             flag=s.flag,
             cells=s.cells,
             unit=unit,
@@ -339,6 +356,7 @@ def _validate(session: Session, q: CubeQuery) -> tuple[str, ...]:
 
 
 def _filtered(session: Session, statement: _Select, q: CubeQuery) -> _Select:
+    statement = statement.where(_one_side(q))
     if q.region is not None:
         statement = statement.where(
             Observation.region_code.in_(sorted(resolve_region(session, q.region)))
@@ -355,6 +373,14 @@ def _filtered(session: Session, statement: _Select, q: CubeQuery) -> _Select:
         if name != "domain":
             statement = statement.where(_COLUMNS[name] == value)
     return statement
+
+
+def _one_side(q: CubeQuery) -> ColumnElement[bool]:
+    """Of a published total and its gender parts, keep the parts when the query breaks down
+    or filters by gender, and the total otherwise."""
+    if "gender" in q.by or "gender" in q.filters:
+        return ~(Observation.paired & Observation.gender.is_(None))
+    return ~(Observation.paired & Observation.gender.is_not(None))
 
 
 def _refuse_mixed(rows: list[CubeRow], measure: str) -> None:

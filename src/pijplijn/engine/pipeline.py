@@ -16,10 +16,11 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pijplijn import vocabulary as vocab
 from pijplijn.engine import disclosure
 from pijplijn.engine.cache import cached
 from pijplijn.engine.classify import OTHER
-from pijplijn.engine.cube import CubeQuery, query, sources
+from pijplijn.engine.cube import CubeQuery, flagged_sum_value, query, sources
 from pijplijn.periods import Period
 from pijplijn.store.models import Observation
 
@@ -135,9 +136,12 @@ def _stage(
         classification=classification,
     )
     rows = query(session, q)
-    total = sum(r.value or 0 for r in rows) if rows else None
-    inside = next((r.value for r in rows if r.keys["domain"] == domain), 0.0)
     flags = [r.flag for r in rows if r.flag]
+    known = [r.value for r in rows if r.value is not None]
+    # Unknown cells (suppressed, missing) are no 0: with none known there is no total.
+    unknown = next((f for f in flags if f in vocab.UNKNOWN_FLAGS), None)
+    total = flagged_sum_value(sum(known), unknown) if known else None
+    inside = next((r.value for r in rows if r.keys["domain"] == domain), 0.0)
     outside = None if total is None else total - (inside or 0.0)
     hidden = _hidden(total, inside, outside)
     if hidden:

@@ -4,7 +4,9 @@ opleiding, niveau and geslacht (DUO's table "03").
 One row per BRIN × TYPE MBO (BBL, BOLVT, BOLDT) × kwalificatieniveau × crebo, with a
 ``MAN<year>``, ``VROUW<year>`` and ``TOTAAL<year>`` column for each year the release covers
 (detected from the header). Each MAN and VROUW cell becomes one ``enrolled`` observation with
-its gender; TOTAAL is only checked against them, and stored only where both parts are blank.
+its gender (both are left out when both are blank), and each TOTAAL that is not blank one with
+gender None: DUO's published total, stored beside the parts and checked against them. The cube
+sums the total, or the parts when broken down by gender (``store/load.py`` pairs them).
 
 Rows are read and checked through ``TextTable.rows``; every check and the reshaping into the
 long observation frame are vectorised in Polars.
@@ -47,7 +49,8 @@ from pijplijn.ingest.text import TextTable, open_table
 from pijplijn.periods import Period
 
 KIND_NAME = "duo-mbo-deelnemers"
-LOADER = f"{KIND_NAME}@1"
+LOADER = f"{KIND_NAME}@2"
+"""@2: TOTAAL is stored beside the parts (@1 kept it only where both parts were blank)."""
 TITLE = (
     "03 deelnemers per instelling, plaats, kenniscentrum, sector, bedrijfstak, type mbo, "
     "opleiding, niveau, geslacht"
@@ -341,19 +344,18 @@ def _observations(
     report: ImportReport,
 ) -> pl.DataFrame:
     """Return the long observation frame: one row per MAN or VROUW cell of a year the
-    programme existed, and one per TOTAAL where both its parts are blank."""
+    programme existed (unless both are blank), and one per TOTAAL that is not blank."""
     counts = _year_counts(frame, layout)
     for issue in _total_mismatches(counts, file, report.cap):
         report.warn(issue)
-    # Both parts blank beside a TOTAAL: store the total alone (gender null), not two
-    # missing parts, so that the year's sum is known.
-    total_only = (pl.col("MAN") == "") & (pl.col("VROUW") == "")
+    # Both parts blank beside a TOTAAL: the total alone (gender null), not two missing parts.
+    no_parts = (pl.col("MAN") == "") & (pl.col("VROUW") == "")
     long = counts.select(
         _INDEX,
         "period",
-        pl.when(~total_only).then(pl.col("MAN")).alias("man"),
-        pl.when(~total_only).then(pl.col("VROUW")).alias("vrouw"),
-        pl.when(total_only).then(pl.col("TOTAAL")).alias("total"),
+        pl.when(~no_parts).then(pl.col("MAN")).alias("man"),
+        pl.when(~no_parts).then(pl.col("VROUW")).alias("vrouw"),
+        pl.when(pl.col("TOTAAL") != "").then(pl.col("TOTAAL")).alias("total"),
     ).unpivot(index=[_INDEX, "period"], variable_name="gender", value_name="cell")
     long = long.filter(pl.col("cell").is_not_null())
     cell = pl.col("cell")

@@ -8,8 +8,10 @@ What is stored, per school year, measure (``exam_candidates``, ``exam_passed``) 
 
 - MAN and VROUW, always: ``<5`` is value None with flag ``suppressed`` (never 0), a blank cell
   is value None with flag ``missing``;
-- TOTAAL only when neither MAN nor VROUW is a number but TOTAAL is: then the total carries
-  information the parts do not (gender None). Otherwise TOTAAL only serves the totals check;
+- TOTAAL, DUO's published total, whenever it is not blank, as an observation of its own with
+  gender None beside the parts. DUO prints the total unsuppressed where only a part is small
+  (MAN ``<5``, VROUW 11, TOTAAL 14), so the total carries what the parts do not; the cube sums
+  the total, or the parts when broken down by gender (``store/load.py`` pairs them);
 - SLAAGPERC never: it is derived from the two counts.
 """
 
@@ -47,7 +49,8 @@ from pijplijn.ingest.text import TextTable, open_table
 from pijplijn.periods import Period, PeriodError
 
 NAME = "duo-vo-examens"
-LOADER = f"{NAME}@1"
+LOADER = f"{NAME}@2"
+"""@2: TOTAAL is stored beside the parts wherever DUO printed it (@1 dropped it mostly)."""
 SOURCE = "https://duo.nl/open_onderwijsdata/voortgezet-onderwijs/examens/examens-vmbo-havo-vwo.jsp"
 LICENCE = "CC0 1.0"
 
@@ -359,18 +362,12 @@ def _observations(rows: _Rows, columns: list[CountColumn], report: ImportReport)
     )
     _report_bad_cells(cells, report)
     _report_total_mismatches(cells, report)
-    keys = ["_row", "measure", "period"]
-    known = pl.col("value").is_not_null()
     frame = cells.with_columns(
         # A school year whose count cells are all blank: the programme had no candidates at
         # this location that year (it started later, or stopped). That is no observation,
         # not a missing one, so nothing is stored for it.
         (pl.col("text") == "").all().over(["_row", "period"]).alias("_year_blank"),
-        (known & (pl.col("gender") != "totaal")).any().over(keys).alias("_parts_known"),
-    ).filter(
-        ~pl.col("_year_blank")
-        & ((pl.col("gender") != "totaal") | (known & ~pl.col("_parts_known")))
-    )
+    ).filter(~pl.col("_year_blank") & ((pl.col("gender") != "totaal") | (pl.col("text") != "")))
     frame = frame.join(rows.attributes, on="_row").with_columns(
         pl.when(pl.col("gender") == "totaal")
         .then(None)

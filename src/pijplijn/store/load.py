@@ -114,9 +114,12 @@ def _insert_observations(session: Session, dataset_id: int, frame: pl.DataFrame)
     used = [
         name for name in OBSERVATION_SCHEMA if frame.get_column(name).null_count() < frame.height
     ]
-    columns = ["dataset_id", "active", *used]
+    columns = ["dataset_id", "active", "paired", *used]
     frame = frame.select(
-        pl.lit(dataset_id, dtype=pl.Int64).alias("dataset_id"), pl.lit(True).alias("active"), *used
+        pl.lit(dataset_id, dtype=pl.Int64).alias("dataset_id"),
+        pl.lit(True).alias("active"),
+        paired(frame).alias("paired"),
+        *used,
     )
     connection = session.connection()
     if connection.dialect.name == "postgresql":
@@ -127,6 +130,24 @@ def _insert_observations(session: Session, dataset_id: int, frame: pl.DataFrame)
     sql = f"INSERT INTO observation ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
     for start in range(0, frame.height, BATCH_ROWS):
         connection.exec_driver_sql(sql, frame.slice(start, BATCH_ROWS).rows())
+
+
+CELL_IDENTITY: tuple[str, ...] = tuple(
+    name for name in OBSERVATION_SCHEMA if name not in ("gender", "value", "flag")
+)
+"""The columns that name one cell of a source apart from its gender: a total (gender null)
+and its man/vrouw parts share them."""
+
+
+def paired(frame: pl.DataFrame) -> pl.Series:
+    """Return, per row, whether it is one side of a published total beside its gender parts:
+    a gender-null row with a gendered row of the same cell, or a gendered row beside a
+    gender-null one. The cube then sums either the total or the parts, never both."""
+    is_total = pl.col("gender").is_null()
+    marked = frame.select(
+        (is_total.any().over(CELL_IDENTITY) & (~is_total).any().over(CELL_IDENTITY)).alias("p")
+    )
+    return marked.get_column("p")
 
 
 def _copy_postgres(connection: Connection, columns: list[str], frame: pl.DataFrame) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -137,6 +138,10 @@ class Observation(Base):
     note: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     """False once a newer release of the same source covers this period."""
+    paired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """True on both sides of a published total (gender NULL) stored beside its gender parts
+    for the same cell: the cube sums the total, or the parts when broken down by gender,
+    never both (``store/load.py`` sets it; migration 0009)."""
 
 
 class Classification(Base):

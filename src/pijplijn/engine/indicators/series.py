@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pijplijn import vocabulary as vocab
 from pijplijn.engine.indicators.results import InputValue, worst_flag
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
@@ -111,6 +112,15 @@ def _apply(
     value = operation([v for v in values if v is not None])
     if value is None:
         return Cell(None, worst_flag([flag, "missing"]), inputs, (*notes, "noemer is 0"))
+    if value == 0 and flag in vocab.UNKNOWN_FLAGS:
+        # 0 over (or times) any figure is exactly 0 when the 0 itself is exact; otherwise a 0
+        # built from unknown cells is no figure, never a 0 that hides them.
+        zero = next(
+            (c for c in present if c.value == 0 and c.flag not in vocab.UNKNOWN_FLAGS), None
+        )
+        if zero is None:
+            return Cell(None, flag, inputs, notes)
+        flag = zero.flag
     return Cell(value, flag, inputs, notes)
 
 

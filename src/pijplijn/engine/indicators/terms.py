@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pijplijn import vocabulary as vocab
 from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, RegisterTerm, SumTerm
 from pijplijn.engine.classify import OTHER, choose
 from pijplijn.engine.coverage import LeftOut, coverage_table
-from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, query_result
+from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, flagged_sum_value, query_result
 from pijplijn.engine.indicators.results import InputValue, worst_flag
 from pijplijn.engine.indicators.series import (
     ANY_PERIOD,
@@ -243,6 +244,9 @@ def _difference(ctx: Context, now: Cell, before: Cell, kind: str, role: str) -> 
     if now.value is None or before.value is None:
         return Cell(None, flag or "missing", inputs, notes)
     change = now.value - before.value
+    if change == 0 and flag in vocab.UNKNOWN_FLAGS:
+        # Two sums over unknown cells that come out equal say nothing about the change.
+        return Cell(None, flag, inputs, notes)
     if kind == "difference":
         return Cell(change, flag, inputs, notes)
     if before.value == 0:
@@ -338,8 +342,8 @@ def _cell(
     rows: list[CubeRow], keys: dict[str, Any], region: str, role: str, subject: str | None
 ) -> Cell:
     known = [r.value for r in rows if r.value is not None]
-    value = sum(known) if known else None
     flag = worst_flag([r.flag for r in rows])
+    value = flagged_sum_value(sum(known), flag) if known else None
     versions = sorted({r.classification for r in rows if r.classification})
     coverage = list(dict.fromkeys(r.coverage for r in rows if r.coverage))
     if subject is not None and len(rows) > 1:
