@@ -1,7 +1,7 @@
 """dataset: what it covers (regions, stages, periods) and how it places units in a region
 
 Revision ID: 0009_coverage
-Revises: 0008
+Revises: 0009_totals
 Create Date: 2026-12-03 12:45:00
 
 ``coverage`` is JSON text (``pijplijn/coverage.py: Coverage.to_json``); NULL for a dataset
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_coverage"
-down_revision = "0008"
+down_revision = "0009_totals"
 branch_labels = None
 depends_on = None
 
