@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from pijplijn.engine.cube import CubeQuery, query
+from pijplijn.engine.cube import CubeQuery, query, query_result
 from pijplijn.errors import QueryError
 from pijplijn.store.db import session_scope
 
@@ -79,15 +79,26 @@ def test_flags_propagate_through_sums_and_filters(demo_engine: Engine) -> None:
     assert [(r.period, r.flag) for r in all_years if r.flag] == [("2010", "missing")]
 
 
-def test_region_includes_its_members_and_children(demo_engine: Engine) -> None:
+def test_one_institutions_tables_stay_in_their_region_flagged_partial(
+    demo_engine: Engine, regiovisie: str
+) -> None:
+    # The seed's ROC van Twente tables cover one institution in Twente: Twente's own sum is
+    # flagged partial with that coverage; Overijssel and the Netherlands leave them out and
+    # say so (regions containing others: tests/test_coverage.py).
+    _, totals = printed_table(regiovisie, 0)
     with session_scope(demo_engine) as session:
         twente = query(session, CubeQuery(measure="enrolled", region="twente"))
-        overijssel = query(session, CubeQuery(measure="enrolled", region="pv23"))
-        nl = query(session, CubeQuery(measure="enrolled", region="NL01"))
+        overijssel = query_result(session, CubeQuery(measure="enrolled", region="pv23"))
+        nl = query_result(session, CubeQuery(measure="enrolled", region="NL01"))
         enschede = query(session, CubeQuery(measure="enrolled", region="GM0153"))
-    assert [r.value for r in twente] == [6303, 6765, 7411, 8844, 7028]
-    assert [r.value for r in overijssel] == [r.value for r in twente] == [r.value for r in nl]
-    assert enschede == []
+    assert [r.value for r in twente] == totals
+    assert {(r.flag, r.coverage) for r in twente} == {("partial", "alleen ROC van Twente")}
+    assert overijssel.rows == nl.rows == enschede == []
+    for result, name in ((overijssel, "Overijssel"), (nl, "Nederland")):
+        assert [(o.region_name, o.periods) for o in result.left_out] == [
+            (name, ("2007", "2008", "2009", "2010", "2011"))
+        ]
+        assert "alleen ROC van Twente in Twente" in result.left_out[0].text
 
 
 @pytest.mark.parametrize(

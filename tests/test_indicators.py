@@ -111,7 +111,13 @@ def test_a_product_with_fixed_period_shares_and_its_inputs(demo_engine: Engine) 
         ("numerator.factor2", "2008", "mbo4-graduate-share-2008"),
         ("numerator.factor3", "2008", "mbo4-to-hbo-share"),
     ]
-    assert value.classification == "techniek@2011" and value.exact
+    assert value.classification == "techniek@2011"
+    # ROC van Twente's graduates, not all of Twente's: partial, so not exact.
+    assert (value.flag, value.coverage_note, value.exact) == (
+        "partial",
+        "alleen ROC van Twente",
+        False,
+    )
     assert [s.source_key for s in result.sources] == ["seed:regiovisie-twente-techniek"]
 
 

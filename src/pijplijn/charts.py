@@ -65,8 +65,8 @@ _BREAK_WORDS = {
 
 def series_rows(values: IndicatorValues, **fields: Any) -> list[dict[str, Any]]:
     """Return the rows of a line chart of ``values``: period, value, flag, exact, the
-    ``segment`` (breaks before it) and ``break`` (the reason of a break starting there),
-    with ``fields`` added to every row."""
+    ``segment`` (breaks before it), ``break`` (the reason of a break starting there) and
+    ``coverage`` (what a ``partial`` value covers), with ``fields`` added to every row."""
     rows = []
     for value, segment in zip(values.values, segments(values), strict=True):
         starts = values.break_at(value)
@@ -79,6 +79,7 @@ def series_rows(values: IndicatorValues, **fields: Any) -> list[dict[str, Any]]:
                 "exact": value.exact,
                 "segment": segment,
                 "break": starts.reason if starts else None,
+                "coverage": value.coverage_note,
             }
         )
     return rows

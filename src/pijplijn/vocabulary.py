@@ -66,8 +66,13 @@ PATHWAYS: tuple[str, ...] = ("BOL", "BBL", "voltijd", "deeltijd", "duaal")
 
 GENDERS: tuple[str, ...] = ("man", "vrouw")
 
-FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
-"""In order of precedence: a sum over cells takes the first flag any of its cells has."""
+CELL_FLAGS: tuple[str, ...] = ("suppressed", "missing", "estimated", "provisional")
+"""The flags a source gives a single cell (and a template row may carry)."""
+
+FLAGS: tuple[str, ...] = (*CELL_FLAGS, "partial")
+"""In order of precedence: a sum over cells takes the first flag any of its cells has.
+``partial`` is never stored on a cell: the cube sets it on a sum that counts a dataset covering
+only part of the region (``pijplijn.coverage``)."""
 
 DISCLOSURE_POLICIES: tuple[str, ...] = ("open", "protected")
 """A dataset's disclosure policy, from the least to the most strict (docs/disclosure.md):

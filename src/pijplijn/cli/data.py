@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pijplijn.cli.app import (
@@ -15,6 +16,7 @@ from pijplijn.cli.app import (
     content_pack,
     emit,
     engine_for,
+    err,
     out,
     styled,
 )
@@ -72,18 +74,20 @@ def datasets(
             "actief",
             "status",
             "openbaarheid",
+            "dekking",
             "geladen",
             caption="Volledige herkomst (titel, uitgever, bron, sha256): --format json",
         )
         for s in summaries:
             table.add_row(
                 str(s.id),
-                s.source_key,
+                escape(s.source_key),
                 _span(s.periods),
                 str(s.rows),
                 str(s.active_rows),
                 s.status,
                 s.disclosure,
+                s.coverage or "",
                 s.loaded_at.strftime("%Y-%m-%d %H:%M"),
             )
         out.print(table)
@@ -153,7 +157,7 @@ def query_command(
 
     Sommen over ontbrekende of onderdrukte cellen dragen die vlag; ze worden nooit als 0
     geteld zonder dat te zeggen."""
-    from pijplijn.engine.cube import CubeQuery
+    from pijplijn.engine.cube import CubeQuery, query_result
     from pijplijn.engine.disclosure import published
     from pijplijn.store.db import session_scope
 
@@ -170,15 +174,29 @@ def query_command(
     )
     with session_scope(engine_for(database)) as session:
         rows = published(session, cube_query)
+        left_out = query_result(session, cube_query).left_out
     records = [row.to_record() for row in rows]
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    records = [{c: r.get(c) for c in columns} for r in records]
+    # What coverage did to the sums: partial datasets named, datasets left out listed (on
+    # stderr beside csv/json, so the records stay machine-readable).
+    notes = [f"partial: {c}" for c in dict.fromkeys(r.coverage for r in rows if r.coverage)] + [
+        f"{o.text} ({', '.join(o.periods)})" for o in left_out
+    ]
     if format is OutputFormat.table:
         if not records:
+            for note in notes:
+                err.print(f"let op: {note}", highlight=False, markup=False)
             raise QueryError("geen waarnemingen voor deze selectie")
-        table = Table(*records[0].keys())
+        table = Table(*columns)
         for record in records:
             table.add_row(*("" if v is None else _number(v) for v in record.values()))
         out.print(table)
+        for note in notes:
+            out.print(f"let op: {note}", highlight=False, markup=False)
         return
+    for note in notes:
+        err.print(f"let op: {note}", highlight=False, markup=False)
     emit(records, format)
 
 

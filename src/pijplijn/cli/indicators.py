@@ -244,7 +244,7 @@ def _indicator_table(result: IndicatorValues) -> None:
         "classificatie",
         "breuk in de reeks",
         title=f"{result.title} — {result.region}",
-        caption="~ = niet exact (onderdrukte, ontbrekende of geschatte invoer). "
+        caption="~ = niet exact (onderdrukte, ontbrekende, geschatte of partiële invoer). "
         "Een breuk: vanaf deze periode een andere classificatie, definitie, bron of dekking; "
         "niet vergelijkbaar met de periodes ervoor. Invoer en bronnen per waarde: --format json",
     )
@@ -277,6 +277,8 @@ def _indicator_table(result: IndicatorValues) -> None:
     notes = sorted({n for v in result.values for n in v.notes})
     for note in notes:
         out.print(f"let op: {note}", highlight=False, markup=False)
+    for line in result.coverage_lines():
+        out.print(f"let op: {line}", highlight=False, markup=False)
     out.print(
         "bronnen: " + "; ".join(f"{s.source_key} (dataset {s.dataset})" for s in result.sources),
         highlight=False,

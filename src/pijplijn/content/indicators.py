@@ -216,6 +216,11 @@ class IndicatorDef(_Strict):
     classification: str | None = None
     sources: list[str]
     definitions: list[DefinitionDef]
+    partial: Literal["show", "leave-out"] = "show"
+    """What to do with a dataset that covers only part of the region itself (the seed's ROC
+    van Twente tables for Twente): ``show`` its figures flagged ``partial`` with the coverage
+    named, or ``leave-out`` (the values then say so). Datasets that cover only part of what
+    lies within the region are always left out."""
 
     @property
     def period_units(self) -> tuple[str, ...]:

@@ -15,12 +15,20 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pijplijn import yamlfile
 from pijplijn.content.goals import GoalDef, load_goals
-from pijplijn.content.indicators import CheckDef, IndicatorDef, load_checks, load_indicators
+from pijplijn.content.indicators import (
+    CheckDef,
+    IndicatorDef,
+    LocatedYaml,
+    load_checks,
+    load_indicators,
+)
 from pijplijn.content.labour import LabourDef, load_labour
 from pijplijn.content.programme import ProgrammeDef, load_programme
 from pijplijn.content.projection import yaml_line
 from pijplijn.content.shapes import load_shapes
+from pijplijn.coverage import REGION_BASES, Coverage, RegionCoverage
 from pijplijn.errors import ContentError
+from pijplijn.periods import Period, PeriodError
 from pijplijn.reference.labour_regions import load_labour_regions
 from pijplijn.vocabulary import MEASURES, STAGES
 
@@ -73,6 +81,44 @@ Policy = Literal["open", "protected"]
 """A dataset's disclosure policy (vocabulary.DISCLOSURE_POLICIES, docs/disclosure.md)."""
 
 
+class CoveredRegionDef(_Strict):
+    """A region a seed dataset covers: the whole of it, or only the institutions (BRIN) or
+    locations named."""
+
+    region: str
+    institutions: list[str] = []
+    locations: list[str] = []
+    note: str | None = None
+    """What the part is, e.g. 'alleen ROC van Twente'; from the institutions' names if absent."""
+
+
+class CoverageDef(_Strict):
+    """What a seed dataset's base figures cover (published figures state their own scope)."""
+
+    regions: list[CoveredRegionDef]
+    stages: list[str] = []
+    periods: list[str] = []
+    region_basis: str | None = None
+    """``residence``, ``establishment`` or ``head-office`` (pijplijn.coverage.REGION_BASES)."""
+
+    def to_coverage(self) -> Coverage:
+        """Return the declaration as the store's Coverage."""
+        return Coverage(
+            regions=tuple(
+                RegionCoverage(
+                    region=r.region,
+                    institutions=tuple(r.institutions),
+                    locations=tuple(r.locations),
+                    note=r.note,
+                )
+                for r in self.regions
+            ),
+            stages=tuple(self.stages),
+            periods=tuple(str(Period.parse(p)) for p in self.periods),
+            region_basis=self.region_basis,
+        )
+
+
 class SeedDatasetDef(_Strict):
     file: str
     source_key: str
@@ -83,6 +129,8 @@ class SeedDatasetDef(_Strict):
     published: str | None = None
     disclosure: Policy = "open"
     """The seed documents are published figures: open, unless the pack says otherwise."""
+
+    coverage: CoverageDef
 
 
 class DisclosureDef(_Strict):
@@ -264,7 +312,7 @@ def _load_pack(
         regions=regions.regions,
         region_sets=regions.region_sets,
         institutions=_read(root / "institutions.yaml", InstitutionsFile).institutions,
-        seed_datasets=_read(root / "seed" / "datasets.yaml", SeedFile).datasets,
+        seed_datasets=[],
         classifications=_read(root / "classifications.yaml", ClassificationsFile).classifications,
         places=_read(root / "places.yaml", PlacesFile).places,
         shapes=load_shapes(root),
@@ -272,7 +320,54 @@ def _load_pack(
         labour=load_labour(root / "labour.yaml"),
     )
     _check_references(pack)
+    pack = replace(pack, seed_datasets=_seed_datasets(pack))
     return _with_catalogue(pack)
+
+
+def _seed_datasets(pack: ContentPack) -> list[SeedDatasetDef]:
+    """Return the seed datasets of ``seed/datasets.yaml``, their coverage checked against the
+    pack's regions and institutions and the vocabularies; raise ContentError naming the file
+    and line of the first unknown region, institution, stage, period or region basis."""
+    located = LocatedYaml(pack.root / "seed" / "datasets.yaml")
+    datasets = located.validate(SeedFile).datasets
+    regions = pack.region_codes()
+    institutions = {i.brin for i in pack.institutions}
+    for index, seed in enumerate(datasets):
+        loc: list[str | int] = ["datasets", index, "coverage"]
+        where = f"dataset {seed.file}"
+        for number, covered in enumerate(seed.coverage.regions):
+            at: list[str | int] = [*loc, "regions", number]
+            if covered.region not in regions:
+                raise located.error(
+                    [*at, "region"],
+                    f"{where}: onbekende regio '{covered.region}'; verwacht een regio van het "
+                    "pakket (regions.yaml)",
+                )
+            for position, brin in enumerate(covered.institutions):
+                if brin not in institutions:
+                    raise located.error(
+                        [*at, "institutions", position],
+                        f"{where}: onbekende instelling '{brin}'; verwacht een BRIN uit "
+                        "institutions.yaml",
+                    )
+        for position, stage in enumerate(seed.coverage.stages):
+            if stage not in STAGES:
+                raise located.error(
+                    [*loc, "stages", position],
+                    f"{where}: onbekende fase '{stage}'; kies uit {', '.join(STAGES)}",
+                )
+        for position, text in enumerate(seed.coverage.periods):
+            try:
+                Period.parse(text)
+            except PeriodError as exc:
+                raise located.error([*loc, "periods", position], f"{where}: {exc}") from None
+        basis = seed.coverage.region_basis
+        if basis is not None and basis not in REGION_BASES:
+            raise located.error(
+                [*loc, "region_basis"],
+                f"{where}: onbekende region_basis '{basis}'; kies uit {', '.join(REGION_BASES)}",
+            )
+    return datasets
 
 
 def _with_catalogue(pack: ContentPack) -> ContentPack:

@@ -16,7 +16,7 @@ internal or public, can publish a figure from which a hidden cell follows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from pijplijn import vocabulary as vocab
 from pijplijn.engine.cache import cached
 from pijplijn.engine.classify import ClassificationChoice, ClassificationVersion, choose
+from pijplijn.engine.coverage import LeftOut, Verdict, coverage_table, verdict
 from pijplijn.engine.protected import OPEN, PROTECTED, hidden_cells, protected_datasets
-from pijplijn.engine.regions import resolve_region
+from pijplijn.engine.regions import canonical_region, resolve_region
 from pijplijn.engine.suppression import threshold
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period, PeriodError
@@ -169,6 +170,9 @@ class CubeRow:
     """The classification version that decided ``domain``, e.g. ``techniek@2019``."""
     policy: str = OPEN
     """The strictest disclosure policy of the datasets summed: ``protected`` when any is."""
+    coverage: str | None = None
+    """Set when the sum counts a dataset that covers only part of the region (flag
+    ``partial``): what it covers, e.g. 'alleen ROC van Twente'."""
 
     def to_record(self) -> dict[str, Any]:
         """Return the row as a flat record: measure, period, the --by keys, value, flag
@@ -187,7 +191,18 @@ class CubeRow:
             record["unit"] = self.unit
         if self.classification:
             record["classification"] = self.classification
+        if self.coverage:
+            record["coverage"] = self.coverage
         return record
+
+
+@dataclass(frozen=True)
+class CubeResult:
+    """The rows of a query, and the datasets it left out for covering only part of the
+    region (``engine/coverage.py``)."""
+
+    rows: list[CubeRow]
+    left_out: list[LeftOut]
 
 
 @dataclass
@@ -198,9 +213,16 @@ class _Sum:
     classification: str | None = None
     hidden: int = 0
     protected: int = 0
+    coverage: list[str] = field(default_factory=list)
 
     def add(
-        self, total: float | None, cells: int, flags: dict[str, int], hidden: int, protected: int
+        self,
+        total: float | None,
+        cells: int,
+        flags: dict[str, int],
+        hidden: int,
+        protected: int,
+        partial: str | None,
     ) -> None:
         if total is not None:
             self.total = (self.total or 0.0) + total
@@ -211,6 +233,10 @@ class _Sum:
         self.flags["suppressed"] += hidden
         self.hidden += hidden
         self.protected += protected
+        if partial is not None:
+            self.flags["partial"] += cells
+            if partial not in self.coverage:
+                self.coverage.append(partial)
 
     @property
     def flag(self) -> str | None:
@@ -233,27 +259,40 @@ def query(session: Session, q: CubeQuery) -> list[CubeRow]:
     """Return the sums of ``q.measure`` per period and per ``q.by`` value, sorted.
 
     Values are in the measure's unit (``count``, ``thousand`` or ``share``); a sum over
-    flagged cells carries the first flag of vocabulary.FLAGS that any cell has.
+    flagged cells carries the first flag of vocabulary.FLAGS that any cell has. A dataset that
+    covers only part of the region is flagged ``partial`` or left out (``query_result``).
     """
+    return query_result(session, q).rows
+
+
+def query_result(session: Session, q: CubeQuery) -> CubeResult:
+    """Return the rows of ``query`` with the datasets it left out for their coverage."""
     limit = threshold()
     return cached(session, ("cube", q.key(), limit), lambda: _query(session, q, limit))
 
 
-def _query(session: Session, q: CubeQuery, limit: int) -> list[CubeRow]:
+def _query(session: Session, q: CubeQuery, limit: int) -> CubeResult:
     by = _validate(session, q)
     hidden = hidden_cells(session, limit)
     protected = protected_datasets(session)
     choice = _classification(session, q, by)
     plain = [d for d in by if d not in ("period", "domain")]
     needed = sorted((choice.fields | {"stage"}) - set(plain)) if choice else []
+    # Coverage is judged per dataset, for the query's region or else each row's own: those
+    # are grouped on, even when not asked for.
+    judged = [
+        d for d in ("dataset", "region") if d not in plain and (d == "dataset" or not q.region)
+    ]
     group = [
         Observation.period,
         *(_COLUMNS[d] for d in plain),
         *(_COLUMNS[d] for d in needed),
+        *(_COLUMNS[d] for d in judged),
         Observation.unit,
     ]
     flag_counts = [
-        func.sum(case((Observation.flag == flag, 1), else_=0)).label(flag) for flag in vocab.FLAGS
+        func.sum(case((Observation.flag == flag, 1), else_=0)).label(flag)
+        for flag in vocab.CELL_FLAGS
     ]
     is_hidden = Observation.id.in_(sorted(hidden)) if hidden else false()
     is_protected = Observation.dataset_id.in_(sorted(protected)) if protected else false()
@@ -269,8 +308,12 @@ def _query(session: Session, q: CubeQuery, limit: int) -> list[CubeRow]:
     statement = _filtered(session, base, q).group_by(*group)
     sums: dict[tuple[Any, ...], _Sum] = {}
     classify = _Classifier(choice) if choice is not None else None
+    judge = _Judge(session, q)
     for result in session.execute(statement):
         row = result._mapping
+        partial = judge.partial(row)
+        if partial is False:
+            continue
         keys = {d: row[_COLUMNS[d].key] for d in plain}
         version = None
         if classify is not None:
@@ -285,9 +328,10 @@ def _query(session: Session, q: CubeQuery, limit: int) -> list[CubeRow]:
         total.add(
             row["total"],
             row["cells"],
-            {f: row[f] for f in vocab.FLAGS},
+            {f: row[f] for f in vocab.CELL_FLAGS},
             row["hidden"] or 0,
             row["protected"] or 0,
+            partial,
         )
     rows = [
         CubeRow(
@@ -302,11 +346,56 @@ def _query(session: Session, q: CubeQuery, limit: int) -> list[CubeRow]:
             unit=unit,
             classification=s.classification,
             policy=PROTECTED if s.protected else OPEN,
+            coverage="; ".join(s.coverage) or None,
         )
         for (period, items, unit), s in sums.items()
     ]
     _refuse_mixed(rows, q.measure)
-    return sorted(rows, key=lambda r: (Period.parse(r.period), *_sort_key(r.keys)))
+    rows.sort(key=lambda r: (Period.parse(r.period), *_sort_key(r.keys)))
+    return CubeResult(rows=rows, left_out=judge.left_out())
+
+
+class _Judge:
+    """Applies each dataset's coverage to the rows of one query (``engine/coverage.py``):
+    the region judged is the query's, or else each row's own; published figures are not
+    judged."""
+
+    def __init__(self, session: Session, q: CubeQuery) -> None:
+        self.session = session
+        self.active = q.measure not in vocab.PUBLISHED_MEASURES
+        self.region = canonical_region(session, q.region) if q.region is not None else None
+        self.institution = q.institution.upper() if q.institution else None
+        self.table = coverage_table(session) if self.active else None
+        self.verdicts: dict[tuple[int, str], Verdict] = {}
+        self.dropped: dict[tuple[int, str], set[str]] = {}
+
+    def partial(self, row: Any) -> str | None | Literal[False]:
+        """Return False to leave the row out, its coverage note when partial, else None."""
+        region = self.region or row["region_code"]
+        if self.table is None or region is None:
+            return None
+        key = (int(row["dataset_id"]), region)
+        if key not in self.verdicts:
+            self.verdicts[key] = verdict(self.session, self.table, *key, self.institution)
+        found = self.verdicts[key]
+        if found.status == "outside":
+            self.dropped.setdefault(key, set()).add(row["period"])
+            return False
+        return found.note if found.status == "partial" else None
+
+    def left_out(self) -> list[LeftOut]:
+        assert self.table is not None or not self.dropped
+        return [
+            LeftOut(
+                dataset=dataset,
+                title=self.table.title(dataset) if self.table else "",
+                region=region,
+                region_name=self.table.region_name(region) if self.table else region,
+                note=self.verdicts[(dataset, region)].note or "",
+                periods=tuple(sorted(periods, key=Period.parse)),
+            )
+            for (dataset, region), periods in sorted(self.dropped.items())
+        ]
 
 
 class _Classifier:
@@ -345,7 +434,15 @@ def _sources(session: Session, q: CubeQuery) -> list[int]:
         Observation.measure == q.measure, Observation.active.is_(True)
     )
     statement = _filtered(session, base, q).distinct().order_by(Observation.dataset_id)
-    return list(session.scalars(statement))
+    found = list(session.scalars(statement))
+    judge = _Judge(session, q)
+    if judge.region is None or judge.table is None:
+        return found
+    return [
+        d
+        for d in found
+        if verdict(session, judge.table, d, judge.region, judge.institution).status != "outside"
+    ]
 
 
 def _classification(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pijplijn.engine.cache import cached
+from pijplijn.engine.coverage import describe
 from pijplijn.store.models import Dataset, Observation
 
 
@@ -31,6 +32,10 @@ class DatasetSummary(BaseModel):
     status: str
     disclosure: str
     """``open`` (shown as published) or ``protected`` (docs/disclosure.md)."""
+    coverage: str | None = None
+    """What it covers, in words (regions, whole or in part; stages; periods)."""
+    region_basis: str | None = None
+    """``residence``, ``establishment`` or ``head-office``."""
 
 
 def list_datasets(session: Session) -> list[DatasetSummary]:
@@ -64,6 +69,8 @@ def _list_datasets(session: Session) -> list[DatasetSummary]:
             active_rows=active.get(d.id, 0),
             status=d.status,
             disclosure=d.disclosure,
+            coverage=describe(session, d.id),
+            region_basis=d.region_basis,
         )
         for d in datasets
     ]

@@ -74,22 +74,22 @@ def indicators(session: Session, catalog: Catalog, region: str) -> Table:
                 values = indicator_values(session, catalog, indicator.id, code, by=())
             except QueryError:
                 continue
-            for v in values.values:
-                starts = values.break_at(v)
+            for r in values.records():
                 rows.append(
                     {
                         "indicator": indicator.id,
                         "title": indicator.title,
                         "region": values.region,
-                        "period": v.period,
-                        "value": v.value,
+                        "period": r["period"],
+                        "value": r["value"],
                         "unit": values.unit,
-                        "flag": v.flag,
-                        "exact": v.exact,
-                        "classification": v.classification,
-                        "definition": v.definition.isoformat(),
-                        "datasets": ",".join(map(str, v.datasets)),
-                        "break": starts.reason if starts else None,
+                        "flag": r["flag"],
+                        "exact": r["exact"],
+                        "coverage_note": r["coverage_note"],
+                        "classification": r["classification"],
+                        "definition": r["definition"],
+                        "datasets": ",".join(str(s["dataset"]) for s in r["sources"]),
+                        "break": r["break"],
                     }
                 )
     schema = {
@@ -101,6 +101,7 @@ def indicators(session: Session, catalog: Catalog, region: str) -> Table:
         "unit": pl.Utf8,
         "flag": pl.Utf8,
         "exact": pl.Boolean,
+        "coverage_note": pl.Utf8,
         "classification": pl.Utf8,
         "definition": pl.Utf8,
         "datasets": pl.Utf8,
@@ -117,8 +118,11 @@ def indicators(session: Session, catalog: Catalog, region: str) -> Table:
             "period": "period",
             "value": "in the unit: a fraction for shares and growth; empty when suppressed",
             "unit": "count, share, growth, ratio or thousand",
-            "flag": "the first flag of its inputs (suppressed, missing, estimated, provisional)",
-            "exact": "false when an input is suppressed, missing or estimated",
+            "flag": "the first flag of its inputs (suppressed, missing, estimated, provisional, "
+            "partial)",
+            "exact": "false when an input is suppressed, missing, estimated or partial",
+            "coverage_note": "what a partial value covers ('alleen ROC van Twente'), or which "
+            "dataset was left out for covering only part of the region (value empty)",
             "classification": "classification version(s) that decided techniek",
             "definition": "start date of the definition version used",
             "datasets": "ids of the datasets the value was computed from, comma-separated",
@@ -219,6 +223,8 @@ def datasets(session: Session) -> Table:
             "rows": d.rows,
             "active_rows": d.active_rows,
             "status": d.status,
+            "coverage": d.coverage,
+            "region_basis": d.region_basis,
         }
         for d in list_datasets(session)
     ]
@@ -237,6 +243,8 @@ def datasets(session: Session) -> Table:
         "rows": pl.Int64,
         "active_rows": pl.Int64,
         "status": pl.Utf8,
+        "coverage": pl.Utf8,
+        "region_basis": pl.Utf8,
     }
     return Table(
         "datasets",

@@ -23,7 +23,7 @@ Two kinds:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -47,6 +47,7 @@ from pijplijn.ingest.records import (
     ParsedSource,
     RegionRecord,
     conform,
+    regional_coverage,
     sha256_of,
 )
 from pijplijn.ingest.tabular import Rows, open_rows
@@ -131,6 +132,9 @@ def parse(path: Path, context: ImportContext) -> ParsedSource:
     ]
     if report.valid:
         parsed.observations = frame
+        # A StatLine table states its figures for whole regions (vacancies where the
+        # establishment is).
+        parsed.info = replace(parsed.info, coverage=regional_coverage(frame, "establishment"))
         report.stats["observations"] = frame.height
     return parsed
 

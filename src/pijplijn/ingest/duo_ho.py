@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -46,6 +46,7 @@ from pijplijn.ingest.records import (
     ParsedSource,
     RegionRecord,
     conform,
+    national_coverage,
     sha256_of,
 )
 from pijplijn.ingest.tabular import open_rows
@@ -186,6 +187,9 @@ def parse(path: Path, context: ImportContext, table: HoTable = EERSTEJAARS) -> P
     frame = _observations(collected, years, table.measure, report)
     if report.valid:
         parsed.observations = frame
+        # Every hbo or wo programme in the Netherlands, placed in the gemeente DUO reports
+        # for the institution's location.
+        parsed.info = replace(parsed.info, coverage=national_coverage(frame, "establishment"))
         parsed.regions = list(collected.regions.values())
         parsed.institutions = _institutions(collected)
         report.stats["observations"] = frame.height

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -37,7 +37,14 @@ from pijplijn.ingest.issues import (
     UnknownCodeIssue,
 )
 from pijplijn.ingest.kinds import SourceKind
-from pijplijn.ingest.records import DatasetInfo, InstitutionRecord, ParsedSource, conform, sha256_of
+from pijplijn.ingest.records import (
+    DatasetInfo,
+    InstitutionRecord,
+    ParsedSource,
+    conform,
+    national_coverage,
+    sha256_of,
+)
 from pijplijn.ingest.text import TextTable, open_table
 from pijplijn.periods import Period
 
@@ -137,6 +144,10 @@ def parse(path: Path, context: ImportContext) -> ParsedSource:
     gemeenten = _attribute_places(frame, context, path.name, report)
     parsed.institutions = _institutions(frame, gemeenten)
     parsed.observations = _observations(frame, layout, gemeenten, path.name, report)
+    # A national file: every mbo student in the Netherlands, placed by head office.
+    parsed.info = replace(
+        parsed.info, coverage=national_coverage(parsed.observations, "head-office")
+    )
     report.stats["observations"] = parsed.observations.height
     flags = parsed.observations.get_column("flag")
     report.stats["missing"] = int((flags == "missing").sum())

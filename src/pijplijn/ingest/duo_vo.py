@@ -18,7 +18,7 @@ What is stored, per school year, measure (``exam_candidates``, ``exam_passed``) 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -42,6 +42,7 @@ from pijplijn.ingest.records import (
     InstitutionRecord,
     ParsedSource,
     conform,
+    national_coverage,
     sha256_of,
 )
 from pijplijn.ingest.text import TextTable, open_table
@@ -141,6 +142,8 @@ def parse(path: Path, context: ImportContext) -> ParsedSource:
     ]
     if report.valid:
         parsed.observations = frame
+        # Every vo school location in the Netherlands, placed where the location is.
+        parsed.info = replace(parsed.info, coverage=national_coverage(frame, "establishment"))
         report.stats["observations"] = frame.height
     return parsed
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pijplijn.coverage import Coverage
 from pijplijn.ingest.issues import ImportReport
 
 OBSERVATION_SCHEMA: dict[str, type[pl.DataType]] = {
@@ -56,6 +57,30 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def distinct_values(frame: pl.DataFrame, column: str) -> list[str]:
+    """Return the distinct non-null values of a frame's column, sorted."""
+    if frame.height == 0:
+        return []
+    return sorted(frame.get_column(column).drop_nulls().unique().to_list())
+
+
+def frame_regions(frame: pl.DataFrame) -> list[str]:
+    """Return the region codes of an observation frame, sorted."""
+    return distinct_values(frame, "region_code")
+
+
+def national_coverage(frame: pl.DataFrame, region_basis: str) -> Coverage:
+    """Return the coverage of a national file (DUO's open data): the whole of the
+    Netherlands (NL01) for the stages it has."""
+    return Coverage.whole(["NL01"], distinct_values(frame, "stage"), region_basis)
+
+
+def regional_coverage(frame: pl.DataFrame, region_basis: str) -> Coverage:
+    """Return the coverage of a table that states its figures for whole regions (CBS
+    StatLine): each region it names, completely."""
+    return Coverage.whole(frame_regions(frame), distinct_values(frame, "stage"), region_basis)
+
+
 def sha256_of(path: Path) -> str:
     """Return the hex sha256 of a file's bytes."""
     digest = hashlib.sha256()
@@ -80,6 +105,9 @@ class DatasetInfo:
     disclosure: str = "open"
     """The disclosure policy (vocabulary.DISCLOSURE_POLICIES): set by the import from the
     pack's default for the kind, or the importer's choice, never by the parser."""
+    coverage: Coverage | None = None
+    """What the release covers (regions, stages, periods, region basis); None for a file
+    without observations (reference data, code lists)."""
 
 
 @dataclass(frozen=True)

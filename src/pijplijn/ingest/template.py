@@ -9,12 +9,13 @@ issue with its row and column.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
 
 from pijplijn import vocabulary as vocab
+from pijplijn.coverage import Coverage, RegionCoverage
 from pijplijn.ingest.context import ImportContext
 from pijplijn.ingest.issues import (
     CellRangeIssue,
@@ -28,7 +29,14 @@ from pijplijn.ingest.issues import (
     UnknownCodeIssue,
 )
 from pijplijn.ingest.kinds import SourceKind
-from pijplijn.ingest.records import OBSERVATION_SCHEMA, DatasetInfo, ParsedSource, sha256_of
+from pijplijn.ingest.records import (
+    OBSERVATION_SCHEMA,
+    DatasetInfo,
+    ParsedSource,
+    distinct_values,
+    frame_regions,
+    sha256_of,
+)
 from pijplijn.ingest.text import open_table
 from pijplijn.periods import Period, PeriodError
 
@@ -60,7 +68,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "pathway": vocab.PATHWAYS,
     "gender": vocab.GENDERS,
     "origin_stage": vocab.ORIGIN_STAGES,
-    "flag": vocab.FLAGS,
+    "flag": vocab.CELL_FLAGS,
 }
 _IDENTITY = (
     "measure",
@@ -154,7 +162,23 @@ def parse(path: Path, context: ImportContext) -> ParsedSource:
     known = KnownCodes(
         regions=frozenset(context.regions), institutions=frozenset(context.institutions)
     )
-    return parse_template_csv(path, info, known)
+    parsed = parse_template_csv(path, info, known)
+    parsed.info = replace(info, coverage=partner_coverage(parsed.observations, path.name))
+    return parsed
+
+
+def partner_coverage(frame: pl.DataFrame, file_name: str) -> Coverage:
+    """Return the coverage of a partner's file: in each region it names, only the partner's
+    own organisations (the institutions it names, or the file's own figures)."""
+    institutions = tuple(distinct_values(frame, "institution"))
+    note = None if institutions else f"alleen de cijfers van partnerbestand {file_name}"
+    return Coverage(
+        regions=tuple(
+            RegionCoverage(region, institutions=institutions, note=note)
+            for region in frame_regions(frame)
+        ),
+        stages=tuple(distinct_values(frame, "stage")),
+    )
 
 
 def matches(header: list[str], file_name: str) -> bool:
@@ -164,7 +188,13 @@ def matches(header: list[str], file_name: str) -> bool:
 
 
 def template_info(
-    path: Path, source_key: str, publisher: str, title: str, source: str, licence: str | None
+    path: Path,
+    source_key: str,
+    publisher: str,
+    title: str,
+    source: str,
+    licence: str | None,
+    coverage: Coverage | None = None,
 ) -> DatasetInfo:
     """Return the provenance of a template file (its sha256 identifies the release)."""
     return DatasetInfo(
@@ -175,6 +205,7 @@ def template_info(
         loader=LOADER,
         sha256=sha256_of(path),
         licence=licence,
+        coverage=coverage,
     )
 
 

@@ -22,6 +22,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "report.summary": {"nl": "Samenvatting: de doelen", "en": "Summary: the goals"},
     "report.pipeline": {"nl": "De pijplijn", "en": "The pipeline"},
     "report.maps": {"nl": "De gemeenten", "en": "The gemeenten"},
+    "report.key_figures": {"nl": "Kerncijfers", "en": "Key figures"},
     "report.projection": {"nl": "Vooruitblik", "en": "Outlook"},
     "report.scenarios": {"nl": "Scenariovergelijking", "en": "Scenario comparison"},
     "report.check": {

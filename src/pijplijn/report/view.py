@@ -38,6 +38,7 @@ from pijplijn.engine.regions import region_names
 from pijplijn.engine.version import data_version
 from pijplijn.errors import PijplijnError
 from pijplijn.report.figures import Figure, render
+from pijplijn.report.keyfigures import KeyFigure, key_figures
 from pijplijn.store.models import Region
 
 CLASSIFICATION = "techniek"
@@ -117,6 +118,7 @@ class ReportView(BaseModel):
     labour: LabourView | None = None
     """The labour-market chapter: the Arbeidsmarkt view of the region."""
     labour_charts: list[Figure] = []
+    key_figures: list[KeyFigure] = []
 
 
 def report_view(
@@ -159,6 +161,7 @@ def report_view(
         backtest=backtest,
         notes=notes,
         **_labour(session, pack, catalog, region, notes),
+        key_figures=key_figures(session, pack, catalog, region),
     )
 
 

@@ -69,6 +69,8 @@ def load_source(session: Session, parsed: ParsedSource) -> LoadResult:
         periods=",".join(periods),
         status="current",
         disclosure=info.disclosure,
+        coverage=info.coverage.with_periods(periods).to_json() if info.coverage else None,
+        region_basis=info.coverage.region_basis if info.coverage else None,
     )
     session.add(dataset)
     session.flush()

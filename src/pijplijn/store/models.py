@@ -90,6 +90,11 @@ class Dataset(Base):
     disclosure: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     """``open`` (released by the publisher at this granularity: shown as published) or
     ``protected`` (threshold rule with secondary suppression; docs/disclosure.md)."""
+    coverage: Mapped[str | None] = mapped_column(Text)
+    """What the release covers: regions (whole or in part), stages and periods, as JSON
+    (``pijplijn.coverage.Coverage``); NULL when loaded before coverage was declared."""
+    region_basis: Mapped[str | None] = mapped_column(String(32))
+    """How it places units in a region: ``residence``, ``establishment`` or ``head-office``."""
 
 
 class Observation(Base):

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 
+import polars as pl
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pijplijn.content.goals import GoalDef
 from pijplijn.content.loader import ContentPack
+from pijplijn.coverage import Coverage
 from pijplijn.errors import PijplijnError
 from pijplijn.ingest.template import KnownCodes, parse_template_csv, template_info
 from pijplijn.register.seed import seed_projects, sync_programme_reference
@@ -19,6 +21,7 @@ from pijplijn.store.goal_models import Goal, GoalMeasurement, GoalPartner
 from pijplijn.store.load import LoadResult, load_source
 from pijplijn.store.models import Dataset, Institution, Region
 from pijplijn.store.reference import sync_reference
+from pijplijn.vocabulary import PUBLISHED_MEASURES
 
 
 class SeedError(PijplijnError):
@@ -68,16 +71,58 @@ def load_demo(engine: Engine, pack: ContentPack) -> list[tuple[str, LoadResult]]
         )
         for seed in pack.seed_datasets:
             path = pack.seed_path(seed)
+            coverage = seed.coverage.to_coverage()
             info = template_info(
-                path, seed.source_key, seed.publisher, seed.title, seed.source, seed.licence
+                path,
+                seed.source_key,
+                seed.publisher,
+                seed.title,
+                seed.source,
+                seed.licence,
+                coverage,
             )
             parsed = parse_template_csv(path, replace(info, disclosure=seed.disclosure), known)
             if not parsed.report.valid:
                 raise SeedError(
                     f"seedbestand van pakket {pack.name} is ongeldig: {parsed.report.summary()}"
                 )
-            loaded.append((seed.file, load_source(session, parsed)))
+            _check_within(pack.name, seed.file, parsed.observations, coverage)
+            result = load_source(session, parsed)
+            _declare(session, result.dataset_id, coverage, parsed.observations)
+            loaded.append((seed.file, result))
     return loaded
+
+
+def _check_within(pack: str, file: str, frame: pl.DataFrame, coverage: Coverage) -> None:
+    """Refuse a seed file whose base figures fall outside the coverage it declares."""
+    regions = {r.region: r for r in coverage.regions}
+    for row in frame.filter(~pl.col("measure").is_in(sorted(PUBLISHED_MEASURES))).iter_rows(
+        named=True
+    ):
+        covered = regions.get(row["region_code"])
+        outside = (
+            covered is None
+            or (covered.institutions and row["institution"] not in covered.institutions)
+            or (coverage.stages and row["stage"] not in coverage.stages)
+            or (coverage.periods and row["period"] not in coverage.periods)
+        )
+        if outside:
+            raise SeedError(
+                f"seedbestand {file} van pakket {pack}: waarneming {row['measure']} "
+                f"{row['period']} {row['region_code']} {row['institution'] or ''} valt buiten "
+                "de dekking in datasets.yaml"
+            )
+
+
+def _declare(session: Session, dataset_id: int, coverage: Coverage, frame: pl.DataFrame) -> None:
+    """Store the pack's current declaration on a seed dataset, also one loaded before it
+    declared its coverage (an earlier release of pijplijn)."""
+    dataset = session.get(Dataset, dataset_id)
+    assert dataset is not None
+    periods = sorted(frame.get_column("period").unique().to_list()) if frame.height else []
+    text = coverage.with_periods(periods).to_json()
+    if (dataset.coverage, dataset.region_basis) != (text, coverage.region_basis):
+        dataset.coverage, dataset.region_basis = text, coverage.region_basis
 
 
 def has_data(engine: Engine) -> bool:

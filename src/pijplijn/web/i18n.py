@@ -235,9 +235,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "indicator.definitions": {"nl": "Definitieversies", "en": "Definition versions"},
     "indicator.nodata": {"nl": "Geen gegevens.", "en": "No data."},
     "indicator.inexact": {
-        "nl": "niet exact: een invoer is onderdrukt, ontbreekt of is geschat",
-        "en": "not exact: an input is suppressed, missing or estimated",
+        "nl": "niet exact: een invoer is onderdrukt, ontbreekt, is geschat of dekt maar een deel "
+        "van de regio",
+        "en": "not exact: an input is suppressed, missing, estimated or covers only part of the "
+        "region",
     },
+    "indicator.coverage": {"nl": "Dekking", "en": "Coverage"},
     "col.stage": {"nl": "Fase", "en": "Stage"},
     "col.measure": {"nl": "Maat", "en": "Measure"},
     "col.period": {"nl": "Periode", "en": "Period"},

@@ -52,6 +52,8 @@ class IndicatorSummary(BaseModel):
     classification: str | None
     sources: list[str]
     definitions: list[DefinitionSummary]
+    partial: str = "show"
+    """``show`` partial coverage flagged ``partial``, or ``leave-out``."""
 
 
 class Catalog:
@@ -99,6 +101,7 @@ def summary(indicator: IndicatorDef) -> IndicatorSummary:
         classification=indicator.classification,
         sources=list(indicator.sources),
         definitions=[_definition(d) for d in indicator.definitions],
+        partial=indicator.partial,
     )
 
 
@@ -187,8 +190,11 @@ Regenerate it with
 breakdown, `value`, `unit`, `flag`, `sources` (dataset id, source key, title), and also
 `exact`, `classification` (the version that decided *techniek*), `definition` (the start of the
 definition version used), `inputs` (each input's measure or published subject, period, region,
-value, flag, cells and datasets), `notes` and `break` (the reason, on the value where a series
-break starts; see below).
+value, flag, cells and datasets), `notes`, `coverage_note` (see *Coverage* below) and `break`
+(the reason, on the value where a series break starts; see below). A period whose only data
+were left out for their coverage has a record of its own: `value` null, flag `partial` and
+`coverage_note` saying what was left out (*weggelaten voor Nederland: … dekt alleen ROC van
+Twente in Twente*).
 
 ## How an indicator is defined
 
@@ -255,6 +261,20 @@ the next, the series carries a **break** at the later period, with its kinds (`c
   trends, and the report's sentences compare only values on one definition
   (`pijplijn.engine.indicators.compare`).
 
+## Coverage
+
+A sum counts a dataset only where it covers the region completely (docs/data-model.md,
+*Coverage*). A dataset that covers only some institutions or locations of the region itself
+(the Regiovisie's ROC van Twente tables for Twente) is shown flagged `partial`, with
+`coverage_note` naming what it covers (*alleen ROC van Twente*) and `exact: false`; one that
+covers only part of what lies within the region (the same tables for Overijssel or the
+Netherlands) is left out, and the output says so. An indicator chooses with `partial`:
+
+- `partial: show` (the default): partial values are shown, flagged;
+- `partial: leave-out`: they are left out as well, and the output says so. For shares whose
+  denominator must be the whole region (all mbo students), where one institution's share would
+  pass for the region's.
+
 ## Caching
 
 Results are cached in the process per *data version*: a digest of the datasets (id, status,
@@ -307,6 +327,7 @@ def _indicator_markdown(s: IndicatorSummary) -> list[str]:
         f"- breakdowns: {', '.join(f'`{b}`' for b in s.breakdowns) or 'none'}",
         f"- classification: {f'`{s.classification}`' if s.classification else 'none'}",
         f"- sources: {', '.join(f'`{x}`' for x in s.sources)}",
+        f"- partial coverage: {_PARTIAL[s.partial]} (`{s.partial}`)",
     ]
     for d in s.definitions:
         span = f"from {d.valid_from}" + (f" until {d.until}" if d.until else "")
@@ -314,6 +335,8 @@ def _indicator_markdown(s: IndicatorSummary) -> list[str]:
         lines.append(f"- definition {span}: `{d.formula}`{note}")
     return [*lines, ""]
 
+
+_PARTIAL = {"show": "shown, flagged partial", "leave-out": "left out"}
 
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "indicators.md"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from pijplijn.content.indicators import DefinitionDef, IndicatorDef
 from pijplijn.engine import disclosure
 from pijplijn.engine.cache import ResultCache, cached
 from pijplijn.engine.classify import choose
+from pijplijn.engine.coverage import LeftOut, coverage_table
 from pijplijn.engine.indicators.breaks import (
     Break,
     basis_of,
@@ -29,6 +31,7 @@ from pijplijn.engine.indicators.results import (
     INEXACT_FLAGS,
     IndicatorValue,
     IndicatorValues,
+    LeftOutSource,
     Source,
 )
 from pijplijn.engine.indicators.series import ANY_PERIOD, Series, combine, ratio
@@ -140,6 +143,7 @@ def evaluate(
         domain=choose(session, spec).versions[0].name if spec else None,
         source_keys={i: d.source_key for i, d in datasets.items()},
         since=base,
+        partial=indicator.partial,
     )
     values: list[IndicatorValue] = []
     for definition in indicator.definitions:
@@ -163,8 +167,34 @@ def evaluate(
         values=values,
         sources=[datasets[d] for d in used if d in datasets],
         labels=_labels(session, dims, values),
+        left_out=_left_out(ctx.left_out, ctx.source_keys),
+        region_name=coverage_table(session).region_name(ctx.region),
         breaks=series_breaks(values, datasets),
     )
+
+
+def _left_out(found: list[LeftOut], source_keys: Mapping[int, str]) -> list[LeftOutSource]:
+    """Return one entry per dataset and region left out, with every period it was left out
+    for (the several sums of an indicator each report their own)."""
+    merged: dict[tuple[int, str], tuple[LeftOut, set[str]]] = {}
+    for item in found:
+        _, periods = merged.setdefault((item.dataset, item.region), (item, set()))
+        periods.update(item.periods)
+    entries = []
+    for first, periods in merged.values():
+        item = replace(first, periods=tuple(sorted(periods, key=Period.parse)))
+        entries.append(
+            LeftOutSource(
+                dataset=item.dataset,
+                source_key=source_keys.get(item.dataset, ""),
+                title=item.title,
+                region=item.region,
+                note=item.note,
+                periods=list(item.periods),
+                text=item.text,
+            )
+        )
+    return entries
 
 
 def series_breaks(values: Sequence[IndicatorValue], datasets: Mapping[int, Source]) -> list[Break]:
@@ -179,8 +209,10 @@ def series_breaks(values: Sequence[IndicatorValue], datasets: Mapping[int, Sourc
                 v.classification,
                 v.definition,
                 (datasets[d].source_key for d in v.datasets if d in datasets),
-                [v.flag, *(i.flag for i in v.inputs)],
-                v.notes,
+                # A partial value may show a flag of higher precedence: its coverage note
+                # still names what it covers.
+                [v.flag, *(i.flag for i in v.inputs), "partial" if v.coverage_note else None],
+                [v.coverage_note] if v.coverage_note else v.notes,
             ),
         )
         for v in values
@@ -252,6 +284,7 @@ def _rows(
         if parsed.unit.value not in indicator.period_units or not definition.holds_at(parsed.start):
             continue
         versions = sorted({i.classification for i in cell.inputs if i.classification})
+        coverage = "; ".join(dict.fromkeys(i.coverage for i in cell.inputs if i.coverage))
         notes = list(dict.fromkeys(cell.notes))
         if definition.note:
             notes.append(definition.note)
@@ -261,12 +294,13 @@ def _rows(
                 keys=dict(zip(series.dims, own, strict=True)),
                 value=cell.value,
                 flag=cell.flag,
-                exact=cell.value is not None and cell.flag not in INEXACT_FLAGS,
+                exact=cell.value is not None and cell.flag not in INEXACT_FLAGS and not coverage,
                 classification=", ".join(versions) or None,
                 definition=definition.valid_from,
                 datasets=sorted({d for i in cell.inputs for d in i.datasets}),
                 inputs=list(cell.inputs),
                 notes=notes,
+                coverage_note=coverage or None,
             )
         )
     return rows

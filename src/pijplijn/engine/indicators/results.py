@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from pijplijn import vocabulary as vocab
 from pijplijn.engine.indicators.breaks import Break
+from pijplijn.periods import Period
 
-INEXACT_FLAGS = frozenset({"suppressed", "missing", "estimated"})
+INEXACT_FLAGS = frozenset({"suppressed", "missing", "estimated", "partial"})
 """A value built from an input with one of these flags is not exact."""
 
 
@@ -39,6 +40,8 @@ class InputValue(_Frozen):
     cells: int
     datasets: list[int]
     classification: str | None = None
+    coverage: str | None = None
+    """Set when a dataset covers only part of the region (flag ``partial``): what it covers."""
 
 
 class Source(_Frozen):
@@ -69,12 +72,30 @@ class IndicatorValue(_Frozen):
     datasets: list[int]
     inputs: list[InputValue]
     notes: list[str] = []
+    coverage_note: str | None = None
+    """Set when an input counts a dataset that covers only part of the region (then ``flag``
+    is ``partial``, unless a flag of higher precedence applies): what it covers, e.g.
+    'alleen ROC van Twente'."""
 
     def described_region(self) -> str | None:
         """The one region every input describes (Overijssel for Twente's vacancies), or None
         when the inputs are of several regions or none."""
         found = {i.region for i in self.inputs if i.region}
         return found.pop() if len(found) == 1 else None
+
+
+class LeftOutSource(_Frozen):
+    """A dataset left out of the values because it covers only part of the region."""
+
+    dataset: int
+    source_key: str
+    title: str
+    region: str
+    note: str
+    """What the dataset covers, e.g. 'alleen ROC van Twente in Twente'."""
+    periods: list[str]
+    text: str
+    """The note for people: 'weggelaten voor Nederland: … dekt … (2007, …)'."""
 
 
 class IndicatorValues(_Frozen):
@@ -94,6 +115,11 @@ class IndicatorValues(_Frozen):
     sources: list[Source]
     labels: dict[str, dict[str, str]] = {}
     """Titles of codes per breakdown, e.g. SBI ``307500`` → 'C Industrie'."""
+    region_name: str = ""
+    """The region's name, for notes people read."""
+    left_out: list[LeftOutSource] = []
+    """Datasets not counted because they cover only part of the region (or, for an
+    indicator that does not accept partial coverage, only part of the region itself)."""
     breaks: list[Break] = []
     """Where a series changes classification, definition, source or coverage: no value
     after a break is comparable with one before it (engine/indicators/breaks.py)."""
@@ -108,8 +134,62 @@ class IndicatorValues(_Frozen):
 
     def records(self) -> list[dict[str, Any]]:
         """Return one flat record per value: indicator, region, period, the breakdown keys,
-        value, unit, flag, sources (and exact, classification, definition, inputs, notes, and
-        ``break``: the reason when a series break starts at this value)."""
+        value, unit, flag, sources (and exact, classification, definition, inputs, notes,
+        ``coverage_note``, and ``break``: the reason when a series break starts at this
+        value), and one per period that has no value because its only data were left out for
+        their coverage (value null, flag ``partial``, the coverage named in
+        ``coverage_note``)."""
+        records = self._value_records() + self.left_out_records()
+        return sorted(records, key=lambda r: Period.parse(r["period"]))
+
+    def coverage_lines(self) -> list[str]:
+        """Return, for people, one line per coverage of partial values (with their periods)
+        and one per dataset left out: the note the page, the report and the CLI show."""
+        partial: dict[str, list[str]] = {}
+        for v in self.values:
+            if v.coverage_note:
+                partial.setdefault(v.coverage_note, []).append(v.period)
+        lines = [
+            f"{self.region_name or self.region} {', '.join(dict.fromkeys(periods))}: "
+            f"partial, {note}"
+            for note, periods in partial.items()
+        ]
+        return lines + [f"{o.text} ({', '.join(o.periods)})" for o in self.left_out]
+
+    def left_out_records(self) -> list[dict[str, Any]]:
+        """Return a record (value null, flag ``partial``) per period that has no value
+        because its only data were left out for their coverage."""
+        have = {v.period for v in self.values}
+        found: dict[str, list[LeftOutSource]] = {}
+        for item in self.left_out:
+            for period in item.periods:
+                if period not in have:
+                    found.setdefault(period, []).append(item)
+        return [
+            {
+                "indicator": self.indicator,
+                "region": self.region,
+                "period": period,
+                **dict.fromkeys(self.by),
+                "value": None,
+                "unit": self.unit,
+                "flag": "partial",
+                "sources": [
+                    {"dataset": i.dataset, "source_key": i.source_key, "title": i.title}
+                    for i in items
+                ],
+                "exact": False,
+                "classification": None,
+                "definition": None,
+                "inputs": [],
+                "notes": [i.text for i in items],
+                "coverage_note": "; ".join(i.text for i in items),
+                "break": None,
+            }
+            for period, items in found.items()
+        ]
+
+    def _value_records(self) -> list[dict[str, Any]]:
         titles = {s.dataset: s for s in self.sources}
         starts = {(b.period, _key_text(b.keys)): b.reason for b in self.breaks}
         return [
@@ -131,6 +211,7 @@ class IndicatorValues(_Frozen):
                 "definition": v.definition.isoformat(),
                 "inputs": [i.model_dump(mode="json") for i in v.inputs],
                 "notes": v.notes,
+                "coverage_note": v.coverage_note,
                 "break": starts.get((v.period, _key_text(v.keys))),
             }
             for v in self.values

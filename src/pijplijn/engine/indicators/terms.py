@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 from pijplijn import vocabulary as vocab
 from pijplijn.content.indicators import ChangeTerm, Expr, PublishedTerm, RegisterTerm, SumTerm
 from pijplijn.engine.classify import OTHER, choose
-from pijplijn.engine.cube import MAX_BY, CubeQuery, CubeRow, bases, flagged_sum_value, query
+from pijplijn.engine.coverage import LeftOut, coverage_table
+from pijplijn.engine.cube import (
+    MAX_BY,
+    CubeQuery,
+    CubeRow,
+    bases,
+    flagged_sum_value,
+    query_result,
+)
 from pijplijn.engine.indicators.results import InputValue, worst_flag
 from pijplijn.engine.indicators.series import (
     ANY_PERIOD,
@@ -56,6 +64,11 @@ class Context:
     """A base period that overrides every change term's own base."""
     skip_own: bool = False
     """The region asked for is not of the kinds a term allows: only the regions around it."""
+    partial: str = "show"
+    """The indicator's choice for datasets covering only part of the region: ``show`` or
+    ``leave-out``."""
+    left_out: list[LeftOut] = field(default_factory=list)
+    """Collects the datasets the sums left out for their coverage (appended to)."""
 
     @property
     def region(self) -> str:
@@ -142,6 +155,8 @@ def _sum(ctx: Context, term: SumTerm, periods: Periods, role: str) -> Series:
         chain = tuple(c for c in ctx.chain if kinds.get(c) in term.region_kinds)
         own = kinds.get(ctx.region) in term.region_kinds
         ctx = replace(ctx, chain=chain if own else (ctx.region, *chain), skip_own=not own)
+    if ctx.partial == "leave-out":
+        rows = _without_partial(ctx, rows)
     series = _series(ctx, rows, dims, term.region, role, fixed=term.period is not None)
     if term.scale != 1.0:
         for key, cell in series.cells.items():
@@ -322,6 +337,33 @@ def _difference(ctx: Context, now: Cell, before: Cell, kind: str, role: str) -> 
     return Cell(change / before.value, flag, inputs, notes)
 
 
+def _without_partial(ctx: Context, rows: list[CubeRow]) -> list[CubeRow]:
+    """Return ``rows`` without those of a dataset covering only part of the region, noting
+    each left out (for an indicator that does not accept partial coverage)."""
+    table = coverage_table(ctx.session)
+    dropped: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+    kept = []
+    for row in rows:
+        if row.coverage is None:
+            kept.append(row)
+            continue
+        region = str(row.keys.get("region", ctx.region))
+        dropped[(int(row.keys["dataset"]), region, row.coverage)].append(row.period)
+    for (dataset, region, note), periods in dropped.items():
+        name = table.region_name(region)
+        ctx.left_out.append(
+            LeftOut(
+                dataset=dataset,
+                title=table.title(dataset),
+                region=region,
+                region_name=name,
+                note=f"{note} in {name}",
+                periods=tuple(sorted(set(periods), key=Period.parse)),
+            )
+        )
+    return kept
+
+
 def _source_names(ctx: Context, cell: Cell) -> set[str]:
     return {ctx.source_keys.get(d, str(d)) for i in cell.inputs for d in i.datasets}
 
@@ -331,7 +373,9 @@ def _cube(ctx: Context, q: CubeQuery) -> list[CubeRow]:
         raise QueryError(
             f"te veel uitsplitsingen voor deze indicator ({', '.join(ctx.by)}); kies er minder"
         )
-    return query(ctx.session, q)
+    result = query_result(ctx.session, q)
+    ctx.left_out.extend(result.left_out)
+    return result.rows
 
 
 def _series(
@@ -406,6 +450,7 @@ def _cell(
     flag = worst_flag([r.flag for r in rows])
     value = flagged_sum_value(sum(known), flag) if known else None
     versions = sorted({r.classification for r in rows if r.classification})
+    coverage = list(dict.fromkeys(r.coverage for r in rows if r.coverage))
     if subject is not None and len(rows) > 1:
         raise QueryError(
             f"{role}: gepubliceerd cijfer '{subject}' staat er meer dan eens in; "
@@ -423,5 +468,6 @@ def _cell(
         cells=sum(r.cells for r in rows),
         datasets=sorted({int(r.keys["dataset"]) for r in rows}),
         classification=", ".join(versions) or None,
+        coverage="; ".join(coverage) or None,
     )
     return Cell(value, flag, (item,))

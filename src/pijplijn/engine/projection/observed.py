@@ -159,6 +159,8 @@ class _Reader:
         self.flags: dict[str, set[str]] = defaultdict(set)
         self.periods: dict[str, set[str]] = defaultdict(set)
         self.totals: dict[tuple[int, int], float] = defaultdict(float)
+        self.total_coverage: dict[int, str] = {}
+        """Per year, what the enrolled totals cover when only part of the region (partial)."""
         self.total_years: set[int] = set()
         self.split_states: set[str] = set()
         self.datasets: dict[str, list[int]] = {}
@@ -285,6 +287,8 @@ class _Reader:
         for target in self._regions(row):
             self.totals[(target, year)] += row.value
             self.total_years.add(year)
+        if row.coverage:
+            self.total_coverage[year] = row.coverage
 
     def _vo(self) -> None:
         for row in self._query("exam_candidates", ("stage", "domain")):
@@ -314,7 +318,10 @@ class _Reader:
             if row.keys["domain"] != self.content.domain or not self._regions(row):
                 continue
             year = Period.parse(row.period).year
-            if row.flag:
+            # Graduates over enrolled is a ratio: partial coverage is no reason to skip a year
+            # when the totals of that year cover the same part (one institution's tables).
+            same_part = row.flag == "partial" and row.coverage == self.total_coverage.get(year)
+            if row.flag and not same_part:
                 flags[year] = row.flag
             if row.value is not None:
                 found[year] += row.value

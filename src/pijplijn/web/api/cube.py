@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pijplijn import vocabulary as vocab
 from pijplijn.engine.classify import ClassificationSummary, list_classifications
-from pijplijn.engine.cube import MAX_BY, CubeQuery, sources
+from pijplijn.engine.cube import MAX_BY, CubeQuery, query_result, sources
 from pijplijn.engine.datasets import DatasetSummary, list_datasets
 from pijplijn.engine.disclosure import published
 from pijplijn.engine.version import data_version
@@ -147,9 +147,19 @@ def observations(
         return cached
     rows = published(session, cube_query)
     records = [row.to_record() for row in rows]
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    records = [{c: r.get(c) for c in columns} for r in records]
     used = sorted({r.classification for r in rows if r.classification})
+    left_out = [
+        {"dataset": o.dataset, "title": o.title, "periods": list(o.periods), "note": o.text}
+        for o in query_result(session, cube_query).left_out
+    ]
     envelope = {
-        "provenance": {"datasets": sources(session, cube_query), "classification": used},
+        "provenance": {
+            "datasets": sources(session, cube_query),
+            "classification": used,
+            "left_out": left_out,
+        },
         "total": len(records),
         "page": page,
         "page_size": page_size,

@@ -68,6 +68,9 @@ VALUE_COLUMNS = (
 )
 """The last two columns of every table of figures: the value and its flag."""
 
+COVERAGE_COLUMN = Column(key="coverage", label="dekking")
+"""What a value flagged ``partial`` covers, or why a period was left out."""
+
 
 BREAK_COLUMN = Column(key="break", label="breuk in de reeks")
 """Where a series changes classification, definition, source or coverage: the reason."""

@@ -17,11 +17,13 @@ from pijplijn.engine.goals.scorecard import scorecard
 from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary, summary
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.geography import gemeente_values
-from pijplijn.engine.indicators.results import Source
+from pijplijn.engine.indicators.results import IndicatorValues, Source
 from pijplijn.engine.regions import region_names
 from pijplijn.errors import QueryError
+from pijplijn.periods import Period
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
 from pijplijn.web.pages.blocks import (
+    COVERAGE_COLUMN,
     VALUE_COLUMNS,
     ChartBlock,
     Column,
@@ -48,6 +50,9 @@ class IndicatorPage(BaseModel):
     map_period: str | None
     map_periods: list[str]
     notes: list[str]
+    coverage: list[str] = []
+    """What coverage did to the series: values flagged partial (with what they cover) and
+    datasets left out for a region."""
 
 
 def indicator_page(
@@ -64,7 +69,8 @@ def indicator_page(
     gemeente). A region the indicator cannot be computed for becomes a note."""
     indicator = summary(catalog.get(indicator_id))
     notes: list[str] = []
-    compare = _compare(session, catalog, indicator, notes)
+    coverage: list[str] = []
+    compare = _compare(session, catalog, indicator, notes, coverage)
     breakdown = _breakdown(session, catalog, indicator, region, by) if by else None
     gemeenten, shown, periods = _map(session, catalog, pack, indicator, map_period)
     return IndicatorPage(
@@ -77,11 +83,16 @@ def indicator_page(
         map_period=shown,
         map_periods=periods,
         notes=notes,
+        coverage=coverage,
     )
 
 
 def _compare(
-    session: Session, catalog: Catalog, indicator: IndicatorSummary, notes: list[str]
+    session: Session,
+    catalog: Catalog,
+    indicator: IndicatorSummary,
+    notes: list[str],
+    coverage: list[str],
 ) -> ChartBlock:
     rows: list[dict[str, Any]] = []
     sources: dict[int, Source] = {}
@@ -108,7 +119,10 @@ def _compare(
                 continue
             label = other
         series.append(values)
-        rows.extend(charts.series_rows(values, region=label))
+        own = charts.series_rows(values, region=label)
+        own += _left_out_rows(values, "region", label)
+        rows.extend(sorted(own, key=lambda r: Period.parse(r["period"])))
+        coverage.extend(values.coverage_lines())
         sources.update({s.dataset: s for s in values.sources})
     breaks = charts.break_marks(series)
     goals = _goal_lines(session, catalog, indicator.id)
@@ -128,12 +142,29 @@ def _compare(
         spec=spec if drawn else None,
         missing=None if drawn else needed_sources(value_notes, indicator.sources),
         unit=indicator.unit,
-        columns=series_columns("region", "regio"),
+        columns=[*series_columns("region", "regio"), COVERAGE_COLUMN],
         rows=rows,
         data_url=f"/api/v1/indicators/{indicator.id}/values?"
         + urlencode([("region", r) for r in COMPARED] + [("by", "")]),
         sources=list(sources.values()),
     )
+
+
+def _left_out_rows(values: IndicatorValues, key: str, label: Any) -> list[dict[str, Any]]:
+    """Return a table row (no value, flag ``partial``, the note) per period whose only data
+    were left out for their coverage."""
+    return [
+        {
+            key: label,
+            "period": r["period"],
+            "value": None,
+            "flag": r["flag"],
+            "exact": False,
+            "break": None,
+            "coverage": r["coverage_note"],
+        }
+        for r in values.left_out_records()
+    ]
 
 
 def _goal_lines(session: Session, catalog: Catalog, indicator_id: str) -> list[dict[str, Any]]:
@@ -172,7 +203,7 @@ def _breakdown(
         if drawn
         else needed_sources([n for v in values.values for n in v.notes], indicator.sources),
         unit=indicator.unit,
-        columns=series_columns(by, by),
+        columns=[*series_columns(by, by), COVERAGE_COLUMN],
         rows=rows,
         data_url=f"/api/v1/indicators/{indicator.id}/values?{query}",
         sources=values.sources,
