@@ -32,14 +32,30 @@ def load(engine: Engine, *paths: Path) -> None:
         assert outcome.load is not None, outcome.parsed.report.summary()
 
 
+def jobs_rows(first_id: int, period: str, twente: float, rest: float) -> list[str]:
+    """Synthetic jobs rows for every COROP area (CR01-CR40): Twente (CR12) ``twente``, CR13
+    ``rest`` and the others 0, so that the file covers the whole country and the national
+    total is ``twente + rest``."""
+    values = {"CR12": twente, "CR13": rest}
+    return [
+        f"{first_id + n},T001081,CR{n:02d}  ,{period},{values.get(f'CR{n:02d}', 0.0)}"
+        for n in range(1, 41)
+    ]
+
+
+JOBS_HEADER = "ID,BedrijfstakkenBranchesSBI2008,RegioS,Perioden,BanenVanWerknemersInDecember_1"
+
+
 def graduates_file(tmp_path: Path) -> Path:
-    """Synthetic: technical mbo graduates of Twente (gemeente Enschede) per level in 2011."""
+    """Synthetic: technical mbo graduates of Twente per level in 2011, as a partner file
+    states them for the region set itself. A partner file covers only its own figures, so
+    the sums count it flagged ``partial`` (coverage), not as the whole region's."""
     path = tmp_path / "synthetic_graduates.csv"
     rows = [
-        "graduates,2011,GM0153,,mbo,2,,techniek,,300,,,synthetic,",
-        "graduates,2011,GM0153,,mbo,3,,techniek,,250,,,synthetic,",
-        "graduates,2011,GM0153,,mbo,4,,techniek,,350,,,synthetic,",
-        "graduates,2011,GM0153,,mbo,2,,economie,,999,,,synthetic,",  # not techniek
+        "graduates,2011,twente,,mbo,2,,techniek,,300,,,synthetic,",
+        "graduates,2011,twente,,mbo,3,,techniek,,250,,,synthetic,",
+        "graduates,2011,twente,,mbo,4,,techniek,,350,,,synthetic,",
+        "graduates,2011,twente,,mbo,2,,economie,,999,,,synthetic,",  # not techniek
     ]
     path.write_text(TEMPLATE + "\n".join(rows) + "\n", "utf-8")
     return path
@@ -66,7 +82,7 @@ def test_coverage_equals_the_hand_computed_ratio(crafted: Engine) -> None:
     assert niveau2.coverage_high == pytest.approx(300 * entering["2"].high / demand2)
     niveau34 = found["3-4"].points[0]
     assert niveau34.coverage == pytest.approx((250 + 350) * entering["3-4"].central / demand34)
-    assert niveau2.flag is None and found["2"].demand.region == "AM-twente"
+    assert found["2"].demand.region == "AM-twente"
     assert found["2"].published == 0.28 and found["3-4"].published == 0.42
     assert found["hbo"].points == [] and found["hbo"].missing  # no hbo graduates loaded
 
@@ -127,13 +143,8 @@ def test_estimated_demand_carries_the_flag_and_its_inputs(
     ais = tmp_path / "synthetic_ais_nationaal.csv"
     ais.write_bytes(("\r\n".join([AIS_HEADER, *national]) + "\r\n").encode("cp1252"))
     jobs = tmp_path / "99999ned_synthetic_banen.csv"
-    jobs.write_text(
-        "ID,BedrijfstakkenBranchesSBI2008,RegioS,Perioden,BanenVanWerknemersInDecember_1\n"
-        "0,T001081,CR12  ,2024JJ00,300.0\n"
-        "1,T001081,CR13  ,2024JJ00,700.0\n"
-        "2,T001081,CR12  ,2023JJ00,1.0\n",
-        "utf-8",
-    )
+    rows = [JOBS_HEADER, *jobs_rows(0, "2024JJ00", 300.0, 700.0), "99,T001081,CR12  ,2023JJ00,1.0"]
+    jobs.write_text("\n".join(rows) + "\n", "utf-8")
     initialise(empty_engine, PACK, demo=False)
     load(empty_engine, ais, jobs)
     with session_scope(empty_engine) as session:
@@ -163,9 +174,7 @@ def test_regional_ais_replaces_the_estimate(empty_engine: Engine, tmp_path: Path
     national.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
     jobs = tmp_path / "99998ned_synthetic_banen.csv"
     jobs.write_text(
-        "ID,BedrijfstakkenBranchesSBI2008,RegioS,Perioden,BanenVanWerknemersInDecember_1\n"
-        "0,T001081,CR12  ,2024JJ00,300.0\n1,T001081,CR13  ,2024JJ00,700.0\n",
-        "utf-8",
+        "\n".join([JOBS_HEADER, *jobs_rows(0, "2024JJ00", 300.0, 700.0)]) + "\n", "utf-8"
     )
     initialise(empty_engine, PACK, demo=False)
     load(empty_engine, national, jobs)

@@ -153,7 +153,10 @@ def verdict(
     if region in declared.closure:
         return Verdict("complete")
     inside = resolve_region(session, region)
-    leaves = {c for c in inside if not region_table(session).inside.get(c)}
+    regions = region_table(session)
+    # The gemeenten make up a region: a dataset that covers all of them covers it. Regions
+    # without gemeenten of their own (a landsdeel a vacancy table named) add nothing to cover.
+    leaves = {c for c in inside if not regions.inside.get(c) and regions.kinds.get(c) == "gemeente"}
     if leaves and leaves <= declared.closure:
         return Verdict("complete")
     around = _around(session, region)
