@@ -40,7 +40,9 @@ class Verdict:
 
 @dataclass(frozen=True)
 class LeftOut:
-    """A dataset left out of a sum over ``region`` because it covers only part of it."""
+    """A dataset left out of a sum over ``region``: because it covers only part of it
+    (``reason`` ``coverage``), or because another dataset publishes the same total, which
+    the sum uses instead (``same-total``, ``note`` names the one used; ``engine/cube.py``)."""
 
     dataset: int
     title: str
@@ -48,10 +50,13 @@ class LeftOut:
     region_name: str
     note: str
     periods: tuple[str, ...]
+    reason: Literal["coverage", "same-total"] = "coverage"
 
     @property
     def text(self) -> str:
         """The note for people: what was left out and why."""
+        if self.reason == "same-total":
+            return f"niet opgeteld voor {self.region_name}: {self.title}; {self.note}"
         return f"weggelaten voor {self.region_name}: {self.title} dekt {self.note}"
 
 

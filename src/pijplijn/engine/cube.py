@@ -8,6 +8,13 @@ Where a source published a total beside its gender parts (both sides ``paired``)
 without a gender breakdown uses the published total and a breakdown or filter by gender uses
 the parts: the sum of the parts never replaces the total, and nothing is counted twice.
 
+Where a dataset publishes a region's own figure beside its sub-regions (CBS's vacancy table:
+NL01, the landsdelen and the provinces), a sum over that region reads only the region's own
+figure of that dataset, and sums the sub-regions only of datasets that do not publish the
+region itself. Where two datasets publish the same region's own figure for a period, the sum
+uses one of them (the one with the longest series for that region, then the lowest id) and
+lists the other as set aside: two published totals are never added (``_totals_plan``).
+
 Cells of protected datasets that disclosure control hides (``engine/protected.py``) count as
 suppressed here, for every caller: a sum that would contain one has no value. So no output,
 internal or public, can publish a figure from which a hidden cell follows.
@@ -352,7 +359,8 @@ def _query(session: Session, q: CubeQuery, limit: int) -> CubeResult:
     ]
     _refuse_mixed(rows, q.measure)
     rows.sort(key=lambda r: (Period.parse(r.period), *_sort_key(r.keys)))
-    return CubeResult(rows=rows, left_out=judge.left_out())
+    set_aside = list(_totals_plan(session, q).set_aside)
+    return CubeResult(rows=rows, left_out=judge.left_out() + set_aside)
 
 
 class _Judge:
@@ -495,6 +503,20 @@ def _filtered(session: Session, statement: _Select, q: CubeQuery) -> _Select:
         statement = statement.where(
             Observation.region_code.in_(sorted(resolve_region(session, q.region)))
         )
+    plan = _totals_plan(session, q)
+    for dataset, codes in plan.keep.items():
+        statement = statement.where(
+            or_(Observation.dataset_id != dataset, Observation.region_code.in_(codes))
+        )
+    for (dataset, code, stage), periods in plan.drop.items():
+        statement = statement.where(
+            ~(
+                (Observation.dataset_id == dataset)
+                & (Observation.region_code == code)
+                & (func.coalesce(Observation.stage, "") == (stage or ""))
+                & Observation.period.in_(periods)
+            )
+        )
     if q.institution is not None:
         statement = statement.where(Observation.institution == q.institution.upper())
     if q.stage is not None:
@@ -518,6 +540,147 @@ def _filtered(session: Session, statement: _Select, q: CubeQuery) -> _Select:
     if "region_basis" not in q.filters and "region_basis" not in q.by:
         statement = _one_basis(session, statement, q)
     return statement
+
+
+@dataclass(frozen=True)
+class _TotalsPlan:
+    """What the region-total rules do to one query."""
+
+    keep: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Per dataset that publishes a region and regions within it: the only region codes of
+    it that the sum reads (the outermost it publishes within the query's region)."""
+    drop: dict[tuple[int, str, str | None], tuple[str, ...]] = field(default_factory=dict)
+    """(dataset, region, stage) → the periods it is set aside for another dataset that
+    publishes the same total."""
+    set_aside: tuple[LeftOut, ...] = ()
+
+
+Published = dict[int, dict[tuple[str, str | None], frozenset[str]]]
+
+
+def _published_totals(session: Session, measure: str) -> Published:
+    """Per dataset, per (region, stage): the periods for which it publishes that region's own
+    figure of ``measure``. A region's own figure is a row about no institution; DUO's files
+    have none (every row is one institution's or location's), CBS's tables only those. Rows
+    of units no region is known for (``unattributed``) are parts, never a region's total."""
+
+    def read() -> Published:
+        statement = (
+            select(
+                Observation.dataset_id,
+                Observation.region_code,
+                Observation.stage,
+                Observation.period,
+            )
+            .where(
+                Observation.measure == measure,
+                Observation.active.is_(True),
+                Observation.institution.is_(None),
+                Observation.region_code.is_not(None),
+                func.coalesce(Observation.region_basis, "") != "unattributed",
+            )
+            .distinct()
+        )
+        found: dict[int, dict[tuple[str, str | None], set[str]]] = {}
+        for dataset, region, stage, period in session.execute(statement):
+            found.setdefault(int(dataset), {}).setdefault((str(region), stage), set()).add(period)
+        return {
+            d: {k: frozenset(p) for k, p in cells.items()} for d, cells in found.items()
+        }
+
+    return cached(session, ("cube.published-totals", measure), read)
+
+
+def _totals_plan(session: Session, q: CubeQuery) -> _TotalsPlan:
+    """Return the region-total rules for ``q`` (see the module's docstring), once per query."""
+    return cached(session, ("cube.totals-plan", q.key()), lambda: _plan(session, q))
+
+
+def _plan(session: Session, q: CubeQuery) -> _TotalsPlan:
+    if q.measure in vocab.PUBLISHED_MEASURES:
+        return _TotalsPlan()
+    published = _published_totals(session, q.measure)
+    if not published:
+        return _TotalsPlan()
+    scope = resolve_region(session, q.region) if q.region is not None else None
+    asked = {str(Period.parse(p)) for p in q.periods}
+    keep: dict[int, tuple[str, ...]] = {}
+    own: dict[int, dict[tuple[str, str | None], frozenset[str]]] = {}
+    for dataset, cells in published.items():
+        chosen = {
+            key: periods
+            for key, periods in cells.items()
+            if (scope is None or key[0] in scope) and (q.stage is None or key[1] == q.stage)
+        }
+        codes = {code for code, _ in chosen}
+        if not codes:
+            continue
+        if "region" not in q.by:
+            # A region the dataset publishes within another it publishes is a part of that
+            # one's figure: only the outermost count.
+            inner = {
+                code
+                for code in codes
+                for outer in codes
+                if outer != code and code in resolve_region(session, outer)
+            }
+            if inner:
+                keep[dataset] = tuple(sorted(codes - inner))
+                chosen = {k: p for k, p in chosen.items() if k[0] not in inner}
+        own[dataset] = chosen
+    if "dataset" in q.by:
+        return _TotalsPlan(keep=keep)
+    drop, set_aside = _same_totals(session, own, asked)
+    return _TotalsPlan(keep=keep, drop=drop, set_aside=set_aside)
+
+
+def _same_totals(
+    session: Session,
+    own: dict[int, dict[tuple[str, str | None], frozenset[str]]],
+    asked: set[str],
+) -> tuple[dict[tuple[int, str, str | None], tuple[str, ...]], tuple[LeftOut, ...]]:
+    """Where several datasets publish the same region's own figure for a stage and period,
+    keep one: of those that cover the region completely, the one with the most periods for
+    that region (a series then stays on one source), then the lowest id."""
+    claims: dict[tuple[str, str | None, str], list[int]] = {}
+    for dataset, cells in own.items():
+        for (code, stage), periods in cells.items():
+            for period in periods:
+                if not asked or period in asked:
+                    claims.setdefault((code, stage, period), []).append(dataset)
+    table = coverage_table(session)
+    dropped: dict[tuple[int, str, str | None], set[str]] = {}
+    winners: dict[tuple[int, str, str | None], set[int]] = {}
+    for (code, stage, period), datasets in claims.items():
+        if len(datasets) < 2:
+            continue
+        complete = [
+            d for d in datasets if verdict(session, table, d, code, None).status == "complete"
+        ]
+        if not complete:
+            continue  # none is the region's total; coverage decides (the _Judge)
+        winner = min(complete, key=lambda d: (-len(own[d][(code, stage)]), d))
+        for loser in datasets:
+            if loser != winner:
+                dropped.setdefault((loser, code, stage), set()).add(period)
+                winners.setdefault((loser, code, stage), set()).add(winner)
+    drop = {key: tuple(sorted(periods)) for key, periods in sorted(dropped.items(), key=str)}
+    set_aside = tuple(
+        LeftOut(
+            dataset=loser,
+            title=table.title(loser),
+            region=code,
+            region_name=table.region_name(code),
+            note="hetzelfde totaal als "
+            + ", ".join(f"{table.title(w)} (dataset {w})" for w in sorted(winners[key]))
+            + ", dat is gebruikt",
+            periods=tuple(sorted(periods, key=Period.parse)),
+            reason="same-total",
+        )
+        for key, periods in drop.items()
+        for loser, code, _ in [key]
+    )
+    return drop, set_aside
 
 
 def _one_side(q: CubeQuery) -> ColumnElement[bool]:

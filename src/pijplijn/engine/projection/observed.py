@@ -1,7 +1,9 @@
 """The model's observed inputs, read from the store through the cube query.
 
-Counts are summed per target region (a region set, a province, a gemeente) from the cube's
-rows per gemeente, so one query per measure serves every region of a run. Years are *model
+Counts are the cube's sums per target region (a region set, a province, a gemeente): one
+query per measure and target, so the inputs follow the cube's coverage, published-total and
+region-total rules exactly (a dataset covering only part of a target is left out or flagged
+``partial`` as in every other figure), and nothing is summed over regions here. Years are *model
 years*: the year in which a school year starts (mbo enrolment on 1 October 2019 and the vo
 exam candidates of 2019-2020 are both 2019). A suppressed or missing cell is never read as
 0: a sum over known cells keeps the flag in the input's provenance, and a series with no
@@ -169,38 +171,27 @@ class _Reader:
         self.zero_filled: set[str] = set()
         self.published_states: dict[str, str] = {}
 
-    @property
-    def _region(self) -> str | None:
-        """The cube's region filter: the one target region of a run (its rows per gemeente
-        are all this reader keeps), or none when several targets share the read."""
-        return self.targets[0] if len(self.targets) == 1 else None
+    def _query(
+        self, measure: str, by: tuple[str, ...], stage: str | None = None
+    ) -> list[tuple[int, CubeRow]]:
+        """The cube's rows per target region: one query per target, so every sum follows the
+        cube's rules for that region (coverage, published and region totals), never a sum of
+        its parts made here."""
+        found = []
+        for target, code in enumerate(self.targets):
+            q = CubeQuery(
+                measure=measure, region=code, stage=stage, by=by, classification=self.classification
+            )
+            found += [(target, row) for row in query(self.session, q)]
+        return found
 
-    def _query(self, measure: str, by: tuple[str, ...], stage: str | None = None) -> list[CubeRow]:
-        q = CubeQuery(
-            measure=measure,
-            region=self._region,
-            stage=stage,
-            by=("region", *by),
-            classification=self.classification,
-        )
-        return query(self.session, q)
-
-    def _regions(self, row: CubeRow) -> list[int]:
-        return self.members.get(str(row.keys.get("region")), [])
-
-    def _add(self, state: str, row: CubeRow) -> None:
-        targets = self._regions(row)
-        if not targets:
-            # Another region's row (a run over several targets reads them all): its flags
-            # say nothing about these inputs.
-            return
+    def _add(self, state: str, target: int, row: CubeRow) -> None:
         year = Period.parse(row.period).year
         if row.value is None:
             self.flags[state].add(row.flag or "missing")
-            self.unknown.update((t, state, year) for t in targets)
+            self.unknown.add((target, state, year))
             return
-        for target in targets:
-            self.cells[(target, state, year)] += row.value
+        self.cells[(target, state, year)] += row.value
         self.periods[state].add(row.period)
         if row.flag:
             self.flags[state].add(row.flag)
@@ -246,9 +237,9 @@ class _Reader:
     def _flows(self) -> dict[tuple[str, str], dict[int, float]]:
         """Transitions into mbo per (origin stage, domain) and year, over the run's regions."""
         found: dict[tuple[str, str], dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        for row in self._query("transitions", ("origin_stage", "domain"), stage="mbo"):
+        for _, row in self._query("transitions", ("origin_stage", "domain"), stage="mbo"):
             origin = row.keys["origin_stage"]
-            if origin is None or row.value is None or not self._regions(row):
+            if origin is None or row.value is None:
                 continue
             found[(str(origin), str(row.keys["domain"]))][Period.parse(row.period).year] += (
                 row.value
@@ -261,8 +252,8 @@ class _Reader:
         found: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         if not self.datasets.get("flows"):
             return {}
-        for row in self._query("exam_passed", ("stage",)):
-            if row.value is None or not self._regions(row):
+        for _, row in self._query("exam_passed", ("stage",)):
+            if row.value is None:
                 continue
             found[str(row.keys["stage"])][Period.parse(row.period).start.year + 1] += row.value
         self.datasets["cohorts"] = self._datasets("exam_passed")
@@ -270,42 +261,41 @@ class _Reader:
 
     def _mbo(self) -> None:
         by = ("level", "pathway", "domain")
-        for row in self._query("enrolled", by, stage="mbo"):
+        for target, row in self._query("enrolled", by, stage="mbo"):
             level, pathway, domain = (row.keys[k] for k in by)
             if level is None and pathway is None:
-                self._add_total(row, str(domain))
+                self._add_total(target, row, str(domain))
                 continue
             state = f"mbo-{level}:{pathway}:{domain}"
             if level in MBO_LEVELS and pathway in MBO_PATHWAYS and state in self.index:
-                self._add(state, row)
+                self._add(state, target, row)
         self.datasets["mbo"] = self._datasets("enrolled", stage="mbo")
 
-    def _add_total(self, row: CubeRow, domain: str) -> None:
+    def _add_total(self, target: int, row: CubeRow, domain: str) -> None:
         if domain != self.content.domain or row.value is None:
             return
         year = Period.parse(row.period).year
-        for target in self._regions(row):
-            self.totals[(target, year)] += row.value
-            self.total_years.add(year)
+        self.totals[(target, year)] += row.value
+        self.total_years.add(year)
         if row.coverage:
             self.total_coverage[year] = row.coverage
 
     def _vo(self) -> None:
-        for row in self._query("exam_candidates", ("stage", "domain")):
+        for target, row in self._query("exam_candidates", ("stage", "domain")):
             state = f"{row.keys['stage']}:{row.keys['domain']}"
             if row.keys["stage"] in VO and state in self.index:
-                self._add(state, row)
+                self._add(state, target, row)
         self.datasets["vo"] = self._datasets("exam_candidates")
 
     def _ho(self) -> None:
         by = ("level", "pathway", "domain")
-        for row in self._query("first_year", by, stage="hbo"):
+        for target, row in self._query("first_year", by, stage="hbo"):
             level, pathway, domain = (row.keys[k] for k in by)
             if level in ("ad", "bachelor") and pathway in HBO_PATHWAYS:
-                self._add(f"hbo:{pathway}:{domain}", row)
-        for row in self._query("first_year", ("level", "domain"), stage="wo"):
+                self._add(f"hbo:{pathway}:{domain}", target, row)
+        for target, row in self._query("first_year", ("level", "domain"), stage="wo"):
             if row.keys["level"] == "bachelor":
-                self._add(f"wo:{row.keys['domain']}", row)
+                self._add(f"wo:{row.keys['domain']}", target, row)
         self.datasets["hbo"] = self._datasets("first_year", stage="hbo")
         self.datasets["wo"] = self._datasets("first_year", stage="wo")
 
@@ -314,8 +304,8 @@ class _Reader:
         found: dict[int, float] = defaultdict(float)
         flags: dict[int, str] = {}
         rows = self._query("graduates", ("domain",), stage="mbo")
-        for row in rows:
-            if row.keys["domain"] != self.content.domain or not self._regions(row):
+        for _, row in rows:
+            if row.keys["domain"] != self.content.domain:
                 continue
             year = Period.parse(row.period).year
             # Graduates over enrolled is a ratio: partial coverage is no reason to skip a year
@@ -331,10 +321,10 @@ class _Reader:
     def _gender(self) -> tuple[dict[int, float], dict[int, float]]:
         women: dict[int, float] = defaultdict(float)
         everyone: dict[int, float] = defaultdict(float)
-        for row in self._query("enrolled", ("level", "gender", "domain"), stage="mbo"):
+        for _, row in self._query("enrolled", ("level", "gender", "domain"), stage="mbo"):
             if row.keys["domain"] != self.content.domain or row.keys["level"] is None:
                 continue
-            if row.value is None or not self._regions(row):
+            if row.value is None:
                 continue
             year = Period.parse(row.period).year
             everyone[year] += row.value
@@ -493,11 +483,11 @@ class _Reader:
         return values
 
     def _datasets(self, measure: str, stage: str | None = None) -> list[int]:
-        rows = query(
-            self.session,
-            CubeQuery(measure=measure, region=self._region, stage=stage, by=("region", "dataset")),
-        )
-        return sorted({int(r.keys["dataset"]) for r in rows if self._regions(r)})
+        found: set[int] = set()
+        for code in self.targets:
+            q = CubeQuery(measure=measure, region=code, stage=stage, by=("dataset",))
+            found |= {int(r.keys["dataset"]) for r in query(self.session, q)}
+        return sorted(found)
 
     def _array(self, years: list[int]) -> FloatArray:
         values = np.full((len(self.targets), len(self.structure.states), len(years)), np.nan)

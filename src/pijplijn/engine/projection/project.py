@@ -58,7 +58,7 @@ def options(content: ProjectionContent, trend: str | None = None) -> Options:
 
 
 def observe(session: Session, content: ProjectionContent, regions: list[str]) -> Observed:
-    """Read the observed inputs of ``regions`` (one cube query per measure for all), cached
+    """Read the observed inputs of ``regions`` (cube queries per measure and region), cached
     per data version: a projection and a backtest of the same regions share one read."""
     structure = build_structure(content.domain, OTHER_DOMAIN, content.rates)
     key = ("projection.observe", _digest(content), tuple(r.strip().lower() for r in regions))
