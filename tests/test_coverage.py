@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
@@ -24,9 +25,12 @@ from typer.testing import CliRunner
 from pijplijn.cli.app import app
 from pijplijn.content import loader
 from pijplijn.content.loader import load_pack
+from pijplijn.content.projection import OTHER_DOMAIN, load_projection
 from pijplijn.coverage import Coverage, RegionCoverage
 from pijplijn.engine.cube import CubeQuery, query, query_result
 from pijplijn.engine.indicators import Catalog, evaluate
+from pijplijn.engine.projection.model import build_structure
+from pijplijn.engine.projection.observed import load_observed
 from pijplijn.errors import ContentError, QueryError
 from pijplijn.ingest.context import ImportContext
 from pijplijn.ingest.issues import ImportReport
@@ -201,6 +205,30 @@ def test_twentes_own_seed_figures_are_partial_and_never_overijssels(
     for row in twente:
         # The 2010 diploma table has a blank cell: missing comes first, coverage stays named.
         assert row.flag in ("partial", "missing") and row.coverage == "alleen ROC van Twente"
+
+
+def test_projection_inputs_follow_the_seeds_coverage_in_a_shared_read(
+    demo_engine: Engine,
+) -> None:
+    """Read for Twente, Overijssel and the Netherlands at once, the seed's ROC van Twente
+    tables are Twente's inputs only, as in the cube (they used to be summed into every
+    target that contains Twente)."""
+    content = load_projection(PACK)
+    structure = build_structure(content.domain, OTHER_DOMAIN, content.rates)
+    with session_scope(demo_engine) as session:
+        observed = load_observed(session, structure, content, ["twente", "PV23", "NL01"])
+        expected = {
+            r.period
+            for r in query(session, CubeQuery(measure="enrolled", region="twente", stage="mbo"))
+            if r.value is not None
+        }
+    assert expected == {str(y) for y in range(2007, 2012)}
+    seed_years = [i for i, y in enumerate(observed.years) if str(y) in expected]
+    assert seed_years
+    twente, overijssel, netherlands = (observed.values[t][:, seed_years] for t in range(3))
+    assert (twente > 0).any()
+    # No seed figure is Overijssel's or the Netherlands' input.
+    assert np.isnan(overijssel).all() and np.isnan(netherlands).all()
 
 
 def test_cli_query_names_what_it_left_out(demo_url: str) -> None:

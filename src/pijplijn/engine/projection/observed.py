@@ -33,7 +33,7 @@ from pijplijn.engine.projection.model import (
     Structure,
 )
 from pijplijn.engine.projection.results import InputInfo
-from pijplijn.engine.regions import resolve_region
+from pijplijn.engine.regions import canonical_region
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
 from pijplijn.store.models import Observation
@@ -129,7 +129,7 @@ def pinned_classification(session: Session, spec: str) -> str:
 def load_observed(
     session: Session, structure: Structure, content: ProjectionContent, regions: Iterable[str]
 ) -> Observed:
-    """Return the observed inputs of ``regions`` (codes as ``resolve_region`` accepts)."""
+    """Return the observed inputs of ``regions`` (codes as ``canonical_region`` accepts)."""
     targets = tuple(regions)
     if not targets:
         raise ProjectionError("geen regio's om door te rekenen")
@@ -153,10 +153,11 @@ class _Reader:
         self.targets = targets
         self.classification = classification
         self.index = structure.index()
-        self.members: dict[str, list[int]] = defaultdict(list)
+        # A published figure is about its own region only: Twente's published count is
+        # neither Overijssel's nor one gemeente's (as the cube leaves the seed out above).
+        self.own: dict[str, list[int]] = defaultdict(list)
         for i, code in enumerate(targets):
-            for member in resolve_region(session, code):
-                self.members[member].append(i)
+            self.own[canonical_region(session, code)].append(i)
         self.cells: dict[tuple[int, str, int], float] = defaultdict(float)
         self.flags: dict[str, set[str]] = defaultdict(set)
         self.periods: dict[str, set[str]] = defaultdict(set)
@@ -452,7 +453,7 @@ class _Reader:
             }
             parts = shares if fallback.share_subject else {fallback.stage: 1.0}
             for total in totals:
-                for target in self.members.get(str(total.region), []):
+                for target in self.own.get(str(total.region), []):
                     if target in with_vo:
                         continue
                     for stage, share in parts.items():
