@@ -584,9 +584,7 @@ def _published_totals(session: Session, measure: str) -> Published:
         found: dict[int, dict[tuple[str, str | None], set[str]]] = {}
         for dataset, region, stage, period in session.execute(statement):
             found.setdefault(int(dataset), {}).setdefault((str(region), stage), set()).add(period)
-        return {
-            d: {k: frozenset(p) for k, p in cells.items()} for d, cells in found.items()
-        }
+        return {d: {k: frozenset(p) for k, p in cells.items()} for d, cells in found.items()}
 
     return cached(session, ("cube.published-totals", measure), read)
 

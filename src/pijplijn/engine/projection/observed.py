@@ -33,7 +33,7 @@ from pijplijn.engine.projection.model import (
     Structure,
 )
 from pijplijn.engine.projection.results import InputInfo
-from pijplijn.engine.regions import canonical_region
+from pijplijn.engine.regions import canonical_region, resolve_region
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
 from pijplijn.store.models import Observation
@@ -158,6 +158,15 @@ class _Reader:
         self.own: dict[str, list[int]] = defaultdict(list)
         for i, code in enumerate(targets):
             self.own[canonical_region(session, code)].append(i)
+        within = [resolve_region(session, code) for code in targets]
+        self.outer = {
+            i
+            for i, code in enumerate(targets)
+            if not any(
+                j != i and canonical_region(session, code) in within[j] for j in range(len(targets))
+            )
+            and canonical_region(session, code) not in self._earlier(targets, i)
+        }
         self.cells: dict[tuple[int, str, int], float] = defaultdict(float)
         self.flags: dict[str, set[str]] = defaultdict(set)
         self.periods: dict[str, set[str]] = defaultdict(set)
@@ -173,18 +182,25 @@ class _Reader:
         self.published_states: dict[str, str] = {}
 
     def _query(
-        self, measure: str, by: tuple[str, ...], stage: str | None = None
+        self, measure: str, by: tuple[str, ...], stage: str | None = None, run_wide: bool = False
     ) -> list[tuple[int, CubeRow]]:
         """The cube's rows per target region: one query per target, so every sum follows the
         cube's rules for that region (coverage, published and region totals), never a sum of
-        its parts made here."""
+        its parts made here. ``run_wide``: for a sum over the run's regions, only the targets
+        that lie within no other target (Twente within Overijssel counts once)."""
         found = []
         for target, code in enumerate(self.targets):
+            if run_wide and target not in self.outer:
+                continue
             q = CubeQuery(
                 measure=measure, region=code, stage=stage, by=by, classification=self.classification
             )
             found += [(target, row) for row in query(self.session, q)]
         return found
+
+    def _earlier(self, targets: tuple[str, ...], i: int) -> set[str]:
+        """The canonical codes of the targets before ``i`` (a region named twice counts once)."""
+        return {canonical_region(self.session, t) for t in targets[:i]}
 
     def _add(self, state: str, target: int, row: CubeRow) -> None:
         year = Period.parse(row.period).year
@@ -238,7 +254,9 @@ class _Reader:
     def _flows(self) -> dict[tuple[str, str], dict[int, float]]:
         """Transitions into mbo per (origin stage, domain) and year, over the run's regions."""
         found: dict[tuple[str, str], dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        for _, row in self._query("transitions", ("origin_stage", "domain"), stage="mbo"):
+        for _, row in self._query(
+            "transitions", ("origin_stage", "domain"), stage="mbo", run_wide=True
+        ):
             origin = row.keys["origin_stage"]
             if origin is None or row.value is None:
                 continue
@@ -253,7 +271,7 @@ class _Reader:
         found: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         if not self.datasets.get("flows"):
             return {}
-        for _, row in self._query("exam_passed", ("stage",)):
+        for _, row in self._query("exam_passed", ("stage",), run_wide=True):
             if row.value is None:
                 continue
             found[str(row.keys["stage"])][Period.parse(row.period).start.year + 1] += row.value
@@ -304,7 +322,7 @@ class _Reader:
         """Graduates of the domain per model year, summed over the run's regions."""
         found: dict[int, float] = defaultdict(float)
         flags: dict[int, str] = {}
-        rows = self._query("graduates", ("domain",), stage="mbo")
+        rows = self._query("graduates", ("domain",), stage="mbo", run_wide=True)
         for _, row in rows:
             if row.keys["domain"] != self.content.domain:
                 continue
@@ -322,7 +340,9 @@ class _Reader:
     def _gender(self) -> tuple[dict[int, float], dict[int, float]]:
         women: dict[int, float] = defaultdict(float)
         everyone: dict[int, float] = defaultdict(float)
-        for _, row in self._query("enrolled", ("level", "gender", "domain"), stage="mbo"):
+        for _, row in self._query(
+            "enrolled", ("level", "gender", "domain"), stage="mbo", run_wide=True
+        ):
             if row.keys["domain"] != self.content.domain or row.keys["level"] is None:
                 continue
             if row.value is None:
