@@ -30,6 +30,8 @@ def test_serve_runs_uvicorn_as_a_module_with_timeouts_and_no_trusted_proxy() -> 
     assert command[:4] == [sys.executable, "-m", "uvicorn", "pijplijn.web.app:create_app"]
     options = dict(zip(command[4::1], command[5::1], strict=False))
     assert options["--workers"] == "2"
+    # The h11 protocol with a deadline on the request head (uvicorn has none: slowloris).
+    assert options["--http"] == "pijplijn.web.limits:HeaderTimeoutProtocol"
     assert options["--timeout-worker-healthcheck"] == "60"
     assert options["--timeout-keep-alive"] == "5"
     assert "--no-proxy-headers" in command

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,13 @@ from pijplijn.store.db import session_scope
 from pijplijn.store.models import Dataset
 from pijplijn.store.register_models import AuditRecord, Participation
 from pijplijn.web.admin import uploads
-from pijplijn.web.admin.upload_store import safe_name, without_paths
+from pijplijn.web.admin.upload_store import (
+    TextLimits,
+    UploadRefused,
+    check_text,
+    safe_name,
+    without_paths,
+)
 
 _UPLOAD_ID = re.compile(r"/(?:upload|bestanden)/([A-Za-z0-9_-]{20,64})/bevestigen")
 
@@ -293,3 +300,69 @@ def test_messages_never_name_the_server_upload_folder(tmp_path: Path) -> None:
     public = without_paths(message, folder)
     assert public == "cijfers.csv: kolom 3 is geen getal; zie ook uploads"
     assert str(tmp_path) not in public
+
+
+def _duo_like_csv(rows: int, columns: int = 12) -> bytes:
+    header = ";".join(f"KOLOM {n}" for n in range(columns)) + "\n"
+    line = ";".join(["0363", "AMSTERDAM", "2019", "12"] + ["7"] * (columns - 4)) + "\n"
+    return (header + line * rows).encode("utf-8")
+
+
+def test_a_large_csv_is_refused_before_parsing_within_time_and_memory(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 49 MB CSV of issue #13 blocked a worker for 25 s: a text upload is now scanned
+    in a stream and refused by bytes, lines or width before any parser reads it whole.
+    (The worker's memory under the same file: tests/test_live_server.py.)"""
+
+    def must_not_parse(*_: object, **__: object) -> None:
+        raise AssertionError("parsed a file over the limit")
+
+    monkeypatch.setattr(uploads, "parse_participation", must_not_parse)
+    monkeypatch.setattr(uploads, "plan_kinds", must_not_parse)
+    huge = _duo_like_csv(1_250_000)  # about 49 MB
+    many_rows = _duo_like_csv(600_000, columns=2)  # under the byte limit, over the lines
+    wide = _duo_like_csv(10, columns=600)
+    assert 45e6 < len(huge) < 50 * 1024 * 1024 and len(many_rows) < 20 * 1024 * 1024
+    kept = _kept(world)
+    answers = {}
+    with world.client() as client:
+        csrf = log_in(client, EMAILS["beheerder"])
+        before = _state(world)
+        cases = [
+            ("groot.csv", "/beheer/bestanden", huge),
+            ("lang.csv", "/beheer/bestanden", many_rows),
+            ("breed.csv", "/beheer/bestanden", wide),
+            ("lang-deelname.csv", "/beheer/deelname/upload", many_rows),
+        ]
+        for name, url, content in cases:
+            started = time.monotonic()
+            response = _post_file(client, url, csrf, name, content)
+            answers[name] = (response.status_code, response.text, time.monotonic() - started)
+    print({name: round(a[2], 2) for name, a in answers.items()})  # seconds, for the record
+    assert answers["groot.csv"][0] == 400
+    assert "te groot om te lezen" in answers["groot.csv"][1]
+    assert "20,971,520 bytes" in answers["groot.csv"][1]
+    for name in ("lang.csv", "lang-deelname.csv"):
+        assert answers[name][0] == 400 and "meer dan 500,000 regels" in answers[name][1]
+    assert answers["breed.csv"][0] == 400 and "600 kolommen" in answers["breed.csv"][1]
+    assert all(seconds < 2.0 for _, _, seconds in answers.values()), answers
+    assert _state(world) == before
+    assert _kept(world) == kept
+
+
+def test_the_text_scan_bounds_lines_width_and_time(tmp_path: Path) -> None:
+    limits = TextLimits(max_bytes=10_000_000, max_rows=100, max_columns=5, max_seconds=5)
+    path = tmp_path / "x.csv"
+    path.write_text("a,b,c\n" + "1,2,3\n" * 100, encoding="utf-8")  # 101 lines
+    with pytest.raises(UploadRefused, match="meer dan 100 regels"):
+        check_text(path, limits)
+    path.write_text("a;b\n1;2;3;4;5;6", encoding="utf-8")  # the last line, unterminated
+    with pytest.raises(UploadRefused, match="6 kolommen"):
+        check_text(path, limits)
+    path.write_text("a,b,c\n" + "1,2,3\n" * 99, encoding="utf-8")
+    check_text(path, limits)  # exactly at the limits: accepted
+    slow = TextLimits(max_bytes=10_000_000, max_rows=10**9, max_columns=5, max_seconds=1e-9)
+    path.write_bytes(b"a,b\n" + b"1,2\n" * 200_000)
+    with pytest.raises(UploadRefused, match="te zwaar"):
+        check_text(path, slow)

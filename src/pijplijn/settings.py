@@ -82,6 +82,21 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 50 * 1024 * 1024
     """The largest upload accepted (the whole request body), in bytes; more gives 413."""
 
+    upload_csv_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    """The largest text (CSV) upload that is parsed, in bytes: the parsers read a file
+    whole, so a larger one is refused before parsing (the largest real source file is
+    about 4 MB)."""
+
+    upload_csv_max_rows: int = Field(default=500_000, gt=0)
+    """Lines a text (CSV) upload may have; more is refused before parsing."""
+
+    upload_csv_max_columns: int = Field(default=500, gt=0)
+    """Fields on any line of a text (CSV) upload; more is refused before parsing."""
+
+    upload_scan_seconds: float = Field(default=5.0, gt=0)
+    """Seconds the scan of a text (CSV) upload may take before parsing; a file that
+    needs longer is refused."""
+
     upload_dir: Path | None = None
     """Where uploaded files wait for their confirmation; default: ``uploads`` in the data
     folder. Keep it private: files there are not yet validated."""
@@ -105,6 +120,20 @@ class Settings(BaseSettings):
     request_body_timeout: float = Field(default=30.0, gt=0)
     """Seconds a client gets to send a whole request body; a slower one gets 408 and the
     connection is closed (``pijplijn serve --timeout-body``)."""
+
+    request_header_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a connection gets to send a whole request head (request line and headers),
+    counted from when it opens or from its previous response; a slower one (slowloris) gets
+    408 and is closed (``pijplijn serve --timeout-headers``)."""
+
+    login_slots: int = Field(default=2, ge=1)
+    """Login posts each worker handles at once (as many as there are argon2 slots); more
+    wait on the event loop, holding no thread, so a flood of logins cannot fill the
+    thread pool that serves every page."""
+
+    login_wait: float = Field(default=3.0, gt=0)
+    """Seconds a login post waits for one of ``login_slots``; then 429 with
+    ``Retry-After`` (no password was checked)."""
 
     def resolved_secret_key(self) -> str:
         """Return the configured secret key, or the one stored in the data folder."""

@@ -11,6 +11,8 @@ import typer
 from pijplijn.cli.app import DatabaseOption, command, content_pack, engine_for, out, settings
 
 APP = "pijplijn.web.app:create_app"
+PROTOCOL = "pijplijn.web.limits:HeaderTimeoutProtocol"
+"""Uvicorn's h11 protocol with a deadline on the request head (slowloris)."""
 
 
 def uvicorn_command(
@@ -32,6 +34,8 @@ def uvicorn_command(
         "uvicorn",
         APP,
         "--factory",
+        "--http",
+        PROTOCOL,
         "--host",
         host,
         "--port",
@@ -62,6 +66,12 @@ def serve(
     timeout_keep_alive: Annotated[
         int, typer.Option(help="Seconden dat een stille keep-alive-verbinding openblijft.", min=1)
     ] = 5,
+    timeout_headers: Annotated[
+        float,
+        typer.Option(
+            help="Seconden om de kop van een verzoek te ontvangen (dan 408 en dicht).", min=1
+        ),
+    ] = 10.0,
     timeout_body: Annotated[
         float,
         typer.Option(
@@ -98,6 +108,7 @@ def serve(
     # Workers read the URL from the environment: the app keeps no state of its own.
     os.environ["PIJPLIJN_DATABASE_URL"] = url
     os.environ["PIJPLIJN_REQUEST_BODY_TIMEOUT"] = str(timeout_body)
+    os.environ["PIJPLIJN_REQUEST_HEADER_TIMEOUT"] = str(timeout_headers)
     out.print(f"pijplijn draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
     sys.stdout.flush()
     argv = uvicorn_command(

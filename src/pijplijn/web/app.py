@@ -27,7 +27,7 @@ from pijplijn.web.api import monitor as monitor_api
 from pijplijn.web.api import projections as projections_api
 from pijplijn.web.api import register as register_api
 from pijplijn.web.conditional import ConditionalGet, StaleResults
-from pijplijn.web.limits import BodyTimeout
+from pijplijn.web.limits import BodyTimeout, LoginGate
 from pijplijn.web.pages import (
     account,
     goals,
@@ -160,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     cache.configure(settings.cache_max_bytes, settings.cache_max_stale)
     app.add_middleware(StaleResults)
     app.add_middleware(BodyTimeout, seconds=settings.request_body_timeout)
+    app.add_middleware(LoginGate, slots=settings.login_slots, wait=settings.login_wait)
     app.add_middleware(ConditionalGet, engine=engine)
     # Pages, JSON, CSV and static files go out compressed; an already-encoded response (the
     # pre-compressed chart bundle) passes through untouched.

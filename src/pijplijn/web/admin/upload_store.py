@@ -284,6 +284,80 @@ def _column_number(letters: str) -> int:
 
 
 @dataclass(frozen=True)
+class TextLimits:
+    """What a text (CSV) upload may hold before a parser sees it (``settings.py``:
+    ``upload_csv_*``)."""
+
+    max_bytes: int
+    max_rows: int
+    max_columns: int
+    max_seconds: float
+
+
+_DELIMITERS = (b";", b",", b"\t", b"|")
+
+
+def check_text(path: Path, limits: TextLimits) -> None:
+    """Refuse a text file that is larger, longer or wider than ``limits`` allow, or takes
+    longer than ``limits.max_seconds`` to scan: raise UploadRefused(400).
+
+    The parsers read a whole file into memory and cannot be stopped half-way, so the file
+    is scanned first, in a stream of chunks, counting lines and the widest line's fields
+    (by the delimiter of the header line; quoted delimiters only over-count, which errs
+    on the side of refusing). Every real source file is far inside these limits
+    (docs/settings.md)."""
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise UploadRefused(
+            400,
+            f"het tekstbestand is te groot om te lezen: {size:,} bytes, "
+            f"hoogstens {limits.max_bytes:,} bytes",
+        )
+    deadline = time.monotonic() + limits.max_seconds
+    rows = 0
+    delimiter: bytes | None = None
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            block = tail + chunk
+            cut = block.rfind(b"\n")
+            if cut < 0:  # one long line so far; its length is bounded by the file's size
+                tail = block
+                continue
+            lines, tail = block[: cut + 1], block[cut + 1 :]
+            if delimiter is None:
+                header = lines.split(b"\n", 1)[0]
+                delimiter = max(_DELIMITERS, key=header.count)
+            rows += lines.count(b"\n")
+            widest = max(line.count(delimiter) for line in lines.split(b"\n")) + 1
+            _check_text_counts(rows, widest, limits)
+            if time.monotonic() > deadline:
+                raise UploadRefused(
+                    400,
+                    f"het tekstbestand is te zwaar om te lezen (meer dan {limits.max_seconds:g} s)",
+                )
+    if tail.strip():
+        rows += 1
+        widest = tail.count(delimiter or max(_DELIMITERS, key=tail.count)) + 1
+        _check_text_counts(rows, widest, limits)
+
+
+def _check_text_counts(rows: int, columns: int, limits: TextLimits) -> None:
+    if rows > limits.max_rows:
+        raise UploadRefused(
+            400,
+            f"het tekstbestand heeft meer dan {limits.max_rows:,} regels; "
+            "splits het bestand of vraag de beheerder de grens te verhogen",
+        )
+    if columns > limits.max_columns:
+        raise UploadRefused(
+            400,
+            f"het tekstbestand heeft een regel met {columns:,} kolommen; "
+            f"hoogstens {limits.max_columns:,}",
+        )
+
+
+@dataclass(frozen=True)
 class Pending:
     """An upload waiting for confirmation."""
 

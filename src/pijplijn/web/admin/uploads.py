@@ -27,8 +27,10 @@ from pijplijn.store.reference import import_context
 from pijplijn.web.admin.common import page, writing
 from pijplijn.web.admin.upload_store import (
     Pending,
+    TextLimits,
     UploadRefused,
     check_container,
+    check_text,
     discard,
     keep,
     pending,
@@ -70,10 +72,28 @@ async def _receive(request: Request, login: Login, purpose: str) -> tuple[FormDa
     try:
         # Unpacking a zip to count what it holds takes CPU: off the event loop.
         await run_in_threadpool(check_container, kept.path)
+        if not _starts_as_zip(kept.path):
+            # Text is parsed whole and cannot be stopped half-way: bounded before parsing.
+            await run_in_threadpool(check_text, kept.path, _text_limits(request))
     except UploadRefused:
         discard(kept)
         raise
     return form, kept
+
+
+def _starts_as_zip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
+
+
+def _text_limits(request: Request) -> TextLimits:
+    configured = request.app.state.settings
+    return TextLimits(
+        max_bytes=int(configured.upload_csv_max_bytes),
+        max_rows=int(configured.upload_csv_max_rows),
+        max_columns=int(configured.upload_csv_max_columns),
+        max_seconds=float(configured.upload_scan_seconds),
+    )
 
 
 def _refused(request: Request, login: Login, template: str, exc: UploadRefused) -> Response:
