@@ -264,7 +264,10 @@ def _group_demand(
             flag="missing",
             method="niet berekenbaar",
             missing=f"vervangingsvraag per opleidingsniveau (ROA AIS per opleiding, {domain}) "
-            f"voor {names.get(amr or '', 'de arbeidsmarktregio')} of Nederland",
+            f"voor {names.get(amr or '', 'de arbeidsmarktregio')} of Nederland: ROA's "
+            "AIStot2030_Arbeidsmarktinformatie_editie2026.csv (aggregatieniveau Opleiding; "
+            "soort roa-ais), niet geladen; ROA's landelijke tabel per BRC-beroepsgroep heeft "
+            "geen opleidingsniveau",
         )
     expansion = _demand_rows(session, "expansion_demand", "NL01", stage, levels, domain)
     return _estimate(group, period, years, region, national, expansion, jobs, names, session)
