@@ -92,3 +92,21 @@ def test_derive_pack_refuses_another_file(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "wrong.csv" in result.output and "brc_beroepsgroep" in result.output
     assert SHIPPED.read_bytes() == before
+
+
+def test_a_near_miss_header_names_the_roa_layout(tmp_path: Path, database_url: str) -> None:
+    """The layout registry lists the ROA table, so detection names it as the closest layout
+    for a renamed column; nothing is written (exit 2)."""
+    header = SHIPPED.read_text(encoding="utf-8").splitlines()[0]
+    near = tmp_path / "roa_hernoemd.csv"
+    near.write_text(
+        header.replace("vervangingsvraag_aantal", "vervanging_aantal") + "\n", encoding="utf-8"
+    )
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", "--database", database_url]).exit_code == 0
+    result = runner.invoke(app, ["import", str(near), "--database", database_url])
+    assert result.exit_code == 2
+    assert (
+        "'roa-brc'" in result.output
+        and "'vervangingsvraag_aantal' → 'vervanging_aantal'" in result.output
+    )

@@ -111,13 +111,12 @@ def _coverage(
         stage, levels = GROUP_STAGES[group]
         what = f"mbo niveau {'/'.join(str(x) for x in levels)}" if stage == "mbo" else stage
         where = (
-            "DUO's 'Gediplomeerde mbo-studenten' (onderwijsdata.duo.nl, kolom NIVEAU; soort "
-            "duo-mbo-gediplomeerden), niet in de geladen bestanden; de seedtabellen tellen "
-            "alleen ROC van Twente en zonder niveau"
+            "DUO 'Gediplomeerde mbo-studenten', soort duo-mbo-gediplomeerden; de seedtabellen "
+            "tellen alleen ROC van Twente, zonder niveau"
             if stage == "mbo"
-            else "DUO's gediplomeerdenbestand hbo/wo (soort duo-ho-gediplomeerden)"
+            else "DUO, soort duo-ho-gediplomeerden"
         )
-        missing.append(f"technische gediplomeerden {what} per jaar in de regio: {where}")
+        missing.append(f"technische gediplomeerden {what} per jaar in de regio ({where})")
     if entering is None:
         missing.append("aandeel gediplomeerden dat gaat werken (labour.yaml: entering_work)")
     points = []
