@@ -102,3 +102,55 @@ def test_overijssel_vacancy_rate_is_vacancies_over_jobs(
     assert {v.period: v.value for v in twente.values} == pytest.approx(expected)
     assert {i.region for v in twente.values for i in v.inputs} == {"PV23"}
     assert all(any("Overijssel" in n for n in v.notes) for v in twente.values)
+
+
+def test_twente_coverage_per_level_on_the_real_data(shared_data: Path, real_url: str) -> None:
+    """#15.4 on the shared real data: no file gives demand per education level or technical
+    mbo graduates per level, so each level is "not computable" naming both files, and
+    ``check`` reports the seeds' 28% and 42% as not computable (never as inputs). The
+    technical occupations' demand is estimated from the raw ROA and CBS files."""
+    result = CliRunner().invoke(
+        app, ["labour", "--region", "twente", "--format", "json", "--database", real_url]
+    )
+    assert result.exit_code == 0, result.output
+    groups = {r["group"]: r for r in json.loads(result.output)}
+    assert set(groups) == {"2", "3-4", "hbo", "wo"}
+    for group in groups.values():
+        assert group["coverage"] is None and group["demand_flag"] == "missing"
+        assert "soort roa-ais" in group["missing"]
+    for mbo in ("2", "3-4"):
+        assert "soort duo-mbo-gediplomeerden" in groups[mbo]["missing"]
+    assert groups["2"]["published"] == 0.28 and groups["3-4"]["published"] == 0.42
+
+    check = CliRunner().invoke(app, ["check", "--format", "json", "--database", real_url])
+    findings = [
+        f
+        for f in json.loads(check.output)
+        if f.get("subject") == "replacement-demand-coverage-by-graduates"
+    ]
+    assert {f["published"] for f in findings} == {0.28, 0.42}
+    assert all(f["computed"] is None for f in findings), findings
+
+    with (shared_data / "roa" / "roa_ais2030_nationaal_brc.csv").open(encoding="utf-8") as f:
+        roa = [r for r in csv.DictReader(f) if len(r["brc_beroepsgroep"]) == 4]
+    replacement = sum(
+        int(r["vervangingsvraag_aantal"]) for r in roa if r["brc_beroepsgroep"][:2] == "07"
+    )
+    jobs = cbs_rows(shared_data / "cbs" / "83582ned_banen_corop.csv")
+    in_2024 = {
+        r["RegioS"]: float(r["BanenVanWerknemersInDecember_1"])
+        for r in jobs
+        if r["Perioden"] == "2024JJ00" and r["BedrijfstakkenBranchesSBI2008"] == "T001081"
+        and r["RegioS"].startswith("CR")
+    }  # fmt: skip
+    expected = replacement * in_2024["CR12"] / sum(in_2024.values()) / 6
+    from pijplijn.engine.labour.demand import technical_demand
+    from pijplijn.store.db import open_engine
+
+    engine = open_engine(real_url)
+    with session_scope(engine) as session:
+        figures = {f.group: f for f in technical_demand(session, load_pack("twente"), "twente")}
+    engine.dispose()
+    occupations = figures["beroepen-techniek"]
+    assert occupations.flag == "estimated" and occupations.region == "CR12"
+    assert occupations.replacement == pytest.approx(expected)

@@ -35,7 +35,8 @@ def test_page_shows_twente_jobs_labelled_with_cr12(client: TestClient, shared_da
     assert 'id="jobs-chart"' in text and 'id="vacancies-chart"' in text
     assert "Overijssel" in text  # the vacancy rates are the province's
     # Per-level demand is not computable on the shared data: the page names what is missing.
-    assert "vervangingsvraag per opleidingsniveau (ROA AIS per opleiding" in text
+    assert "vervangingsvraag per opleidingsniveau in techniek" in text
+    assert "soort roa-ais" in text and "soort duo-mbo-gediplomeerden" in text
     assert "28,0%" in text and "42,0%" in text
     assert 'type="application/json" href="/api/v1/labour?region=twente"' in text
 
@@ -85,6 +86,10 @@ def test_no_indicator_page_draws_an_empty_chart(client: TestClient) -> None:
             values = [row.get("properties", row).get("value") for row in rows]  # map features
             assert any(v is not None for v in values), (indicator, name)
         if not specs:
-            assert 'class="missing"' in page.text, indicator
+            # The note names the source the indicator needs, not only "no data".
+            needs = re.findall(
+                r'class="missing" role="note"><strong>[^<]*</strong>: ([^<]*)<', page.text
+            )
+            assert needs and all(n.strip() for n in needs), indicator
     spanning = client.get("/indicatoren/spanningsindicator").text
     assert "kortdurig werklozen (UWV" in spanning

@@ -4,6 +4,7 @@ technical occupations with the largest replacement demand. It formats ``labour_v
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -30,10 +31,21 @@ def labour_command(
     ] = None,
     format: FormatOption = OutputFormat.table,
     database: DatabaseOption = None,
+    derive_pack: Annotated[
+        Path | None,
+        typer.Option(
+            "--derive-pack",
+            help="Schrijf de pakketkopie van ROA's landelijke tabel per BRC-beroepsgroep "
+            "(technische beroepen en totaal) opnieuw uit dit bronbestand; toont verder niets.",
+        ),
+    ] = None,
 ) -> None:
     """Toon de arbeidsmarkt: vraag naar technisch opgeleiden per niveau, de dekking door
     gediplomeerden (met interval en methode) en de technische beroepen met de grootste
     vervangingsvraag."""
+    if derive_pack is not None:
+        _derive_pack(derive_pack)
+        return
     from pijplijn.engine.indicators import Catalog
     from pijplijn.engine.labour.view import labour_view
     from pijplijn.store.db import session_scope
@@ -47,6 +59,27 @@ def labour_command(
         _table(view)
         return
     emit(_records(view), format)
+
+
+PACK_TABLE = "roa_ais2030_techniek_brc.csv"
+"""The pack's seed file with ROA's national figures per technical beroepsgroep."""
+
+
+def _derive_pack(source: Path) -> None:
+    from pijplijn.ingest.roa import derive_pack_table
+
+    pack = content_pack()
+    if pack.labour is None:
+        out.print(f"contentpakket {pack.name} heeft geen labour.yaml")
+        raise typer.Exit(2)
+    try:
+        text = derive_pack_table(source, pack.labour.technical_occupations.brc_prefix)
+    except (OSError, ValueError) as error:
+        out.print(str(error))
+        raise typer.Exit(2) from None
+    target = pack.root / "seed" / PACK_TABLE
+    target.write_text(text, encoding="utf-8")
+    out.print(f"{target}: {text.count(chr(10)) - 1} rijen uit {source.name}")
 
 
 def _records(view: LabourView) -> list[dict[str, Any]]:

@@ -129,6 +129,9 @@ class SeedDatasetDef(_Strict):
     published: str | None = None
     disclosure: Policy = "open"
     """The seed documents are published figures: open, unless the pack says otherwise."""
+    kind: str = "template"
+    """The import kind that reads the file: the partner template, or a source's own layout
+    (e.g. ``roa-brc`` for ROA's table per beroepsgroep, shipped as a derived subset)."""
 
     coverage: CoverageDef
 

@@ -377,3 +377,26 @@ BRC_KIND = SourceKind(
     parse=parse_brc,
     matches=matches_brc,
 )
+
+
+def derive_pack_table(raw: Path, prefix: str) -> str:
+    """Return the content pack's copy of the national table per BRC beroepsgroep: the header,
+    the rows of the beroepsgroepen whose code starts with ``prefix`` (the technical
+    occupations) and the total row ``999999``, cell for cell as in ``raw``, LF line ends.
+
+    The pack ships this subset so that ``init --demo`` has ROA's national demand figures; a
+    test re-derives it from the raw file and fails on drift (``pijplijn labour
+    --derive-pack``)."""
+    lines = raw.read_text(encoding="utf-8").splitlines()
+    if not lines or not matches_brc(lines[0].split(","), raw.name):
+        raise ValueError(
+            f"{raw.name}: regel 1 is niet de kopregel van de ROA-tabel per BRC-beroepsgroep "
+            "(verwacht brc_beroepsgroep,vervangingsvraag_aantal,...)"
+        )
+    kept = [
+        line
+        for line in lines[1:]
+        if (code := line.split(",", 1)[0]) == BRC_TOTAL
+        or (len(code) == 4 and code.startswith(prefix))
+    ]
+    return "\n".join([lines[0], *kept]) + "\n"

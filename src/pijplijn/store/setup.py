@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine, select
@@ -14,6 +15,7 @@ from pijplijn.content.goals import GoalDef
 from pijplijn.content.loader import ContentPack
 from pijplijn.coverage import Coverage
 from pijplijn.errors import PijplijnError
+from pijplijn.ingest.records import DatasetInfo, ParsedSource
 from pijplijn.ingest.template import KnownCodes, parse_template_csv, template_info
 from pijplijn.register.seed import seed_projects, sync_programme_reference
 from pijplijn.store.db import session_scope, upgrade
@@ -81,7 +83,10 @@ def load_demo(engine: Engine, pack: ContentPack) -> list[tuple[str, LoadResult]]
                 seed.licence,
                 coverage,
             )
-            parsed = parse_template_csv(path, replace(info, disclosure=seed.disclosure), known)
+            if seed.kind == "template":
+                parsed = parse_template_csv(path, replace(info, disclosure=seed.disclosure), known)
+            else:
+                parsed = _parse_with_kind(seed.kind, path, info, seed.disclosure)
             if not parsed.report.valid:
                 raise SeedError(
                     f"seedbestand van pakket {pack.name} is ongeldig: {parsed.report.summary()}"
@@ -91,6 +96,17 @@ def load_demo(engine: Engine, pack: ContentPack) -> list[tuple[str, LoadResult]]
             _declare(session, result.dataset_id, coverage, parsed.observations)
             loaded.append((seed.file, result))
     return loaded
+
+
+def _parse_with_kind(kind: str, path: Path, info: DatasetInfo, disclosure: str) -> ParsedSource:
+    """Parse a seed file in a source's own layout with that source's importer; its
+    provenance is the pack's declaration (title, source, licence), its loader the kind's."""
+    from pijplijn.ingest.context import ImportContext
+    from pijplijn.ingest.registry import kind_named
+
+    parsed = kind_named(kind).parse(path, ImportContext())
+    parsed.info = replace(info, loader=parsed.info.loader, disclosure=disclosure)
+    return parsed
 
 
 def _check_within(pack: str, file: str, frame: pl.DataFrame, coverage: Coverage) -> None:

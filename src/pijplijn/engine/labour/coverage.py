@@ -110,7 +110,13 @@ def _coverage(
     if not graduates:
         stage, levels = GROUP_STAGES[group]
         what = f"mbo niveau {'/'.join(str(x) for x in levels)}" if stage == "mbo" else stage
-        missing.append(f"technische gediplomeerden {what} per jaar in de regio (DUO)")
+        where = (
+            "DUO 'Gediplomeerde mbo-studenten', soort duo-mbo-gediplomeerden; de seedtabellen "
+            "tellen alleen ROC van Twente, zonder niveau"
+            if stage == "mbo"
+            else "DUO, soort duo-ho-gediplomeerden"
+        )
+        missing.append(f"technische gediplomeerden {what} per jaar in de regio ({where})")
     if entering is None:
         missing.append("aandeel gediplomeerden dat gaat werken (labour.yaml: entering_work)")
     points = []

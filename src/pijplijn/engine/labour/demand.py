@@ -263,8 +263,9 @@ def _group_demand(
             region=region,
             flag="missing",
             method="niet berekenbaar",
-            missing=f"vervangingsvraag per opleidingsniveau (ROA AIS per opleiding, {domain}) "
-            f"voor {names.get(amr or '', 'de arbeidsmarktregio')} of Nederland",
+            missing=f"vervangingsvraag per opleidingsniveau in {domain} voor "
+            f"{names.get(amr or '', 'de arbeidsmarktregio')} of Nederland (ROA's AIS-bestand per "
+            "opleiding, soort roa-ais; ROA's tabel per beroepsgroep heeft geen niveau)",
         )
     expansion = _demand_rows(session, "expansion_demand", "NL01", stage, levels, domain)
     return _estimate(group, period, years, region, national, expansion, jobs, names, session)
