@@ -26,6 +26,7 @@ from pijplijn.cli.app import (
     styled,
 )
 from pijplijn.errors import QueryError
+from pijplijn.numbers import format_number
 
 if TYPE_CHECKING:
     from pijplijn.content.loader import ContentPack
@@ -220,15 +221,11 @@ def _flat(record: dict[str, Any]) -> dict[str, Any]:
 
 def show(value: float | None, unit: str, *, signed: bool = False) -> str:
     """Return ``value`` in Dutch notation for its unit: 24,8% for shares, 1.643 for counts."""
-    if value is None:
-        return "–"
-    if unit in ("share", "growth"):
-        sign = "+" if (signed or unit == "growth") and value > 0 else ""
-        return f"{sign}{value * 100:.1f}%".replace(".", ",")
-    sign = "+" if signed and value > 0 else ""
-    digits = 0 if unit == "count" and float(value).is_integer() else (2 if unit == "ratio" else 1)
-    text = f"{value:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return sign + text
+    if value is None or unit not in ("count", "thousand"):
+        return format_number(value, unit, signed=True if signed or unit == "growth" else None)
+    # A count that is not whole (an estimate, a sub-target) keeps one decimal in the CLI table.
+    digits = 0 if unit == "count" and float(value).is_integer() else 1
+    return format_number(value, unit, signed=signed, digits=digits)
 
 
 def _indicator_table(result: IndicatorValues) -> None:
