@@ -7,6 +7,7 @@ Each command renders one engine data function (``Catalog.summaries``, ``indicato
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -142,10 +143,14 @@ def indicator(
     if format is OutputFormat.table:
         _indicator_table(result)
         return
-    records = result.records()
     if format is OutputFormat.csv:
-        records = [_flat(r) for r in records]
-    emit(records, format)
+        # The same table as the API's ?format=csv and the page's download (views/indicator.py).
+        from pijplijn.views.indicator import values_table
+        from pijplijn.views.render import to_csv
+
+        sys.stdout.write(to_csv(values_table(indicator_id, result.records())))
+        return
+    emit(result.records(), format)
 
 
 @command()
@@ -208,15 +213,6 @@ def _pairs(texts: list[str]) -> dict[str, str]:
             raise QueryError(f"--where '{text}': verwacht DIMENSIE=WAARDE, bijv. institution=27YU")
         pairs[name.strip()] = value.strip()
     return pairs
-
-
-def _flat(record: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: v for k, v in record.items() if k not in ("inputs", "sources", "notes")}
-    flat["sources"] = "; ".join(
-        f"{s['source_key']} (dataset {s['dataset']})" for s in record["sources"]
-    )
-    flat["notes"] = "; ".join(record["notes"])
-    return flat
 
 
 def show(value: float | None, unit: str, *, signed: bool = False) -> str:

@@ -13,12 +13,15 @@ from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
+from pijplijn.views.indicator import values_table
 from pijplijn.web.deps import CatalogDep, SessionDep
 from pijplijn.web.negotiate import (
     JSON_CSV,
+    ListFormat,
     TableFormatParam,
     listing,
     table_format,
+    table_response,
     unchanged,
 )
 from pijplijn.web.problems import ERROR_RESPONSES, not_found
@@ -99,13 +102,13 @@ def indicator_values_route(
             since,
         )
         records.extend(values.records())
-    return listing(
-        request,
-        version,
-        records,
-        table_format(request, format),
-        f"indicator-{indicator_id}",
-    )
+    fmt = table_format(request, format)
+    if fmt in (ListFormat.csv, ListFormat.xlsx):
+        # One table for the CLI's --format csv, this and the page's download.
+        table = values_table(indicator_id, records)
+        used = sorted({str(s["dataset"]) for r in records for s in r.get("sources", [])})
+        return table_response(request, version, table, fmt.value, used)
+    return listing(request, version, records, fmt, f"indicator-{indicator_id}")
 
 
 @router.get(
