@@ -1,6 +1,8 @@
 """Indicator and goal endpoints: the same figures as the CLI, every definition version,
 404 for unknown ids, 400 for what an indicator does not allow."""
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 
@@ -85,3 +87,36 @@ def test_errors(client: TestClient, url: str, status: int) -> None:
     response = client.get(url)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_indicator_csv_is_one_table_for_cli_and_api(client: TestClient, demo_url: str) -> None:
+    """`pijplijn indicator --format csv` and `?format=csv` render the same view table, and its
+    rows are the JSON records (sources and notes as text), row by row."""
+    params = {"region": "twente", "by": "sector"}
+    api = client.get(
+        "/api/v1/indicators/mbo-techniek-sector-aandeel/values", params={**params, "format": "csv"}
+    )
+    assert api.status_code == 200, api.text
+    args = ["indicator", "mbo-techniek-sector-aandeel", "--region", "twente", "--by", "sector"]
+    result = CliRunner().invoke(cli, [*args, "-f", "csv", "--database", demo_url])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == api.text
+    rows = list(csv.DictReader(io.StringIO(api.text)))
+    records = client.get(
+        "/api/v1/indicators/mbo-techniek-sector-aandeel/values", params=params
+    ).json()["data"]
+    assert rows and len(rows) == len(records)
+    for row, record in zip(rows, records, strict=True):
+        assert row["period"] == record["period"]
+        assert row["sector"] == (record["sector"] or "")
+        # A suppressed or missing value is an empty cell, never 0.
+        expected = "" if record["value"] is None else record["value"]
+        assert (row["value"] and float(row["value"])) == (expected and float(expected))
+        sources = "; ".join(
+            f"{s['source_key']} (dataset {s['dataset']})" for s in record["sources"]
+        )
+        assert row["sources"] == sources
+    xlsx = client.get(
+        "/api/v1/indicators/mbo-techniek-sector-aandeel/values", params={**params, "format": "xlsx"}
+    )
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"

@@ -7,6 +7,7 @@ Each command renders one engine data function (``Catalog.summaries``, ``indicato
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,6 +27,7 @@ from pijplijn.cli.app import (
     styled,
 )
 from pijplijn.errors import QueryError
+from pijplijn.numbers import format_number
 
 if TYPE_CHECKING:
     from pijplijn.content.loader import ContentPack
@@ -141,10 +143,14 @@ def indicator(
     if format is OutputFormat.table:
         _indicator_table(result)
         return
-    records = result.records()
     if format is OutputFormat.csv:
-        records = [_flat(r) for r in records]
-    emit(records, format)
+        # The same table as the API's ?format=csv and the page's download (views/indicator.py).
+        from pijplijn.views.indicator import values_table
+        from pijplijn.views.render import to_csv
+
+        sys.stdout.write(to_csv(values_table(indicator_id, result.records())))
+        return
+    emit(result.records(), format)
 
 
 @command()
@@ -209,26 +215,13 @@ def _pairs(texts: list[str]) -> dict[str, str]:
     return pairs
 
 
-def _flat(record: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: v for k, v in record.items() if k not in ("inputs", "sources", "notes")}
-    flat["sources"] = "; ".join(
-        f"{s['source_key']} (dataset {s['dataset']})" for s in record["sources"]
-    )
-    flat["notes"] = "; ".join(record["notes"])
-    return flat
-
-
 def show(value: float | None, unit: str, *, signed: bool = False) -> str:
     """Return ``value`` in Dutch notation for its unit: 24,8% for shares, 1.643 for counts."""
-    if value is None:
-        return "–"
-    if unit in ("share", "growth"):
-        sign = "+" if (signed or unit == "growth") and value > 0 else ""
-        return f"{sign}{value * 100:.1f}%".replace(".", ",")
-    sign = "+" if signed and value > 0 else ""
-    digits = 0 if unit == "count" and float(value).is_integer() else (2 if unit == "ratio" else 1)
-    text = f"{value:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return sign + text
+    if value is None or unit not in ("count", "thousand"):
+        return format_number(value, unit, signed=True if signed or unit == "growth" else None)
+    # A count that is not whole (an estimate, a sub-target) keeps one decimal in the CLI table.
+    digits = 0 if unit == "count" and float(value).is_integer() else 1
+    return format_number(value, unit, signed=signed, digits=digits)
 
 
 def _indicator_table(result: IndicatorValues) -> None:

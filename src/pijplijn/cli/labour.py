@@ -19,6 +19,7 @@ from pijplijn.cli.app import (
     engine_for,
     out,
 )
+from pijplijn.numbers import format_number
 
 if TYPE_CHECKING:
     from pijplijn.engine.labour.view import LabourView
@@ -113,11 +114,11 @@ def _records(view: LabourView) -> list[dict[str, Any]]:
 
 
 def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}".replace(".", ",")
+    return format_number(value, "share")
 
 
 def _count(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f}".replace(",", ".")
+    return format_number(value, "count")
 
 
 def _table(view: LabourView) -> None:

@@ -22,6 +22,7 @@ from pijplijn.cli.app import (
     out,
     styled,
 )
+from pijplijn.numbers import format_number
 
 if TYPE_CHECKING:
     from pijplijn.content.projection import ProjectionContent
@@ -469,4 +470,4 @@ def _backtest_output(report: BacktestReport, format: OutputFormat) -> None:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
+    return format_number(value, "share")

@@ -301,8 +301,9 @@ def _input_subjects(catalog: Catalog) -> dict[str, list[str]]:
 
 def _show(value: float, row: Observation, *, signed: bool = False) -> str:
     """Return ``value`` as the figure's kind: a percentage for shares, a count otherwise."""
-    sign = "+" if signed and value > 0 else ""
+    from pijplijn.numbers import format_number, points
+
     if row.measure == "published_share":
-        unit = " procentpunt" if signed else "%"
-        return f"{sign}{value * 100:.1f}{unit}".replace(".", ",")
-    return f"{sign}{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        return points(value) if signed else format_number(value, "share")
+    # Counts with one decimal: a tolerance or a difference of estimates may be fractional.
+    return format_number(value, "count", signed=signed, digits=1)

@@ -7,6 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pijplijn.errors import PijplijnError
+from pijplijn.numbers import format_number
 from pijplijn.periods import summarise_periods
 from pijplijn.report.texts import report_translator
 from pijplijn.report.view import ReportView
@@ -21,6 +22,8 @@ ENVIRONMENT = Environment(
 """The report's templates first, then the web's, whose macros (scorecard, provenance, number
 format) the report shares with the pages."""
 ENVIRONMENT.filters["period_ranges"] = summarise_periods
+ENVIRONMENT.globals["fmt"] = format_number
+ENVIRONMENT.filters["fmt"] = format_number
 
 
 def to_html(view: ReportView) -> str:

@@ -15,6 +15,7 @@ from fastapi import HTTPException, Query, Request, Response
 
 from pijplijn.cells import safe_record
 from pijplijn.engine.disclosure import threshold
+from pijplijn.views.render import ViewTable, render_table
 
 CSV_TYPE = "text/csv; charset=utf-8"
 PARQUET_TYPE = "application/vnd.apache.parquet"
@@ -171,3 +172,24 @@ def _xlsx(records: list[dict[str, Any]]) -> bytes:
     buffer = io.BytesIO()
     frame.write_excel(buffer, worksheet="data", autofilter=True, freeze_panes=(1, 0))
     return buffer.getvalue()
+
+
+def table_response(
+    request: Request,
+    version: str,
+    table: ViewTable,
+    fmt: str,
+    datasets: list[str] | None = None,
+) -> Response:
+    """Return one view table as a download in ``fmt`` (csv, xlsx, json) through the renderer
+    registry (``views/render.py``), with this data version's ETag: the same bytes the CLI's
+    ``--format`` writes."""
+    etag = etag_for(request, version)
+    if answer := not_modified(request, etag):
+        return answer
+    body, media_type = render_table(table, fmt)
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if fmt != "json":
+        headers["Content-Disposition"] = f'attachment; filename="{table.name}.{fmt}"'
+        headers["X-Pijplijn-Datasets"] = ",".join(datasets or [])
+    return Response(body, media_type=media_type, headers=headers)

@@ -264,8 +264,10 @@ def _labels(session: Session, prefix: str) -> dict[tuple[str, str], str]:
 def _headline(name: str, jobs: JobsSummary, coverage: list[Coverage], names: dict[str, str]) -> str:
     parts = []
     if jobs.last is not None and jobs.first is not None and jobs.growth is not None:
-        count = f"{jobs.last[1]:,.0f}".replace(",", ".")
-        growth = f"{jobs.growth:+.1%}".replace(".", ",")
+        from pijplijn.numbers import format_number
+
+        count = format_number(jobs.last[1], "count")
+        growth = format_number(jobs.growth, "growth")
         described = names.get(jobs.described or "", jobs.described)
         where = f" (cijfers van {described})" if jobs.described else ""
         parts.append(

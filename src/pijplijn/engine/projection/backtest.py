@@ -289,7 +289,9 @@ def _note(by: Mapping[str, float | None], naive: bool | None, trend: bool | None
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
+    from pijplijn.numbers import format_number
+
+    return format_number(value, "share")
 
 
 def _summary(results: list[BacktestRegion]) -> str:

@@ -13,12 +13,15 @@ from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
-from pijplijn.web.deps import CatalogDep, SessionDep
+from pijplijn.views.indicator import values_table
+from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
 from pijplijn.web.negotiate import (
     JSON_CSV,
+    ListFormat,
     TableFormatParam,
     listing,
     table_format,
+    table_response,
     unchanged,
 )
 from pijplijn.web.problems import ERROR_RESPONSES, not_found
@@ -64,6 +67,7 @@ def indicator_values_route(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
+    pack: PackDep,
     indicator_id: Id,
     region: Annotated[list[str] | None, Query(max_length=MAX_REGIONS)] = None,
     period: Annotated[list[str] | None, Query(max_length=40)] = None,
@@ -72,7 +76,8 @@ def indicator_values_route(
     since: Annotated[str | None, Query(max_length=20, pattern=r"^[\w-]+$")] = None,
     format: TableFormatParam = None,
 ) -> Response:
-    """The indicator's values for each ``region`` (default twente; repeat for a comparison):
+    """The indicator's values for each ``region`` (default: the pack's default region;
+    repeat for a comparison):
     per period and breakdown, with unit, flag, the inputs used and the datasets they came
     from (the same function as ``pijplijn indicator``). ``by`` absent gives the indicator's
     default breakdown, ``by=`` (empty) the totals."""
@@ -84,7 +89,7 @@ def indicator_values_route(
     if answer := unchanged(request, version):
         return answer
     records = []
-    for code in region or ["twente"]:
+    for code in region or [pack.pack.default_region]:
         if not REGION_CODE.fullmatch(code):
             raise QueryError(f"ongeldige regio '{code[:32]}': verwacht een code zoals GM0153")
         values = indicator_values(
@@ -99,13 +104,13 @@ def indicator_values_route(
             since,
         )
         records.extend(values.records())
-    return listing(
-        request,
-        version,
-        records,
-        table_format(request, format),
-        f"indicator-{indicator_id}",
-    )
+    fmt = table_format(request, format)
+    if fmt in (ListFormat.csv, ListFormat.xlsx):
+        # One table for the CLI's --format csv, this and the page's download.
+        table = values_table(indicator_id, records)
+        used = sorted({str(s["dataset"]) for r in records for s in r.get("sources", [])})
+        return table_response(request, version, table, fmt.value, used)
+    return listing(request, version, records, fmt, f"indicator-{indicator_id}")
 
 
 @router.get(

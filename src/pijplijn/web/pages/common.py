@@ -12,6 +12,7 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
 from pijplijn import __version__
+from pijplijn.numbers import format_number
 from pijplijn.periods import summarise_periods
 from pijplijn.web.i18n import LANGUAGES, translator
 
@@ -33,6 +34,8 @@ def asset_url(name: str) -> str:
 
 
 TEMPLATES.env.globals["asset_url"] = asset_url
+TEMPLATES.env.globals["fmt"] = format_number
+TEMPLATES.env.filters["fmt"] = format_number
 TEMPLATES.env.filters["period_ranges"] = summarise_periods
 
 
