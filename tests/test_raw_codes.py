@@ -247,3 +247,22 @@ def test_no_page_shows_raw_codes_on_the_demo(demo_url: str) -> None:
 def test_no_page_shows_raw_codes_on_the_real_data(real_url: str) -> None:
     failures = _scan(real_url)
     assert failures == [], "\n".join(failures[:60]) + f"\n({len(failures)} in all)"
+
+
+def test_the_400_page_speaks_the_page_language(demo_url: str) -> None:
+    """A validation error in the page's language, saying what was expected (pydantic's own
+    text is English: "Input should be 'vmbo-bb'...")."""
+    from pijplijn.vocabulary import STAGES
+
+    with TestClient(create_app(Settings(database_url=demo_url))) as client:
+        dutch = client.get("/pijplijn?stage=geen-fase&lang=nl")
+        english = client.get("/pijplijn?stage=geen-fase&lang=en")
+    assert (dutch.status_code, english.status_code) == (400, 400)
+    dutch_text, english_text = (
+        " ".join(visible_text(dutch.text)),
+        " ".join(visible_text(english.text)),
+    )
+    assert "ongeldige parameter 'stage': verwacht een van" in dutch_text
+    assert "Ongeldig verzoek" in dutch_text and "Input should be" not in dutch_text
+    assert "invalid parameter 'stage': expected one of" in english_text
+    assert all(f"'{stage}'" in dutch_text for stage in STAGES)

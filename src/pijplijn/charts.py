@@ -607,7 +607,9 @@ def _goal_skeleton(
     )
     interval = (
         alt.Chart(alt.NamedData(name="trend"))
-        .mark_rule(color=PALETTE[5], strokeWidth=2)
+        # The interval's point carries its figures (and the accessible text); the rule
+        # itself is drawn for the eye only.
+        .mark_rule(color=PALETTE[5], strokeWidth=2, aria=False)
         .encode(x=x, y="low:Q", y2="high:Q")
     )
     point = (

@@ -455,6 +455,15 @@ TEXTS |= {  # names instead of codes (issue 16.5): vocabulary words in the page'
         "en": "invalid parameter '{parameter}': {message}",
     },
     "skip": {"nl": "Naar de inhoud", "en": "Skip to content"},
+    "http.400": {"nl": "Ongeldig verzoek", "en": "Bad request"},
+    "http.401": {"nl": "Niet ingelogd", "en": "Not logged in"},
+    "http.403": {"nl": "Geen toegang", "en": "Forbidden"},
+    "http.404": {"nl": "Niet gevonden", "en": "Not found"},
+    "http.405": {"nl": "Methode niet toegestaan", "en": "Method not allowed"},
+    "http.413": {"nl": "Te groot", "en": "Too large"},
+    "http.429": {"nl": "Te veel verzoeken", "en": "Too many requests"},
+    "http.500": {"nl": "Fout in de server", "en": "Server error"},
+    "http.503": {"nl": "Even niet beschikbaar", "en": "Temporarily unavailable"},
     "nav.menu": {"nl": "Menu", "en": "Menu"},
 }
 
