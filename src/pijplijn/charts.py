@@ -614,7 +614,9 @@ def _goal_skeleton(
     )
     point = (
         alt.Chart(alt.NamedData(name="trend"))
-        .mark_point(shape="circle", filled=True, size=70, color=PALETTE[5])
+        # Decorative for a screen reader: the goal's table beside the chart gives the trend
+        # and its interval in words.
+        .mark_point(shape="circle", filled=True, size=70, color=PALETTE[5], aria=False)
         .encode(
             x=x,
             y="value:Q",
