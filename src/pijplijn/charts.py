@@ -324,7 +324,8 @@ def _series_skeleton(
         color=alt.Color(f"{colour}:N", title=None, legend=legend),
         # Colour, dash and point shape tell the lines apart, and one legend lists all three.
         strokeDash=alt.StrokeDash(f"{colour}:N", title=None, legend=legend),
-        shape=alt.Shape(f"{colour}:N", title=None, legend=legend),
+        # The point shape needs no legend of its own: the line's name stands at its end.
+        shape=alt.Shape(f"{colour}:N", title=None, legend=None),
         detail="segment:N",
         tooltip=[
             alt.Tooltip(f"{colour}:N", title=" "),
@@ -492,7 +493,8 @@ def _band_skeleton(unit: str, title: str, description: str, colour: str) -> str:
         y="value:Q",
         color=alt.Color(f"{colour}:N", title=None, scale=scale, legend=legend),
         strokeDash=alt.StrokeDash(f"{colour}:N", title=None, legend=legend),
-        shape=alt.Shape(f"{colour}:N", title=None, legend=legend),
+        # The point shape needs no legend of its own: the line's name stands at its end.
+        shape=alt.Shape(f"{colour}:N", title=None, legend=None),
         tooltip=[
             alt.Tooltip(f"{colour}:N"),
             alt.Tooltip("period:N"),
@@ -593,8 +595,12 @@ def _goal_skeleton(
     )
     target = (
         alt.Chart(alt.NamedData(name=GOALS))
+        # Out of the accessibility tree: the "doel" label and the goal's table say it.
         .mark_line(
-            point=alt.OverlayMarkDef(shape="diamond", size=60), color="#000000", strokeDash=[6, 4]
+            point=alt.OverlayMarkDef(shape="diamond", size=60, aria=False),
+            color="#000000",
+            strokeDash=[6, 4],
+            aria=False,
         )
         .encode(
             x=x,
