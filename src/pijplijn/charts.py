@@ -12,9 +12,11 @@ costs about 10 ms (it copies and checks every part), too much for a slider that 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import json
+import re
 from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -215,13 +217,22 @@ def series_chart(
     goal_lines: list[dict[str, Any]] | None = None,
     breaks: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Return a line per ``colour`` value (a region, or a breakdown's label) over the periods;
+    """Return a line per ``colour`` value (a region, or a breakdown's label) over time;
     shares and growth show as percentages. ``records`` have ``period``, ``colour``, ``value``
-    and ``segment``. ``goal_lines`` (records with ``goal``, ``period``, ``value``) are drawn
-    dashed in black: from a goal's baseline to its target at the deadline. ``breaks`` are
-    drawn as vertical rules (see BREAKS)."""
-    rows = [r for r in records if r.get("value") is not None]
-    periods = tuple(sorted({str(r["period"]) for r in [*rows, *(goal_lines or [])]}))
+    and ``segment``. Rows without a ``colour`` value are left out (no "null" series); more than
+    TOP_SERIES series become the largest ones plus "overig" (see ``top_series``). Each line
+    has its own colour, dash and point shape, and its name at its last point. ``goal_lines``
+    (records with ``goal``, ``period``, ``value``) are drawn dashed in black, from a goal's
+    baseline to its target at the deadline, labelled at the target. ``breaks`` are drawn as
+    vertical rules (see BREAKS)."""
+    rows = top_series(
+        [r for r in records if r.get("value") is not None and r.get(colour) is not None],
+        colour,
+        unit,
+    )
+    rows = _mark_last(rows, colour)
+    goals = _mark_last(goal_lines or [], "goal")
+    periods = tuple(sorted({str(r["period"]) for r in [*rows, *goals]}))
     skeleton = _series_skeleton(
         unit, title, description, colour, periods, bool(goal_lines), bool(breaks)
     )
@@ -229,10 +240,67 @@ def series_chart(
         skeleton,
         {
             TABLE: rows,
-            **({GOALS: goal_lines} if goal_lines else {}),
+            **({GOALS: goals} if goal_lines else {}),
             **({BREAKS: breaks} if breaks else {}),
         },
     )
+
+
+def top_series(rows: list[dict[str, Any]], colour: str, unit: str) -> list[dict[str, Any]]:
+    """Return ``rows`` with at most TOP_SERIES series: the largest at their latest period,
+    and for counts the others summed per period as "overig" (inexact when a part is). Shares
+    cannot be summed: beyond the largest they are left to the table."""
+    names = list(dict.fromkeys(str(r[colour]) for r in rows))
+    if len(names) <= TOP_SERIES:
+        return rows
+    latest: dict[str, tuple[str, float]] = {}
+    for row in rows:
+        name, key = str(row[colour]), _period_key(row["period"])
+        if name not in latest or key >= latest[name][0]:
+            latest[name] = (key, float(row["value"]))
+    ranked = sorted(names, key=lambda n: (latest[n][0], latest[n][1]), reverse=True)
+    kept = set(ranked[:TOP_SERIES])
+    out = [r for r in rows if str(r[colour]) in kept]
+    if unit not in ("count", "thousand"):
+        return out
+    other: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if str(row[colour]) in kept:
+            continue
+        summed = other.setdefault(
+            str(row["period"]),
+            {
+                **{k: v for k, v in row.items() if k not in ("value", "flag", "break")},
+                colour: OTHER,
+                "value": 0.0,
+                "exact": True,
+                "flag": None,
+                "break": None,
+            },
+        )
+        summed["value"] += float(row["value"])
+        summed["exact"] = bool(summed["exact"] and row.get("exact", True))
+    return out + sorted(other.values(), key=lambda r: _period_key(r["period"]))
+
+
+def _period_key(period: Any) -> str:
+    from pijplijn.periods import Period, PeriodError
+
+    try:
+        return Period.parse(str(period)).start.isoformat()
+    except PeriodError:
+        return str(period)
+
+
+def _mark_last(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Mark each series' last point (``last``), where its name is written."""
+    last: dict[Any, int] = {}
+    for index, row in enumerate(rows):
+        current = last.get(row.get(key))
+        if current is None or _period_key(row["period"]) >= _period_key(rows[current]["period"]):
+            last[row.get(key)] = index
+    ends = set(last.values())
+    return [{**r, "last": i in ends} for i, r in enumerate(rows)]
 
 
 @functools.lru_cache(maxsize=256)
@@ -247,48 +315,65 @@ def _series_skeleton(
 ) -> str:
     percent = unit in ("share", "growth")
     value_format = ".1%" if percent else ",.1f"
-    x = alt.X("period:O", title=None, sort=list(periods))
-    lines = (
-        alt.Chart(alt.NamedData(name=TABLE))
-        .mark_line(point=True)
+    x = _time_x()
+    legend = alt.Legend(orient="bottom", direction="horizontal", symbolType="stroke")
+    base = alt.Chart(alt.NamedData(name=TABLE))
+    lines = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=45), strokeWidth=2).encode(
+        x=x,
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=".0%" if percent else ",.0f")),
+        color=alt.Color(f"{colour}:N", title=None, legend=legend),
+        # Colour, dash and point shape tell the lines apart, and one legend lists all three.
+        strokeDash=alt.StrokeDash(f"{colour}:N", title=None, legend=legend),
+        # The point shape needs no legend of its own: the line's name stands at its end.
+        shape=alt.Shape(f"{colour}:N", title=None, legend=None),
+        detail="segment:N",
+        tooltip=[
+            alt.Tooltip(f"{colour}:N", title=" "),
+            alt.Tooltip("period:N", title="periode"),
+            alt.Tooltip("value:Q", format=value_format, title="waarde"),
+        ],
+    )
+    # The name at the end of each line, so no reader has to match colours to a legend.
+    names = (
+        base.transform_filter("datum.last")
+        .mark_text(align="left", dx=6, fontSize=LABEL_SIZE, fontWeight="bold")
         .encode(
             x=x,
-            y=alt.Y("value:Q", title=None, axis=alt.Axis(format=".0%" if percent else ",.0f")),
-            color=alt.Color(f"{colour}:N", title=None, scale=alt.Scale(range=list(PALETTE))),
-            # Colour and dash share one legend, so lines differ without colour too.
-            strokeDash=alt.StrokeDash(f"{colour}:N", title=None),
-            detail="segment:N",
-            tooltip=[
-                alt.Tooltip(f"{colour}:N"),
-                alt.Tooltip("period:O"),
-                alt.Tooltip("value:Q", format=value_format),
-            ],
+            y="value:Q",
+            text=f"{colour}:N",
+            color=alt.Color(f"{colour}:N", legend=None),
         )
     )
-    layers: list[alt.Chart] = [lines]
+    layers: list[alt.Chart] = [lines, names]
     if goals:
+        goal_base = alt.Chart(alt.NamedData(name=GOALS))
         layers.append(
-            alt.Chart(alt.NamedData(name=GOALS))
-            .mark_line(
+            goal_base.mark_line(
                 point=alt.OverlayMarkDef(shape="diamond", size=60),
                 color="#000000",
                 strokeDash=[6, 4],
-            )
-            .encode(
+            ).encode(
                 x=x,
                 y="value:Q",
                 detail="goal:N",
                 tooltip=[
                     alt.Tooltip("goal:N", title="doel"),
-                    alt.Tooltip("period:O"),
-                    alt.Tooltip("value:Q", format=value_format),
+                    alt.Tooltip("period:N", title="periode"),
+                    alt.Tooltip("value:Q", format=value_format, title="waarde"),
                 ],
             )
         )
+        layers.append(
+            goal_base.transform_filter("datum.last")
+            .mark_text(align="right", baseline="bottom", dy=-8, fontSize=LABEL_SIZE)
+            .encode(x=x, y="value:Q", text="goal:N")
+        )
     if breaks:
         layers.extend(_break_layers(x, labelled=True))
-    chart = alt.layer(*layers, title=title, description=description).properties(
-        width="container", height=280
+    chart = (
+        alt.layer(*layers, title=title, description=description)
+        .properties(width="container", height=280, padding={"right": 90})
+        .resolve_scale(color="shared")
     )
     return _skeleton(chart)
 
@@ -297,7 +382,7 @@ def _break_layers(x: alt.X, *, labelled: bool) -> list[alt.Chart]:
     """Return the layers that draw the BREAKS dataset: a dashed grey rule per break, with
     its label at the top when ``labelled`` (left of the rule, clear of the legend)."""
     tooltip = [
-        alt.Tooltip("period:O", title="breuk in"),
+        alt.Tooltip("period:N", title="breuk in"),
         alt.Tooltip("reason:N", title="reden"),
     ]
     rule = (
@@ -397,19 +482,22 @@ def _band_skeleton(unit: str, title: str, description: str, colour: str) -> str:
     percent = unit in ("share", "growth")
     value_format = ".1%" if percent else ",.0f"
     scale = alt.Scale(range=list(PALETTE))
-    base = alt.Chart(alt.NamedData(name=TABLE)).encode(x=alt.X("period:O", title=None))
+    base = alt.Chart(alt.NamedData(name=TABLE)).encode(x=_time_x())
     band = base.mark_area(opacity=0.2).encode(
         y=alt.Y("low:Q", title=None, axis=alt.Axis(format=".0%" if percent else ",.0f")),
         y2="high:Q",
         color=alt.Color(f"{colour}:N", scale=scale, legend=None),
     )
-    line = base.mark_line(point=True).encode(
+    legend = alt.Legend(orient="bottom", direction="horizontal", symbolType="stroke")
+    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=45), strokeWidth=2).encode(
         y="value:Q",
-        color=alt.Color(f"{colour}:N", title=None, scale=scale),
-        strokeDash=alt.StrokeDash(f"{colour}:N", title=None),
+        color=alt.Color(f"{colour}:N", title=None, scale=scale, legend=legend),
+        strokeDash=alt.StrokeDash(f"{colour}:N", title=None, legend=legend),
+        # The point shape needs no legend of its own: the line's name stands at its end.
+        shape=alt.Shape(f"{colour}:N", title=None, legend=None),
         tooltip=[
             alt.Tooltip(f"{colour}:N"),
-            alt.Tooltip("period:O"),
+            alt.Tooltip("period:N"),
             alt.Tooltip("value:Q", format=value_format, title="mediaan"),
             alt.Tooltip("low:Q", format=value_format, title="80%-marge laag"),
             alt.Tooltip("high:Q", format=value_format, title="80%-marge hoog"),
@@ -438,7 +526,7 @@ def sparkline(
 @functools.lru_cache(maxsize=256)
 def _sparkline_skeleton(unit: str, description: str, breaks: bool = False) -> str:
     percent = unit in ("share", "growth")
-    x = alt.X("period:O", axis=None)
+    x = _time_x(axis=False)
     line = (
         alt.Chart(alt.NamedData(name=TABLE))
         .mark_line(point=alt.OverlayMarkDef(size=12), color=PALETTE[0])
@@ -447,7 +535,7 @@ def _sparkline_skeleton(unit: str, description: str, breaks: bool = False) -> st
             y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
             detail="segment:N",
             tooltip=[
-                alt.Tooltip("period:O"),
+                alt.Tooltip("period:N"),
                 alt.Tooltip("value:Q", format=".1%" if percent else ",.0f"),
             ],
         )
@@ -480,7 +568,7 @@ def goal_chart(
     skeleton = _goal_skeleton(unit, title, description, periods, bool(breaks))
     data = {
         TABLE: rows,
-        GOALS: target_line,
+        GOALS: _mark_last(target_line, "goal"),
         "trend": trends,
         **({BREAKS: breaks} if breaks else {}),
     }
@@ -493,7 +581,7 @@ def _goal_skeleton(
 ) -> str:
     percent = unit in ("share", "growth")
     value_format = ".1%" if percent else ",.0f"
-    x = alt.X("period:O", title=None, sort=list(periods))
+    x = _time_x()
     y_axis = alt.Axis(format=".0%" if percent else ",.0f")
     measured = (
         alt.Chart(alt.NamedData(name=TABLE))
@@ -502,13 +590,17 @@ def _goal_skeleton(
             x=x,
             y=alt.Y("value:Q", title=None, axis=y_axis),
             detail="segment:N",
-            tooltip=[alt.Tooltip("period:O"), alt.Tooltip("value:Q", format=value_format)],
+            tooltip=[alt.Tooltip("period:N"), alt.Tooltip("value:Q", format=value_format)],
         )
     )
     target = (
         alt.Chart(alt.NamedData(name=GOALS))
+        # Out of the accessibility tree: the "doel" label and the goal's table say it.
         .mark_line(
-            point=alt.OverlayMarkDef(shape="diamond", size=60), color="#000000", strokeDash=[6, 4]
+            point=alt.OverlayMarkDef(shape="diamond", size=60, aria=False),
+            color="#000000",
+            strokeDash=[6, 4],
+            aria=False,
         )
         .encode(
             x=x,
@@ -521,32 +613,141 @@ def _goal_skeleton(
     )
     interval = (
         alt.Chart(alt.NamedData(name="trend"))
-        .mark_rule(color=PALETTE[5], strokeWidth=2)
+        # The interval's point carries its figures (and the accessible text); the rule
+        # itself is drawn for the eye only.
+        .mark_rule(color=PALETTE[5], strokeWidth=2, aria=False)
         .encode(x=x, y="low:Q", y2="high:Q")
     )
     point = (
         alt.Chart(alt.NamedData(name="trend"))
-        .mark_point(shape="circle", filled=True, size=70, color=PALETTE[5])
+        # Decorative for a screen reader: the goal's table beside the chart gives the trend
+        # and its interval in words.
+        .mark_point(shape="circle", filled=True, size=70, color=PALETTE[5], aria=False)
         .encode(
             x=x,
             y="value:Q",
             tooltip=[
-                alt.Tooltip("period:O", title="trend in"),
+                alt.Tooltip("period:N", title="trend in"),
                 alt.Tooltip("value:Q", format=value_format),
                 alt.Tooltip("low:Q", format=value_format, title="marge laag"),
                 alt.Tooltip("high:Q", format=value_format, title="marge hoog"),
             ],
         )
     )
+    # The target is labelled where it is due, so the dashed line needs no legend.
+    target_label = (
+        alt.Chart(alt.NamedData(name=GOALS))
+        .transform_filter("datum.last")
+        .mark_text(align="right", baseline="bottom", dx=-6, dy=-6, fontSize=LABEL_SIZE)
+        .encode(x=x, y="value:Q", text=alt.value("doel"))
+    )
     layers = [
         measured,
         target,
+        target_label,
         interval,
         point,
         *(_break_layers(x, labelled=True) if breaks else []),
     ]
     chart = alt.layer(*layers, title=title, description=description)
     return _skeleton(chart.properties(width="container", height=220))
+
+
+TOP_SERIES = 6
+"""A breakdown chart draws at most this many series; the rest go together as "overig"."""
+OTHER = "overig"
+
+LABEL_SIZE = 11
+"""The smallest text on a chart, in px (issue 16.6: horizontal labels of at least 11 px)."""
+
+CONFIG: dict[str, Any] = {
+    "axis": {"labelFontSize": LABEL_SIZE, "titleFontSize": 12, "labelAngle": 0},
+    "legend": {"labelFontSize": LABEL_SIZE, "titleFontSize": 12, "symbolStrokeWidth": 2},
+    "title": {"fontSize": 14, "anchor": "start"},
+    "range": {"category": list(PALETTE)},
+    "text": {"fontSize": LABEL_SIZE},
+}
+"""One look for every chart: Okabe-Ito as the categorical range, legible text."""
+
+LOCALES: dict[str, dict[str, Any]] = {
+    "nl": {
+        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""]},
+        "time": {
+            "dateTime": "%a %e %B %Y %X",
+            "date": "%d-%m-%Y",
+            "time": "%H:%M:%S",
+            "periods": ["", ""],
+            "days": [
+                "zondag",
+                "maandag",
+                "dinsdag",
+                "woensdag",
+                "donderdag",
+                "vrijdag",
+                "zaterdag",
+            ],
+            "shortDays": ["zo", "ma", "di", "wo", "do", "vr", "za"],
+            "months": [
+                "januari",
+                "februari",
+                "maart",
+                "april",
+                "mei",
+                "juni",
+                "juli",
+                "augustus",
+                "september",
+                "oktober",
+                "november",
+                "december",
+            ],
+            "shortMonths": [
+                "jan",
+                "feb",
+                "mrt",
+                "apr",
+                "mei",
+                "jun",
+                "jul",
+                "aug",
+                "sep",
+                "okt",
+                "nov",
+                "dec",
+            ],
+        },
+    },
+    "en": {
+        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]},
+    },
+}
+"""Vega's number and time locale per page language: "31,9" and "1.234" in Dutch."""
+
+
+def _time_x(*, axis: bool = True) -> alt.X:
+    """Time on a temporal axis: a period sits at its start date (school year 2019-2020 at
+    August 2019, a quarter at its first day), so a gap in the years shows as a gap."""
+    return alt.X(
+        "date:T",
+        title=None,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(format="%Y", labelAngle=0, labelFontSize=LABEL_SIZE, tickCount="year")
+        if axis
+        else None,
+    )
+
+
+def _dated(rows: list[Any]) -> list[Any]:
+    """Add each record's ``date`` (its period's start, ISO) for the temporal axis."""
+    from pijplijn.periods import Period, PeriodError
+
+    out = []
+    for row in rows:
+        if isinstance(row, dict) and row.get("period") is not None and "date" not in row:
+            with contextlib.suppress(PeriodError):  # a period that is no date stays off the axis
+                row = {**row, "date": Period.parse(str(row["period"])).start.isoformat()}
+        out.append(row)
+    return out
 
 
 def _skeleton(chart: alt.TopLevelMixin) -> str:
@@ -558,5 +759,188 @@ def _skeleton(chart: alt.TopLevelMixin) -> str:
 def _filled(skeleton: str, datasets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Return the spec ``skeleton`` with ``datasets`` as its named inline data."""
     spec: dict[str, Any] = json.loads(skeleton)
-    spec["datasets"] = datasets
+    spec["datasets"] = {name: _dated(rows) for name, rows in datasets.items()}
+    config = spec.setdefault("config", {})
+    for key, value in CONFIG.items():
+        config[key] = {**value, **config.get(key, {})} if isinstance(value, dict) else value
     return spec
+
+
+EN_WORDS: tuple[tuple[str, str], ...] = (
+    (", met de doellijn (zwart gestippeld)", ", with the goal line (black, dashed)"),
+    (", en een grijze lijn bij elke breuk in de reeks.", ", and a grey line at every break."),
+    (" per periode", " per period"),
+    (", uitgesplitst naar ", ", broken down by "),
+    (", naar ", ", by "),
+    ("mediaan en 80%-marge, basis en scenario", "median and 80% interval, baseline and scenario"),
+    ("Projectie: ", "Projection: "),
+    ("Dekking van de vervangingsvraag", "Coverage of replacement demand"),
+    (
+        "Instromers op de arbeidsmarkt gedeeld door vervangings- en uitbreidingsvraag",
+        "Entrants to the labour market divided by replacement and expansion demand",
+    ),
+    ("per mbo-niveau", "per mbo level"),
+    ("basis en scenario", "baseline and scenario"),
+    ("Banen van werknemers in december per jaar", "Jobs of employees in December per year"),
+    ("Banen van werknemers in december", "Jobs of employees in December"),
+    (
+        "Openstaande vacatures eind vierde kwartaal per 1.000 banen, per SBI-sector",
+        "Open vacancies at the end of the fourth quarter per 1,000 jobs, per SBI sector",
+    ),
+    ("Vacaturegraad per sector", "Vacancy rate per sector"),
+    ("per 1.000 banen", "per 1,000 jobs"),
+    ("Kaart van de ", "Map of the "),
+    (" gemeenten van ", " municipalities of "),
+    ("grijs is geen eigen cijfer", "grey: no figure of its own"),
+    (" per gemeente", " per municipality"),
+    ("breuk: ", "break: "),
+    ("classificatie", "classification"),
+    ("definitie", "definition"),
+    ("dekking", "coverage"),
+    ("doel: ", "goal: "),
+)
+"""Dutch chart phrases and their English, replaced in that order (longest first where one
+holds another); titles of indicators and goals come from the pack (``names``)."""
+
+EN_LABELS = {
+    "aantal": "count",
+    "fase": "stage",
+    "deel": "part",
+    "periode": "period",
+    "waarde": "value",
+    "doel": "goal",
+    "gemeente": "municipality",
+    "reden": "reason",
+    "breuk in": "break in",
+    "mediaan": "median",
+    "80%-marge laag": "80% interval low",
+    "80%-marge hoog": "80% interval high",
+    "marge laag": "interval low",
+    "marge hoog": "interval high",
+    "trend in": "trend in",
+    OTHER: "other",
+    "basis": "baseline",
+    "scenario": "scenario",
+    "bron": "source",
+    "geen cijfer": "no figure",
+}
+"""Whole chart labels (axis and tooltip titles, legend values) in English."""
+
+_LABELLED = ("color", "strokeDash", "shape", "text", "y", "x")
+
+
+def localise(
+    spec: dict[str, Any],
+    lang: str,
+    names: dict[str, str] | None = None,
+    english: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return ``spec`` for a page in ``lang``: numbers and dates in its locale, codes in the
+    drawn labels (legend, direct labels) replaced by ``names`` (e.g. PV23 → Overijssel), and
+    for English the chart's texts translated: ``english`` maps the pack's Dutch titles to
+    theirs, EN_WORDS and EN_LABELS the chart's own words."""
+    out: dict[str, Any] = json.loads(json.dumps(spec))
+    out.setdefault("config", {})["locale"] = LOCALES.get(lang, LOCALES["nl"])
+    names = names or {}
+    fields = set(_fields(out))
+
+    def label(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = names.get(value, value)
+        return EN_LABELS.get(value, value) if lang == "en" else value
+
+    for name, rows in out.get("datasets", {}).items():
+        for row in rows:
+            if isinstance(row, dict):
+                for field in fields & row.keys():
+                    row[field] = label(row[field])
+                if name == BREAKS and lang == "en" and isinstance(row.get("label"), str):
+                    row["label"] = _english(row["label"], english or {})
+    _rename_domains(out, label)
+    _rename_texts(out, _code_pattern(tuple(sorted(names.items()))), names)
+    if lang == "en":
+        _translate(out, english or {})
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _code_pattern(names: tuple[tuple[str, str], ...]) -> re.Pattern[str] | None:
+    codes = sorted((c for c, n in names if c and c != n), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(c) for c in codes) + r")\b") if codes else None
+
+
+def _rename_texts(spec: Any, pattern: re.Pattern[str] | None, names: dict[str, str]) -> None:
+    """Write names for the codes in a chart's title and description ("PV23" → "Overijssel")."""
+    if pattern is None:
+        return
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "datasets":
+                continue
+            if key in ("title", "description") and isinstance(value, str):
+                spec[key] = pattern.sub(lambda m: names[m.group(1)], value)
+            else:
+                _rename_texts(value, pattern, names)
+    elif isinstance(spec, list):
+        for item in spec:
+            _rename_texts(item, pattern, names)
+
+
+def _rename_domains(spec: Any, label: Any) -> None:
+    """Rename the values a scale lists (a fixed colour domain) as the data are renamed."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "datasets":
+                continue
+            if key == "scale" and isinstance(value, dict) and isinstance(value.get("domain"), list):
+                value["domain"] = [label(v) for v in value["domain"]]
+            _rename_domains(value, label)
+    elif isinstance(spec, list):
+        for item in spec:
+            _rename_domains(item, label)
+
+
+def _fields(spec: Any) -> list[str]:
+    """The data fields drawn as legend entries or text (not the numbers on an axis)."""
+    found: list[str] = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "datasets":
+                continue
+            nominal = isinstance(value, dict) and value.get("type") == "nominal"
+            if key in _LABELLED and nominal and isinstance(value.get("field"), str):
+                found.append(value["field"])
+            found += _fields(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found += _fields(item)
+    return found
+
+
+def _english(text: str, english: dict[str, str]) -> str:
+    if text in EN_LABELS:
+        return EN_LABELS[text]
+    for dutch in sorted(english, key=len, reverse=True):
+        if dutch and dutch in text:
+            text = text.replace(dutch, english[dutch])
+    for dutch, words in EN_WORDS:
+        text = text.replace(dutch, words)
+    return text
+
+
+def _translate(spec: Any, english: dict[str, str]) -> None:
+    """Translate the texts of ``spec`` in place (titles, descriptions, constant texts)."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "datasets":
+                continue
+            if key in ("title", "description") and isinstance(value, str):
+                spec[key] = _english(value, english)
+            elif key == "text" and isinstance(value, dict) and isinstance(value.get("value"), str):
+                value["value"] = _english(value["value"], english)
+            else:
+                _translate(value, english)
+    elif isinstance(spec, list):
+        for item in spec:
+            _translate(item, english)

@@ -401,6 +401,82 @@ TEXTS |= {  # the login, account and admin pages (issue 7)
 }
 
 
+TEXTS |= {  # names instead of codes (issue 16.5): vocabulary words in the page's language
+    "unit.count": {"nl": "aantal", "en": "count"},
+    "unit.thousand": {"nl": "× 1.000", "en": "× 1,000"},
+    "unit.share": {"nl": "aandeel (%)", "en": "share (%)"},
+    "unit.growth": {"nl": "groei (%)", "en": "growth (%)"},
+    "unit.unknown": {"nl": "onbekend", "en": "unknown"},
+    "unit.ratio": {"nl": "verhouding", "en": "ratio"},
+    "unit.rate": {"nl": "graad", "en": "rate"},
+    "by.stage": {"nl": "fase (schoolsoort)", "en": "stage"},
+    "by.gender": {"nl": "geslacht", "en": "gender"},
+    "by.institution": {"nl": "instelling", "en": "institution"},
+    "by.level": {"nl": "niveau", "en": "level"},
+    "by.pathway": {"nl": "leerweg", "en": "pathway"},
+    "by.region": {"nl": "regio", "en": "region"},
+    "by.sector": {"nl": "sector", "en": "sector"},
+    "by.subsector": {"nl": "subsector", "en": "subsector"},
+    "by.opleidingsdomein": {"nl": "opleidingsdomein", "en": "field of education"},
+    "by.programme_name": {"nl": "opleiding", "en": "programme"},
+    "by.programme_code": {"nl": "opleidingscode", "en": "programme code"},
+    "by.origin_stage": {"nl": "vooropleiding", "en": "prior education"},
+    "by.origin_sector": {"nl": "sector vooropleiding", "en": "prior sector"},
+    "by.subject": {"nl": "onderwerp", "en": "subject"},
+    "by.domain": {"nl": "techniek of overig", "en": "techniek or other"},
+    "by.period": {"nl": "periode", "en": "period"},
+    "by.dataset": {"nl": "dataset", "en": "dataset"},
+    "by.region_basis": {"nl": "regiotoewijzing", "en": "region basis"},
+    "flag.suppressed": {"nl": "onderdrukt (klein aantal)", "en": "suppressed (small count)"},
+    "flag.missing": {"nl": "ontbreekt", "en": "missing"},
+    "flag.provisional": {"nl": "voorlopig", "en": "provisional"},
+    "flag.partial": {"nl": "deel van de regio", "en": "part of the region"},
+    "status.current": {"nl": "actueel", "en": "current"},
+    "status.superseded": {"nl": "vervangen", "en": "superseded"},
+    "status.partly-superseded": {"nl": "deels vervangen", "en": "partly superseded"},
+    "status.reclassified": {"nl": "opnieuw ingedeeld", "en": "reclassified"},
+    "verdict.match": {"nl": "klopt", "en": "match"},
+    "verdict.contradiction": {"nl": "tegenstrijdig", "en": "contradiction"},
+    "verdict.not-computable": {"nl": "niet te berekenen", "en": "not computable"},
+    "verdict.no-counterpart": {"nl": "geen tegenhanger", "en": "no counterpart"},
+    "basis.reported": {"nl": "zoals de bron meldt", "en": "as the source reports"},
+    "basis.residence": {"nl": "woonplaats", "en": "place of residence"},
+    "basis.establishment": {"nl": "vestiging", "en": "school location"},
+    "basis.head-office": {"nl": "hoofdvestiging", "en": "head office"},
+    "basis.unattributed": {"nl": "niet toe te wijzen", "en": "unattributed"},
+    "codes.tab": {"nl": "Codes en formules", "en": "Codes and formulas"},
+    "indicator.notes": {
+        "nl": "Toelichting bij de berekening (met codes)",
+        "en": "Notes on the computation (with codes)",
+    },
+    "col.id": {"nl": "nr.", "en": "no."},
+    "error.validation": {
+        "nl": "ongeldige parameter '{parameter}': {message}",
+        "en": "invalid parameter '{parameter}': {message}",
+    },
+    "skip": {"nl": "Naar de inhoud", "en": "Skip to content"},
+    "http.400": {"nl": "Ongeldig verzoek", "en": "Bad request"},
+    "http.401": {"nl": "Niet ingelogd", "en": "Not logged in"},
+    "http.403": {"nl": "Geen toegang", "en": "Forbidden"},
+    "http.404": {"nl": "Niet gevonden", "en": "Not found"},
+    "http.405": {"nl": "Methode niet toegestaan", "en": "Method not allowed"},
+    "http.413": {"nl": "Te groot", "en": "Too large"},
+    "http.429": {"nl": "Te veel verzoeken", "en": "Too many requests"},
+    "http.500": {"nl": "Fout in de server", "en": "Server error"},
+    "http.503": {"nl": "Even niet beschikbaar", "en": "Temporarily unavailable"},
+    "nav.menu": {"nl": "Menu", "en": "Menu"},
+}
+
+
+def term(lang: str, kind: str, code: object) -> str:
+    """The word for a vocabulary ``code`` of ``kind`` (``unit``, ``by``, ``flag``,
+    ``status``, ``verdict``, ``basis``) in ``lang``; the code itself when it has none."""
+    entry = TEXTS.get(f"{kind}.{code}")
+    if entry is None:
+        return "" if code is None else str(code)
+    return entry.get(lang) or entry["nl"]
+
+
 def translator(lang: str) -> Callable[[str], str]:
     """Return a function that gives a key's text in ``lang`` (Dutch when missing)."""
 

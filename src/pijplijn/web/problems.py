@@ -103,15 +103,20 @@ def install(app: FastAPI, render_html: HtmlRenderer) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        lang = _language(request)
         errors = [
             {
                 "parameter": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
-                "message": e["msg"],
+                "message": validation_message(e, lang),
             }
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"parameter": "?", "message": "ongeldig"}
-        detail = f"ongeldige parameter '{first['parameter']}': {first['message']}"
+        detail = (
+            f"invalid parameter '{first['parameter']}': {first['message']}"
+            if lang == "en"
+            else f"ongeldige parameter '{first['parameter']}': {first['message']}"
+        )
         return _respond(request, problem(400, detail, errors=errors, instance=request.url.path))
 
     @app.exception_handler(PoolTimeout)
@@ -127,6 +132,57 @@ def install(app: FastAPI, render_html: HtmlRenderer) -> None:
     async def domain_error(request: Request, exc: PijplijnError) -> Response:
         status = 503 if isinstance(exc, DatabaseError) else 400
         return _respond(request, problem(status, str(exc), instance=request.url.path))
+
+
+def _language(request: Request) -> str:
+    """The page's language (as ``pages.common.language``); the API answers in Dutch unless
+    ``?lang=en`` asks otherwise."""
+    asked = request.query_params.get("lang") or request.cookies.get("lang") or "nl"
+    return "en" if asked == "en" else "nl"
+
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "literal_error": {"nl": "verwacht een van {expected}", "en": "expected one of {expected}"},
+    "enum": {"nl": "verwacht een van {expected}", "en": "expected one of {expected}"},
+    "string_pattern_mismatch": {
+        "nl": "bevat tekens die hier niet mogen",
+        "en": "contains characters that are not allowed here",
+    },
+    "string_too_long": {
+        "nl": "is te lang (hoogstens {max_length} tekens)",
+        "en": "is too long (at most {max_length} characters)",
+    },
+    "string_too_short": {
+        "nl": "is te kort (minstens {min_length} tekens)",
+        "en": "is too short (at least {min_length} characters)",
+    },
+    "int_parsing": {"nl": "verwacht een geheel getal", "en": "expected a whole number"},
+    "float_parsing": {"nl": "verwacht een getal", "en": "expected a number"},
+    "bool_parsing": {"nl": "verwacht ja of nee (true/false)", "en": "expected true or false"},
+    "missing": {"nl": "ontbreekt", "en": "is missing"},
+    "greater_than_equal": {"nl": "moet minstens {ge} zijn", "en": "must be at least {ge}"},
+    "less_than_equal": {"nl": "mag hoogstens {le} zijn", "en": "must be at most {le}"},
+    "greater_than": {"nl": "moet groter zijn dan {gt}", "en": "must be greater than {gt}"},
+    "less_than": {"nl": "moet kleiner zijn dan {lt}", "en": "must be less than {lt}"},
+}
+"""Pydantic's validation errors by type, in Dutch and English (its own texts are English)."""
+
+
+def validation_message(error: Any, lang: str) -> str:
+    """Return a validation error's message in ``lang``, with what was expected."""
+    template = _MESSAGES.get(str(error.get("type")), {}).get(lang)
+    context = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    if "expected" in context:
+        # Pydantic writes "'a', 'b' or 'c'"; the words between them follow the language.
+        context["expected"] = context["expected"].replace(
+            " or ", " of " if lang == "nl" else " or "
+        )
+    if template is None:
+        return "ongeldige waarde" if lang == "nl" else "invalid value"
+    try:
+        return template.format(**context)
+    except KeyError:
+        return template.split(" {")[0]
 
 
 def not_found(detail: str) -> StarletteHTTPException:

@@ -40,7 +40,7 @@ from pijplijn.engine.regions import canonical_region, region_table
 from pijplijn.engine.version import versions
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period, PeriodError
-from pijplijn.store.models import CodeLabel, Dataset
+from pijplijn.store.models import CodeLabel, Dataset, Institution
 
 MAX_BREAKDOWNS = 2
 _UNIT_NAMES = {"year": "jaar", "school_year": "schooljaar", "quarter": "kwartaal"}
@@ -395,6 +395,17 @@ def _labels(
             select(CodeLabel.code, CodeLabel.label).where(CodeLabel.code.in_(codes))
         )
     }
+    if "institution" in dims:
+        # An institution is labelled with its name (DUO's files and the pack carry them),
+        # never shown as its BRIN code.
+        brins = {str(v.keys["institution"]) for v in values if v.keys.get("institution")}
+        found |= {
+            brin: name
+            for brin, name in session.execute(
+                select(Institution.brin, Institution.name).where(Institution.brin.in_(brins))
+            )
+            if name
+        }
     labels: dict[str, dict[str, str]] = {}
     for dim in dims:
         own = {

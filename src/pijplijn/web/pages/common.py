@@ -8,6 +8,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
@@ -33,10 +34,59 @@ def asset_url(name: str) -> str:
     return f"/static/{name}?v={key}"
 
 
+@functools.cache
+def pack_names(pack_name: str) -> dict[str, str]:
+    """Code → name of the pack's regions, region sets and institutions: what a chart's legend
+    and a page's selectors show instead of ``PV23`` or ``27YU``."""
+    from pijplijn.content.loader import load_pack
+
+    pack = load_pack(pack_name)
+    return {
+        **{r.code: r.name for r in pack.regions},
+        **{s.code: s.name for s in pack.region_sets},
+        **{i.brin: i.name for i in pack.institutions},
+    }
+
+
+@functools.cache
+def pack_english(pack_name: str) -> dict[str, str]:
+    """The pack's Dutch titles of indicators and goals → their English titles."""
+    from pijplijn.content.loader import load_pack
+
+    pack = load_pack(pack_name)
+    pairs = [(i.title.nl, i.title.en) for i in pack.indicators]
+    pairs += [(g.title.nl, g.title.en) for g in pack.goals]
+    return {nl: en for nl, en in pairs if nl and en and nl != en}
+
+
+def _pack_name(request: Request) -> str:
+    return str(request.app.state.settings.content_pack)
+
+
+@jinja2.pass_environment
+def chart_spec(environment: jinja2.Environment, spec: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A chart's spec for a page in ``lang``, with names for codes (the template filter
+    ``chart_spec``; ``charts.localise`` does the work). Macros are imported without the
+    page's context, so the pack comes from the environment's globals (``render`` sets it)."""
+    from pijplijn import charts
+
+    pack = str(environment.globals.get("pack_name", "twente"))
+    return charts.localise(spec, lang, pack_names(pack), pack_english(pack))
+
+
+@jinja2.pass_environment
+def place_name(environment: jinja2.Environment, code: Any) -> Any:
+    """The name of a region or institution code (the template filter ``place_name``); the
+    code itself when the pack does not know it."""
+    return pack_names(str(environment.globals.get("pack_name", "twente"))).get(str(code), code)
+
+
 TEMPLATES.env.globals["asset_url"] = asset_url
 TEMPLATES.env.globals["fmt"] = format_number
 TEMPLATES.env.filters["fmt"] = format_number
 TEMPLATES.env.filters["period_ranges"] = summarise_periods
+TEMPLATES.env.filters["chart_spec"] = chart_spec
+TEMPLATES.env.filters["place_name"] = place_name
 
 
 def language(request: Request) -> str:
@@ -50,6 +100,7 @@ def render(
 ) -> Response:
     """Render a page in the request's language; remember an explicit ``?lang=`` choice."""
     lang = language(request)
+    TEMPLATES.env.globals["pack_name"] = _pack_name(request)
     response = TEMPLATES.TemplateResponse(
         request,
         template,

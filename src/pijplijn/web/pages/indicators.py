@@ -22,6 +22,7 @@ from pijplijn.engine.regions import region_names
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
+from pijplijn.web.i18n import term
 from pijplijn.web.pages.blocks import (
     COVERAGE_COLUMN,
     VALUE_COLUMNS,
@@ -190,8 +191,9 @@ def _breakdown(
     spec = charts.series_chart(
         rows,
         indicator.unit,
-        f"{indicator.title}, naar {by}",
-        f"{indicator.title} in {values.region} per periode, uitgesplitst naar {by}.",
+        f"{indicator.title}, naar {term('nl', 'by', by)}",
+        f"{indicator.title} in {values.region} per periode, uitgesplitst naar "
+        f"{term('nl', 'by', by)}.",
         colour=by,
     )
     query = urlencode({"region": region, "by": by})
