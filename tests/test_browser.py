@@ -146,9 +146,7 @@ def test_pipeline_flow_has_its_bands_and_a_click_drills_down(
         name = "pijplijn-flow-" + ("telefoon" if width < 600 else "desktop")
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         hbo = next(n for n in flow["nodes"] if n["id"] == "hbo")
-        page.locator("#pipeline-flow svg g.node-domain path").nth(
-            flow["nodes"].index(hbo)
-        ).click()
+        page.locator("#pipeline-flow svg g.node-domain path").nth(flow["nodes"].index(hbo)).click()
         page.wait_for_url("**stage=hbo**", timeout=30000)
         page.locator("#drill-chart[data-rendered=true] svg").wait_for(timeout=30000)
         assert "hbo" in page.locator("#drill-heading").inner_text()

@@ -406,6 +406,25 @@ def _mbo_levels(
     )
     rows = published(session, q)
     datasets = sources(session, q)
+    if not any(str(r.keys.get("level")) in MBO_LEVELS for r in rows):
+        # A source without niveau (a seed table): one mbo node with the stage's figure.
+        return [
+            FlowNode(
+                id="mbo",
+                label=t["mbo"],
+                column=1,
+                stage="mbo",
+                measure="enrolled",
+                measure_label=t["enrolled"],
+                period=period,
+                total=count.total,
+                in_domain=count.in_domain,
+                outside_domain=count.outside_domain,
+                share=count.share,
+                flag=count.flag,
+                datasets=count.datasets,
+            )
+        ]
     nodes = []
     for level in MBO_LEVELS:
         mine = [r for r in rows if str(r.keys.get("level")) == level]
@@ -789,7 +808,8 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
         "$schema": "https://vega.github.io/schema/vega/v5.json",
         "description": view.description,
         "width": 800,
-        "height": HEIGHT + 20,
+        # As tall as the nodes reach: a flow of small stages leaves no empty band below.
+        "height": max((n.y + n.height for n in view.nodes), default=HEIGHT) + 20,
         "padding": {"left": 4, "right": 4, "top": 14, "bottom": 4},
         "autosize": "none",
         "signals": [
