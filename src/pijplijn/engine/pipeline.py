@@ -138,7 +138,16 @@ def _stage(
 ) -> StageCount:
     wanted = f"{year - 1}-{year}" if spec.school_year else str(year)
     period = _period_for(session, spec, region, wanted)
-    if period is None:
+    q = CubeQuery(
+        measure=spec.measure,
+        region=region,
+        stage=spec.stage,
+        periods=(period,) if period else (),
+        by=("domain",),
+        classification=classification,
+    )
+    rows = query(session, q) if period else []
+    if not rows:  # no period at all, or none for this region
         return StageCount(
             stage=spec.stage,
             measure=spec.measure,
@@ -151,15 +160,6 @@ def _stage(
             flag="missing",
             datasets=[],
         )
-    q = CubeQuery(
-        measure=spec.measure,
-        region=region,
-        stage=spec.stage,
-        periods=(period,),
-        by=("domain",),
-        classification=classification,
-    )
-    rows = query(session, q)
     flags = [r.flag for r in rows if r.flag]
     known = [r.value for r in rows if r.value is not None]
     # Unknown cells (suppressed, missing) are no 0: with none known there is no total.

@@ -243,7 +243,7 @@ def pipeline_flow(
     counts = {s.stage: s for s in stock.stages}
     for stage in VO_STAGES:
         nodes.append(_stage_node(session, counts[stage], 0, t, missing, region, chosen))
-    flows, unknown = _flows(session, region, chosen, classification, domain)
+    flows, unknown, hidden = _flows(session, region, chosen, classification, domain)
     if flows.get("mbo"):
         nodes.append(_flow_target(session, "mbo", 1, flows["mbo"], region, chosen, domain, t))
     else:
@@ -258,7 +258,7 @@ def pipeline_flow(
     nodes.extend(_demand_nodes(session, pack, region, t))
     missing = _grouped(missing)
     basis: Literal["flows", "stocks"] = "flows" if flows else "stocks"
-    bands = _flow_bands(nodes, flows, unknown, t) if flows else _routes(nodes)
+    bands = _flow_bands(nodes, flows, unknown, hidden, t) if flows else _routes(nodes)
     _layout(nodes, bands)
     name = names.get(region, region)
     title = t["title"].format(region=name, year=chosen)
@@ -435,8 +435,10 @@ def _mbo_levels(
         known_in = [r.value for r in inside if r.value is not None]
         known_out = [r.value for r in outside if r.value is not None]
         unknown = any(r.value is None for r in mine)
-        in_domain = sum(known_in) if known_in else (None if inside else 0.0)
-        out_domain = sum(known_out) if known_out else (None if outside else 0.0)
+        # A part with a hidden cell is unknown as a whole: a partial sum beside the
+        # stage's total would give the hidden cell back.
+        in_domain = None if any(r.value is None for r in inside) else sum(known_in)
+        out_domain = None if any(r.value is None for r in outside) else sum(known_out)
         total = None if in_domain is None or out_domain is None else in_domain + out_domain
         nodes.append(
             FlowNode(
@@ -460,12 +462,13 @@ def _mbo_levels(
 
 def _flows(
     session: Session, region: str, year: int, classification: str, domain: str
-) -> tuple[dict[str, dict[str, tuple[float, float]]], set[str]]:
+) -> tuple[dict[str, dict[str, tuple[float, float]]], set[str], set[str]]:
     """Return per target stage, per origin stage: (into the domain, into the rest), from the
     ``transitions`` of ``year`` (empty when none are loaded); and the origins with a flow
-    whose value is unknown (suppressed)."""
+    whose value is unknown (suppressed, a lower bound), and those with a hidden flow."""
     found: dict[str, dict[str, tuple[float, float]]] = {}
     unknown: set[str] = set()
+    hidden: set[str] = set()
     for target in FLOW_TARGETS:
         q = CubeQuery(
             measure="transitions",
@@ -487,6 +490,9 @@ def _flows(
             if row.flag in UNKNOWN_FLAGS:
                 unknown.add(origin)  # a suppressed cell is no 0: the leak says "at most"
             if row.value is None:
+                # A hidden flow: the leak (the origin's total minus its flows) would give it
+                # back, so that origin gets no leak band.
+                hidden.add(origin)
                 continue
             inside, outside = per_origin.get(origin, (0.0, 0.0))
             if row.keys.get("domain") == domain:
@@ -496,7 +502,7 @@ def _flows(
             per_origin[origin] = (inside, outside)
         if per_origin:
             found[target] = per_origin
-    return found, unknown
+    return found, unknown, hidden
 
 
 def _flow_target(
@@ -577,6 +583,7 @@ def _flow_bands(
     nodes: list[FlowNode],
     flows: dict[str, dict[str, tuple[float, float]]],
     unknown: set[str],
+    hidden: set[str],
     t: dict[str, str],
 ) -> list[FlowBand]:
     """Bands from each origin into each target (techniek, rest) and the origin's leak."""
@@ -606,7 +613,7 @@ def _flow_bands(
             out_of[origin] = out_of.get(origin, 0.0) + inside + outside
     for origin, moved in out_of.items():
         source = by_id[origin]
-        if source.total is None or source.total <= moved:
+        if source.total is None or source.total <= moved or origin in hidden:
             continue
         leak = source.total - moved
         bands.append(
