@@ -48,6 +48,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/scenarios"): PUBLIC,
     ("GET", "/arbeidsmarkt"): PUBLIC,
     ("GET", "/api/v1/labour"): PUBLIC,
+    ("GET", "/api/v1/pipeline"): PUBLIC,
+    ("GET", "/api/v1/overview"): PUBLIC,
     ("GET", "/api/v1/labour/demand"): PUBLIC,
     ("GET", "/api/v1/labour/coverage"): PUBLIC,
     ("GET", "/api/v1/labour/occupations"): PUBLIC,

@@ -118,22 +118,40 @@ def test_every_page_fits_a_phone(browser: object, server: str, name: str) -> Non
         context.close()
 
 
-def test_pipeline_chart_renders_and_a_click_drills_down(page: object, server: str) -> None:
-    page.goto(server + "/pijplijn")  # type: ignore[attr-defined]
-    chart = page.locator("#pipeline-chart[data-rendered=true] svg")  # type: ignore[attr-defined]
-    chart.wait_for(timeout=15000)
-    bars = page.locator("#pipeline-chart svg path[aria-roledescription=bar]")  # type: ignore[attr-defined]
-    assert bars.count() >= 9  # techniek and overig for every stage with data
-    container = page.locator("#pipeline-chart")  # type: ignore[attr-defined]
-    assert "techniek" in (container.get_attribute("aria-label") or "")  # the description
-    assert "aantal" in (bars.first.get_attribute("aria-label") or "")  # each bar is labelled
-    mbo = page.locator("#pipeline-chart svg path[aria-label*='fase: mbo']").first  # type: ignore[attr-defined]
-    mbo.click()
-    page.wait_for_url("**stage=mbo**", timeout=15000)  # type: ignore[attr-defined]
-    page.locator("#drill-chart[data-rendered=true] svg").wait_for(timeout=15000)  # type: ignore[attr-defined]
-    assert "mbo" in page.locator("#drill-heading").inner_text()  # type: ignore[attr-defined]
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "pijplijn-drill.png"), full_page=True)  # type: ignore[attr-defined]
+@pytest.mark.parametrize("viewport", [(1366, 900), (390, 844)], ids=["desktop", "telefoon"])
+def test_pipeline_flow_has_its_bands_and_a_click_drills_down(
+    browser: object, server: str, viewport: tuple[int, int]
+) -> None:
+    """The flow diagram draws a node for every stage with a figure and a band for every
+    route, fits a phone without sideways scroll, and a click on a stage drills down."""
+    import httpx
+
+    width, height = viewport
+    flow = httpx.get(server + "/api/v1/pipeline?year=2019", timeout=120).json()
+    context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+    try:
+        page = context.new_page()
+        page.goto(server + "/pijplijn?year=2019")
+        page.locator("#pipeline-flow[data-rendered=true] svg").wait_for(timeout=30000)
+        bands = page.locator("#pipeline-flow svg g.band path")
+        assert bands.count() == len([b for b in flow["bands"] if b["thickness"] > 0])
+        assert bands.count() > 0
+        nodes = page.locator("#pipeline-flow svg g.node-rest path")
+        assert nodes.count() == len(flow["nodes"])
+        label = page.locator("#pipeline-flow").get_attribute("aria-label") or ""
+        assert "Twente" in label and "2019" in label
+        sizes = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert sizes[0] <= sizes[1], f"/pijplijn is {sizes[0]} px wide at {sizes[1]} px"
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = "pijplijn-flow-" + ("telefoon" if width < 600 else "desktop")
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        hbo = next(n for n in flow["nodes"] if n["id"] == "hbo")
+        page.locator("#pipeline-flow svg g.node-domain path").nth(flow["nodes"].index(hbo)).click()
+        page.wait_for_url("**stage=hbo**", timeout=30000)
+        page.locator("#drill-chart[data-rendered=true] svg").wait_for(timeout=30000)
+        assert "hbo" in page.locator("#drill-heading").inner_text()
+    finally:
+        context.close()
 
 
 def test_keyboard_reaches_the_drill_down(page: object, server: str) -> None:

@@ -141,9 +141,9 @@ def has_values(client: TestClient, indicator_id: str) -> bool:
 def page_data(client: TestClient, url: str, catalog: Catalog) -> Iterator[tuple[str, Any]]:
     """The pages: each rendered (200), and its data function's model (what the template
     formats), for every region and drill-down the page offers."""
+    from pijplijn.views.overview import overview_view
     from pijplijn.web.pages.goals import goals_page
     from pijplijn.web.pages.indicators import indicator_page
-    from pijplijn.web.pages.overview import overview_view
     from pijplijn.web.pages.pipeline import pipeline_page
 
     pack = load_pack("twente")
@@ -156,7 +156,7 @@ def page_data(client: TestClient, url: str, catalog: Catalog) -> Iterator[tuple[
         for region, by in itertools.product(("twente", "PV23", *GEMEENTEN), DRILL):
             path = f"/pijplijn?region={region}&year=2020&stage=mbo&by={by}"
             assert client.get(path).status_code == 200
-            page = pipeline_page(session, region, 2020, "mbo", by)
+            page = pipeline_page(session, pack, region, 2020, "mbo", by, "nl")
             yield path, page.model_dump(mode="json")
         for indicator in catalog.summaries():
             if not has_values(client, indicator.id):

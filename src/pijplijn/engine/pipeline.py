@@ -110,12 +110,44 @@ def _latest_year(session: Session) -> int | None:
     return max(years) if years else None
 
 
+def stage_periods(session: Session) -> dict[str, set[str]]:
+    """Return the periods each stage has figures for (any region), from one query; cached
+    per data version. Cheap enough for a year selector, unlike a cube query per stage."""
+    return cached(session, ("stage-periods",), lambda: _stage_periods(session))
+
+
+def _stage_periods(session: Session) -> dict[str, set[str]]:
+    wanted = {(spec.measure, spec.stage) for spec in STAGES}
+    found: dict[str, set[str]] = {spec.stage: set() for spec in STAGES}
+    rows = session.execute(
+        select(Observation.measure, Observation.stage, Observation.period)
+        .where(
+            Observation.measure.in_({m for m, _ in wanted}),
+            Observation.active.is_(True),
+        )
+        .distinct()
+    )
+    for measure, stage, period in rows:
+        if stage is not None and (measure, stage) in wanted:
+            found[stage].add(period)
+    return found
+
+
 def _stage(
     session: Session, spec: StageSpec, region: str, year: int, classification: str, domain: str
 ) -> StageCount:
     wanted = f"{year - 1}-{year}" if spec.school_year else str(year)
     period = _period_for(session, spec, region, wanted)
-    if period is None:
+    q = CubeQuery(
+        measure=spec.measure,
+        region=region,
+        stage=spec.stage,
+        periods=(period,) if period else (),
+        by=("domain",),
+        classification=classification,
+    )
+    rows = query(session, q) if period else []
+    if not rows:  # no period at all, or none for this region
         return StageCount(
             stage=spec.stage,
             measure=spec.measure,
@@ -128,15 +160,6 @@ def _stage(
             flag="missing",
             datasets=[],
         )
-    q = CubeQuery(
-        measure=spec.measure,
-        region=region,
-        stage=spec.stage,
-        periods=(period,),
-        by=("domain",),
-        classification=classification,
-    )
-    rows = query(session, q)
     flags = [r.flag for r in rows if r.flag]
     known = [r.value for r in rows if r.value is not None]
     # Unknown cells (suppressed, missing) are no 0: with none known there is no total.
@@ -180,9 +203,11 @@ def _hidden(total: float | None, inside: float | None, outside: float | None) ->
 
 def _period_for(session: Session, spec: StageSpec, region: str, wanted: str) -> str | None:
     """Return ``wanted`` when the stage has data then, else the nearest earlier period, else
-    the earliest later one (so a stage is shown whenever it has any data at all)."""
-    q = CubeQuery(measure=spec.measure, region=region, stage=spec.stage)
-    periods = sorted({r.period for r in query(session, q)}, key=Period.parse)
+    the earliest later one (so a stage is shown whenever it has any data at all). The
+    periods are those loaded for the stage in any region (one cached query): a cube query
+    per stage over every period took seconds on all of DUO's files."""
+    del region  # the stage's figure for the region itself comes from the cube query
+    periods = sorted(stage_periods(session)[spec.stage], key=Period.parse)
     if not periods or wanted in periods:
         return wanted if periods else None
     target = Period.parse(wanted)
@@ -190,4 +215,12 @@ def _period_for(session: Session, spec: StageSpec, region: str, wanted: str) -> 
     return earlier[-1] if earlier else periods[0]
 
 
-__all__ = ["DRILL_DIMENSIONS", "OTHER", "PipelineView", "StageCount", "latest_year", "pipeline"]
+__all__ = [
+    "DRILL_DIMENSIONS",
+    "OTHER",
+    "PipelineView",
+    "StageCount",
+    "latest_year",
+    "pipeline",
+    "stage_periods",
+]

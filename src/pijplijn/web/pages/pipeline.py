@@ -1,5 +1,7 @@
-"""Pijplijn: the stages from vmbo to hbo/wo for a year, with the techniek share; a click on a
-stage drills down by sector, level, pathway, gender or institution."""
+"""Pijplijn: one year's route from vo through mbo and hbo/wo to work as a flow diagram
+(``views.pipeline``), with year and region selectors, the same numbers in a table, and a
+drill-down of a stage by sector, level, pathway, gender or institution. ``/api/v1/pipeline``
+returns the same view as JSON."""
 
 from __future__ import annotations
 
@@ -11,26 +13,22 @@ from sqlalchemy.orm import Session
 
 from pijplijn import charts
 from pijplijn import vocabulary as vocab
+from pijplijn.content.loader import ContentPack
 from pijplijn.engine.cube import CubeQuery
 from pijplijn.engine.disclosure import published
-from pijplijn.engine.pipeline import DRILL_DIMENSIONS, STAGES, PipelineView, latest_year, pipeline
+from pijplijn.engine.pipeline import DRILL_DIMENSIONS, STAGES
+from pijplijn.engine.regions import canonical_region
+from pijplijn.views.pipeline import TEXTS, PipelineFlow, pipeline_flow
 from pijplijn.web.deps import PackDep, SessionDep
-from pijplijn.web.pages.common import render
+from pijplijn.web.pages.common import language, render
+from pijplijn.web.problems import ERROR_RESPONSES
 
 router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["monitor"], responses=ERROR_RESPONSES)
 
-STAGE_LABELS = {
-    "vmbo-bb": "vmbo basis",
-    "vmbo-kb": "vmbo kader",
-    "vmbo-gl": "vmbo gemengd",
-    "vmbo-tl": "vmbo theoretisch",
-    "havo": "havo",
-    "vwo": "vwo",
-    "mbo": "mbo",
-    "hbo": "hbo",
-    "wo": "wo",
-}
 CLASSIFICATION = "techniek"
+RegionParam = Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")]
+YearParam = Annotated[int | None, Query(ge=1990, le=2100)]
 
 
 class Drill(BaseModel):
@@ -42,33 +40,28 @@ class Drill(BaseModel):
 
 
 class PipelinePage(BaseModel):
-    view: PipelineView | None
-    chart: dict[str, Any] | None
+    flow: PipelineFlow | None
     drill: Drill | None
 
 
 def pipeline_page(
-    session: Session, region: str, year: int | None, stage: str | None, by: str
+    session: Session,
+    pack: ContentPack,
+    region: str,
+    year: int | None,
+    stage: str | None,
+    by: str,
+    lang: str,
 ) -> PipelinePage:
-    """Return what the pipeline page shows: the stages, their chart, and a drill-down."""
-    year = year or latest_year(session)
-    if year is None:
-        return PipelinePage(view=None, chart=None, drill=None)
-    view = pipeline(session, region, year, CLASSIFICATION)
-    records = [{**s.model_dump(), "label": STAGE_LABELS[s.stage]} for s in view.stages]
-    chart = charts.pipeline_chart(
-        records,
-        view.domain,
-        f"Pijplijn {region} {year}",
-        f"Aantallen per fase in {region} rond {year}, met het deel in {view.domain}.",
-    )
-    drill = _drill(session, view, stage, by) if stage else None
-    return PipelinePage(view=view, chart=chart, drill=drill)
+    """Return what the pipeline page shows: the flow and, for a chosen stage, its drill-down."""
+    flow = pipeline_flow(session, pack, region, year, CLASSIFICATION, lang)
+    drill = _drill(session, flow, stage, by, lang) if flow and stage else None
+    return PipelinePage(flow=flow, drill=drill)
 
 
-def _drill(session: Session, view: PipelineView, stage: str, by: str) -> Drill | None:
-    count = next((s for s in view.stages if s.stage == stage), None)
-    if count is None or count.period is None:
+def _drill(session: Session, flow: PipelineFlow, stage: str, by: str, lang: str) -> Drill | None:
+    node = next((n for n in flow.nodes if n.stage == stage and n.period), None)
+    if node is None or node.period is None:
         return None
     measure = next(spec.measure for spec in STAGES if spec.stage == stage)
     rows = [
@@ -77,22 +70,23 @@ def _drill(session: Session, view: PipelineView, stage: str, by: str) -> Drill |
             session,
             CubeQuery(
                 measure=measure,
-                region=view.region,
+                region=flow.region,
                 stage=stage,
-                periods=(count.period,),
+                periods=(node.period,),
                 by=(by,),
-                classification=view.classification,
-                filters={"domain": view.domain},
+                classification=flow.classification,
+                filters={"domain": flow.domain},
             ),
         )
     ]
+    label = TEXTS.get(lang, TEXTS["nl"])[stage]
     chart = charts.bar_chart(
         rows,
         by,
-        f"{STAGE_LABELS[stage]} in {view.domain} naar {by}",
-        f"{measure} {count.period}, {view.region}, uitgesplitst naar {by}.",
+        f"{label} in {flow.domain} naar {by}",
+        f"{node.measure_label} {node.period}, {flow.region_name}, uitgesplitst naar {by}.",
     )
-    return Drill(stage=stage, by=by, period=count.period, rows=rows, chart=chart)
+    return Drill(stage=stage, by=by, period=node.period, rows=rows, chart=chart)
 
 
 @router.get("/pijplijn")
@@ -100,21 +94,38 @@ def pipeline_route(
     request: Request,
     session: SessionDep,
     pack: PackDep,
-    region: Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")] = None,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    region: RegionParam = None,
+    year: YearParam = None,
     stage: Annotated[Literal[vocab.STAGES] | None, Query()] = None,  # type: ignore[valid-type]
     by: Annotated[Literal[DRILL_DIMENSIONS], Query()] = "sector",  # type: ignore[valid-type]
 ) -> Response:
-    region = region or pack.pack.default_region
-    page = pipeline_page(session, region, year, stage, by)
+    region = canonical_region(session, region or pack.pack.default_region)
+    lang = language(request)
+    page = pipeline_page(session, pack, region, year, stage, by, lang)
+    query = f"region={region}" + (f"&year={year}" if year else "")
     return render(
         request,
         "pipeline.html",
         {
             "page": page,
-            "labels": STAGE_LABELS,
+            "labels": TEXTS.get(lang, TEXTS["nl"]),
             "region": region,
             "drill_dimensions": DRILL_DIMENSIONS,
-            "json_url": f"/api/v1/observations?measure=enrolled&region={region}&by=period,stage",
+            "json_url": f"/api/v1/pipeline?{query}",
         },
     )
+
+
+@api.get("/pipeline", response_model=PipelineFlow | None)
+def pipeline_api(
+    session: SessionDep,
+    pack: PackDep,
+    region: RegionParam = None,
+    year: YearParam = None,
+    lang: Annotated[Literal["nl", "en"], Query()] = "nl",
+) -> PipelineFlow | None:
+    """The pipeline flow of a region in a year: nodes (stages with counts, the part in
+    techniek, period and sources), bands (doorstroom with count and percentage, or the route
+    only when no flow figures are loaded), the basis and the Vega spec the page draws."""
+    code = canonical_region(session, region or pack.pack.default_region)
+    return pipeline_flow(session, pack, code, year, CLASSIFICATION, lang)
