@@ -167,3 +167,19 @@ def test_gemeente_figures_on_real_data(real_url: str, tmp_path: Path) -> None:
         )
     assert hbo is not None
     assert dutch(hbo) in html
+
+
+def test_gemeente_page_and_json_are_the_same_view(demo_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from pijplijn.settings import Settings
+    from pijplijn.web.app import create_app
+
+    with TestClient(create_app(Settings(database_url=demo_url))) as client:
+        page = client.get("/gemeenten/Enschede")
+        data = client.get("/gemeenten/Enschede.json")
+        missing = client.get("/gemeenten/Nergens.json")
+    assert page.status_code == 200 and "Enschede" in page.text
+    assert data.status_code == 200 and data.json()["code"] == "GM0153"
+    assert [i["name"] for i in data.json()["institutions"]] == ["Saxion", "Universiteit Twente"]
+    assert missing.status_code == 404
