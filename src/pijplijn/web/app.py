@@ -30,6 +30,7 @@ from pijplijn.web.conditional import ConditionalGet, StaleResults
 from pijplijn.web.limits import BodyTimeout, LoginGate
 from pijplijn.web.pages import (
     account,
+    gemeenten,
     goals,
     indicators,
     overview,
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(overview.router)
     app.include_router(overview.api)
     app.include_router(sources.router)
+    app.include_router(gemeenten.router)
     app.include_router(pipeline.router)
     app.include_router(pipeline.api)
     app.include_router(goals.router)
