@@ -116,10 +116,8 @@ def test_pack_check_names_file_and_line_of_every_problem(tmp_path: Path) -> None
     code, output = invoke("pack", "check", str(bad))
     assert code == 2
     for gemeente, line in lines.items():
-        assert (
-            f"regions.yaml, regel {line}: regioset regio-zwolle noemt onbekende gemeente '{gemeente}'"
-            in output
-        )  # noqa: E501
+        where = f"regions.yaml, regel {line}: regioset regio-zwolle"
+        assert f"{where} noemt onbekende gemeente '{gemeente}'" in output
     assert "labour.yaml, regel 2" in output and "niet te lezen als YAML" in output
     goals = tmp_path / "goals"
     shutil.copytree(ZWOLLE, goals)
@@ -168,11 +166,33 @@ def test_pack_new_scaffolds_a_pack_for_an_arbeidsmarktregio(
     other = tmp_path / "x"
     code, output = invoke("pack", "new", "x", "--region-set", "GM0193,GM9999", "--out", str(other))
     assert code == 2 and "'GM9999' is geen gemeente" in output and not other.exists()
-    code, output = invoke(
-        "pack", "new", "gl", "--region-set", "PV25", "--out", str(tmp_path / "gl")
-    )
+    gl = tmp_path / "gl"
+    code, output = invoke("pack", "new", "gl", "--region-set", "PV25", "--out", str(gl))
     gelderland = load_labour_regions()
     wanted = sorted(c for c, (_, p) in gelderland.gemeenten.items() if p == "PV25")
-    made = yaml.safe_load((tmp_path / "gl" / "regions.yaml").read_text("utf-8"))
+    made = yaml.safe_load((gl / "regions.yaml").read_text("utf-8"))
     assert code == 0 and made["region_sets"][0]["members"] == wanted
     assert made["region_sets"][0]["parent"] == "PV25"
+
+
+def test_goals_and_report_for_another_region_say_whose_goals_they_are(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    invoke("--pack", "twente", "init", "--demo", "--database", url)
+    pack = loader.load_pack("twente")
+    code, output = invoke("goals", "--region", "twente", "--format", "json", "--database", url)
+    assert code == 0, output
+    records = json.loads(output)
+    assert {r["id"] for r in records} == {g.id for g in pack.goals}
+    code, output = invoke("goals", "--region", "PV25", "--database", url)
+    assert code == 0, output
+    assert "gelden voor Twente (twente), niet voor Gelderland" in output
+    assert pack.goals[0].title.nl not in output
+    target = tmp_path / "pv25.html"
+    code, output = invoke("report", "--region", "PV25", "--out", str(target), "--database", url)
+    assert code == 0, output
+    html = target.read_text("utf-8")
+    assert "Monitor Techniekpact Gelderland" in html
+    assert "gelden voor Twente (twente), niet voor Gelderland" in html
+    assert all(g.title.nl not in html for g in pack.goals)
+    code, output = invoke("goals", "--region", "XX99", "--database", url)
+    assert code == 2 and "onbekende regio 'XX99'" in output
