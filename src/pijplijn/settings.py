@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     in the user data directory."""
 
     content_pack: str = "twente"
-    """The content pack (region) whose catalog, goals and seed figures are used."""
+    """The content pack (region) whose catalog, goals and seed figures are used: a folder
+    with ``pack.yaml`` anywhere, or a pack name declared in entry-point group
+    ``pijplijn.packs`` (docs/content-packs.md)."""
 
     sources_file: Path | None = None
     """The list of sources ``pijplijn update`` downloads; default: the content pack's

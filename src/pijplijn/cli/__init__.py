@@ -9,6 +9,7 @@ from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
     indicators,
     labour,
     labour_regions,
+    pack,
     projection,
     report,
     serve,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -140,6 +141,19 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def use_pack(spec: str) -> None:
+    """Make ``spec`` (a pack name or folder) the content pack of this command and of the
+    processes it starts (``serve`` workers read PIJPLIJN_CONTENT_PACK), after checking that
+    it loads; a folder is stored
+    as an absolute path, so a worker in another directory finds it too."""
+    from pijplijn.content.loader import load_pack, pack_root
+
+    root = pack_root(spec)
+    load_pack(str(root))  # a bad pack stops the command before it writes anything
+    looks_like_name = not any(sep in spec for sep in ("/", "\\")) and not spec.startswith(".")
+    os.environ["PIJPLIJN_CONTENT_PACK"] = spec if looks_like_name else str(root)
+
+
 @app.callback()
 def main_options(
     version: Annotated[
@@ -148,6 +162,21 @@ def main_options(
             "--version", callback=_show_version, is_eager=True, help="Toon de versie en stop."
         ),
     ] = False,
+    pack: Annotated[
+        str | None,
+        typer.Option(
+            "--pack",
+            metavar="PAD",
+            show_default=False,
+            help="Contentpakket: een map met pack.yaml of de naam van een geïnstalleerd "
+            "pakket (anders PIJPLIJN_CONTENT_PACK, anders twente).",
+        ),
+    ] = None,
 ) -> None:
     """pijplijn laadt onderwijs- en arbeidsmarktdata, toont de technische pijplijn
     (vmbo → mbo → hbo/wo → werk), volgt de doelen van het Techniekpact en publiceert ze."""
+    if pack is not None:
+        try:
+            use_pack(pack)
+        except PijplijnError as exc:
+            fail(str(exc), exc.exit_code)

@@ -28,18 +28,21 @@ def init(
     demo: Annotated[
         bool,
         typer.Option(
-            "--demo", help="Laad ook de Twentse cijfers uit de brondocumenten (demodata)."
+            "--demo",
+            help="Laad ook de demodata en de doelen van het contentpakket "
+            "(cijfers uit zijn brondocumenten).",
         ),
     ] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Maak of werk het databaseschema bij; met --demo ook de Twentse demodata.
+    """Maak of werk het databaseschema bij; met --demo ook de demodata en doelen van het pakket.
 
     Twee keer draaien verandert niets."""
     from pijplijn.store.setup import initialise
 
+    pack = content_pack()  # a bad pack stops here, before the database file is made
     engine = engine_for(database, need_schema=False)
-    result = initialise(engine, content_pack(), demo=demo)
+    result = initialise(engine, pack, demo=demo)
     if result.revision_before == result.revision_after:
         out.print(f"Schema is actueel (revisie {result.revision_after}).")
     else:
@@ -129,7 +132,7 @@ def query_command(
         ),
     ],
     region: Annotated[
-        str | None, typer.Option(help="Regio of regioset, bijv. twente, PV23, GM0153.")
+        str | None, typer.Option(help="Regio of regioset, bijv. PV23, GM0153, CR12.")
     ] = None,
     institution: Annotated[str | None, typer.Option(help="BRIN, bijv. 27YU.")] = None,
     stage: Annotated[str | None, typer.Option(help="Fase, bijv. mbo, vmbo-tl, hbo.")] = None,

@@ -23,6 +23,7 @@ from pijplijn.cli.app import (
     content_pack,
     emit,
     engine_for,
+    err,
     out,
     styled,
 )
@@ -93,7 +94,10 @@ def indicator(
         str, typer.Argument(metavar="ID", help="Indicator, zie 'pijplijn indicators'.")
     ],
     region: Annotated[
-        str | None, typer.Option(help="Regio of regioset, bijv. twente, PV23, NL01.")
+        str | None,
+        typer.Option(
+            help="Regio of regioset, bijv. PV23, GM0153, NL01 (standaard: die van het pakket)."
+        ),
     ] = None,
     period: Annotated[
         list[str] | None,
@@ -155,21 +159,47 @@ def indicator(
 
 @command()
 def goals(
+    region: Annotated[
+        str | None,
+        typer.Option(
+            help="Alleen de doelen van deze regio (regioset, provincie, COROP-gebied, "
+            "arbeidsmarktregio of gemeente); standaard alle doelen."
+        ),
+    ] = None,
     format: FormatOption = OutputFormat.table,
     file: FileOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Toon de scorekaart: per doel basiswaarde, doel, laatste meting, voortgang, trend,
-    status en de aandelen van de partners. Met --file: de doelen uit dat bestand."""
-    from pijplijn.content.goals import load_goals
+    status en de aandelen van de partners. Met --file: de doelen uit dat bestand. Met
+    --region: de doelen van die regio; gelden de doelen voor een andere regio, dan staat
+    dat er."""
+    from pijplijn.content.goals import goals_elsewhere, load_goals
+    from pijplijn.content.loader import national_region_codes
     from pijplijn.engine.goals.scorecard import scorecard
+    from pijplijn.engine.regions import canonical_region, region_names
     from pijplijn.store.db import session_scope
 
     pack = content_pack()
     catalog = _catalog(pack)
-    chosen = None if file is None else load_goals(file, catalog.indicators, pack.region_codes())
+    chosen = (
+        None
+        if file is None
+        else load_goals(file, catalog.indicators, pack.region_codes() | national_region_codes())
+    )
     with session_scope(engine_for(database)) as session:
         card = scorecard(session, catalog, chosen)
+        if region is not None:
+            code = canonical_region(session, region)
+            mine = [g for g in card.goals if g.region == code]
+            if not mine:
+                # Not an error: the region has no goals of its own, and the line says whose
+                # goals these are (on stderr for csv/json, so the records stay clean).
+                note = goals_elsewhere([g.region for g in card.goals], code, region_names(session))
+                (out if format is OutputFormat.table else err).print(note)
+                if format is OutputFormat.table:
+                    return
+            card = card.model_copy(update={"goals": mine})
     if format is OutputFormat.table:
         _scorecard_table(card)
         return

@@ -92,7 +92,8 @@ def serve(
 ) -> None:
     """Start de monitor in de browser (standaard http://127.0.0.1:8000).
 
-    Op een lege standaarddatabase laadt hij eerst de Twentse demodata (init --demo)."""
+    Op een lege standaarddatabase laadt hij eerst de demodata van het contentpakket
+    (init --demo)."""
 
     from pijplijn.store.db import require_schema, schema_revision
     from pijplijn.store.setup import has_data, initialise

@@ -7,7 +7,7 @@ to 100%, and its deadline must fall after the start of its baseline period.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -210,3 +210,23 @@ def _period_start(located: LocatedYaml, loc: list[str | int], where: str, text: 
         return Period.parse(text).start
     except PeriodError as exc:
         raise located.error(loc, f"{where}: {exc}") from None
+
+
+def goals_elsewhere(
+    goal_regions: Sequence[str], region: str, names: Mapping[str, str], lang: str = "nl"
+) -> str:
+    """Return the line that says a pack's goals belong to other regions than ``region``
+    (shown instead of those goals), naming the regions and how to choose them."""
+    theirs = list(dict.fromkeys(goal_regions))
+    listed = ", ".join(f"{names.get(r, r)} ({r})" for r in theirs)
+    if lang == "en":
+        return (
+            f"The goals of this content pack are set for {listed}, not for "
+            f"{names.get(region, region)}: they are not shown here. Choose region "
+            f"{theirs[0]} to see them."
+        )
+    return (
+        f"De doelen van dit contentpakket gelden voor {listed}, niet voor "
+        f"{names.get(region, region)}: ze staan hier daarom niet. Kies regio {theirs[0]} "
+        "om ze te zien."
+    )

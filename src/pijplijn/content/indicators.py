@@ -272,6 +272,19 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def yaml_error(path: Path, exc: OSError | yaml.YAMLError) -> ContentError:
+    """Return a ContentError for a file that cannot be read as YAML, naming the line of the
+    problem when the parser gives one."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        return ContentError(
+            f"{path}, regel {mark.line + 1}, kolom {mark.column + 1}: niet te lezen als YAML "
+            f"({problem})"
+        )
+    return ContentError(f"{path}: niet te lezen als YAML ({exc})")
+
+
 class LocatedYaml:
     """A YAML file with the line of each of its nodes, for messages that point at the line."""
 
@@ -282,7 +295,7 @@ class LocatedYaml:
             self.data: Any = yamlfile.safe_load(text, _Loader)
             self.root: yaml.Node | None = yamlfile.compose(text, _Loader)
         except (OSError, yaml.YAMLError) as exc:
-            raise ContentError(f"{path}: niet te lezen als YAML ({exc})") from None
+            raise yaml_error(path, exc) from None
 
     def line(self, loc: Loc) -> int:
         """Return the (1-based) line of the node at ``loc``, or of its deepest ancestor."""

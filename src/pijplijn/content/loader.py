@@ -7,6 +7,7 @@ import functools
 import stat
 from dataclasses import dataclass, field, replace
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -21,6 +22,7 @@ from pijplijn.content.indicators import (
     LocatedYaml,
     load_checks,
     load_indicators,
+    yaml_error,
 )
 from pijplijn.content.labour import LabourDef, load_labour
 from pijplijn.content.programme import ProgrammeDef, load_programme
@@ -33,6 +35,10 @@ from pijplijn.reference.labour_regions import load_labour_regions
 from pijplijn.vocabulary import MEASURES, STAGES
 
 PACKS_ROOT = Path(__file__).parent
+"""The folder of the packs shipped with pijplijn (each also declared as an entry point)."""
+ENTRY_POINT_GROUP = "pijplijn.packs"
+"""Installed packages declare their packs here: ``name = "module"`` (the pack is the module's
+folder) or ``name = "module:function"`` (a function that returns the pack's folder)."""
 
 RegionKind = Literal[
     "land", "landsdeel", "provincie", "gemeente", "corop", "arbeidsmarktregio", "regioset"
@@ -272,17 +278,109 @@ class ContentPack:
 
 
 def available_packs() -> list[str]:
-    """Return the names of the packs shipped in the package."""
-    return sorted(p.name for p in PACKS_ROOT.iterdir() if (p / "pack.yaml").is_file())
+    """Return the names of the packs known by name: those declared as entry points in group
+    ``pijplijn.packs`` and those shipped in the package."""
+    return sorted(set(_entry_points()) | set(_builtin_packs()))
+
+
+def _builtin_packs() -> dict[str, Path]:
+    return {p.name: p for p in PACKS_ROOT.iterdir() if (p / "pack.yaml").is_file()}
+
+
+def _entry_points() -> dict[str, metadata.EntryPoint]:
+    return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def pack_root(spec: str) -> Path:
+    """Return the folder of the pack ``spec`` names: a folder (absolute or relative path),
+    else a pack name declared as an entry point or shipped with pijplijn. Raise ContentError
+    when the folder does not exist, is not a pack, or the name is unknown."""
+    text = spec.strip()
+    if not text:
+        raise ContentError("geen contentpakket opgegeven; geef een naam of een map")
+    candidate = Path(text).expanduser()
+    looks_like_path = any(sep in text for sep in ("/", "\\")) or text.startswith(".")
+    if looks_like_path or (candidate.exists() and text not in available_packs()):
+        return _checked_root(candidate)
+    points = _entry_points()
+    if text in points:
+        return _checked_root(_entry_point_root(points[text]))
+    builtin = _builtin_packs()
+    if text in builtin:
+        return builtin[text]
+    raise ContentError(
+        f"onbekend contentpakket '{text}'; beschikbaar: {', '.join(available_packs())} "
+        "(of geef de map van een pakket: PIJPLIJN_CONTENT_PACK=/pad of --pack PAD)"
+    )
+
+
+def _entry_point_root(point: metadata.EntryPoint) -> Path:
+    """The folder an entry point stands for: its module's folder, or what its function
+    returns."""
+    try:
+        loaded = point.load()
+    except (ImportError, AttributeError) as exc:
+        raise ContentError(
+            f"contentpakket '{point.name}' ({ENTRY_POINT_GROUP} = {point.value}) is niet te "
+            f"laden: {exc}"
+        ) from None
+    if callable(loaded):
+        return Path(loaded())
+    files = getattr(loaded, "__file__", None)
+    if files is not None:
+        return Path(files).parent
+    paths = list(getattr(loaded, "__path__", []))
+    if paths:
+        return Path(paths[0])
+    raise ContentError(
+        f"contentpakket '{point.name}': {point.value} is geen module of functie die een map geeft"
+    )
+
+
+def _checked_root(root: Path) -> Path:
+    if not root.exists():
+        raise ContentError(f"{root}: contentpakket bestaat niet (geen map of bestand)")
+    if not root.is_dir():
+        raise ContentError(f"{root}: geen contentpakket: verwacht een map met pack.yaml")
+    if not (root / "pack.yaml").is_file():
+        raise ContentError(f"{root}: geen contentpakket: pack.yaml ontbreekt in deze map")
+    return root.resolve()
+
+
+def twente_pack() -> Path:
+    """The shipped Twente pack (entry point ``twente`` in group ``pijplijn.packs``)."""
+    return PACKS_ROOT / "twente"
+
+
+def zwolle_pack() -> Path:
+    """The shipped Regio Zwolle pack (entry point ``zwolle`` in group ``pijplijn.packs``)."""
+    return PACKS_ROOT / "zwolle"
+
+
+def national_region_codes() -> frozenset[str]:
+    """Return the codes of the core's national regions: NL01, the provinces, every gemeente,
+    COROP area and arbeidsmarktregio (``reference/labour_regions.json``). A pack names them
+    by code without declaring them."""
+    return _national_region_codes()
+
+
+@functools.cache
+def _national_region_codes() -> frozenset[str]:
+    reference = load_labour_regions()
+    return frozenset(
+        {"NL01", *reference.provinces, *reference.gemeenten, *(r.code for r in reference.regions)}
+    )
 
 
 def load_pack(name: str) -> ContentPack:
-    """Return the validated pack ``name``; raise ContentError naming the file and key.
+    """Return the validated pack ``name`` (a pack name or a folder, see ``pack_root``);
+    raise ContentError naming the file and key.
 
     Cached per process and per version of the pack's files (path, size and modification
     time of each): every command reads the pack, and an unchanged one then costs a few
     ``stat`` calls, while an edited one is read again."""
-    return _load_pack(PACKS_ROOT, name, files_version(PACKS_ROOT / name))
+    root = pack_root(name)
+    return _load_pack(root.parent, root.name, files_version(root))
 
 
 def files_version(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -303,11 +401,7 @@ def files_version(root: Path) -> tuple[tuple[str, int, int], ...]:
 def _load_pack(
     packs_root: Path, name: str, files: tuple[tuple[str, int, int], ...] = ()
 ) -> ContentPack:
-    if name not in available_packs():
-        raise ContentError(
-            f"onbekend contentpakket '{name}'; beschikbaar: {', '.join(available_packs())}"
-        )
-    root = packs_root / name
+    root = _checked_root(packs_root / name)
     regions = _read(root / "regions.yaml", RegionsFile)
     pack = ContentPack(
         root=root,
@@ -384,7 +478,9 @@ def _with_catalogue(pack: ContentPack) -> ContentPack:
         )
     goals: list[GoalDef] = []
     if (root / "goals.yaml").is_file():
-        goals = load_goals(root / "goals.yaml", indicators, pack.region_codes())
+        goals = load_goals(
+            root / "goals.yaml", indicators, pack.region_codes() | national_region_codes()
+        )
     checks: list[CheckDef] = []
     if (root / "published_checks.yaml").is_file():
         checks = load_checks(root / "published_checks.yaml", indicators)
@@ -409,7 +505,7 @@ def _read(path: Path, model: type[_Model]) -> _Model:
     try:
         data: Any = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ContentError(f"{path}: niet te lezen als YAML ({exc})") from None
+        raise yaml_error(path, exc) from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -420,20 +516,16 @@ def _read(path: Path, model: type[_Model]) -> _Model:
 
 
 def _check_references(pack: ContentPack) -> None:
-    codes = pack.region_codes()
+    codes = pack.region_codes() | national_region_codes()
     for region in pack.regions:
         if region.parent and region.parent not in codes:
             raise ContentError(
                 f"{pack.root / 'regions.yaml'}: regio {region.code} heeft "
                 f"onbekende ouder '{region.parent}'"
             )
-    for region_set in pack.region_sets:
-        unknown = [m for m in region_set.members if m not in codes]
-        if unknown:
-            raise ContentError(
-                f"{pack.root / 'regions.yaml'}: regioset {region_set.code} "
-                f"noemt onbekende gemeenten {', '.join(unknown)}"
-            )
+    problems = unknown_members(pack.root / "regions.yaml", pack.region_sets, codes)
+    if problems:
+        raise problems[0]
     for institution in pack.institutions:
         if institution.gemeente not in codes:
             raise ContentError(
@@ -448,6 +540,28 @@ def _check_references(pack: ContentPack) -> None:
             f"{pack.root / 'pack.yaml'}: default_region "
             f"'{pack.pack.default_region}' is geen regio van het pakket"
         )
+
+
+def unknown_members(
+    path: Path, region_sets: list[RegionSetDef], codes: set[str]
+) -> list[ContentError]:
+    """Return one error per region-set member that is neither a region of the pack nor a
+    region the core knows, each naming the file and the member's line."""
+    located = LocatedYaml(path)
+    problems: list[ContentError] = []
+    for index, region_set in enumerate(region_sets):
+        for position, member in enumerate(region_set.members):
+            if member not in codes:
+                problems.append(
+                    located.error(
+                        ["region_sets", index, "members", position],
+                        f"regioset {region_set.code} noemt onbekende gemeente '{member}'; "
+                        "verwacht een CBS-gemeentecode (GM....) uit de kerngegevens "
+                        "(src/pijplijn/reference/labour_regions.json) of een regio van het "
+                        "pakket",
+                    )
+                )
+    return problems
 
 
 def _cbs_measures(path: Path) -> dict[str, CbsMeasureDef]:

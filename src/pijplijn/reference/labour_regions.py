@@ -45,6 +45,9 @@ _PROVINCES = {
     "PV31": "Limburg",
 }
 
+PROVINCE_ALIASES = {"PV21": ("Friesland",)}
+"""Other names national sources print for a province (DUO writes 'Friesland' for Fryslân)."""
+
 
 @dataclass(frozen=True)
 class LabourRegion:

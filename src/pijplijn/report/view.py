@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pijplijn import __version__, charts, labour_charts
+from pijplijn.content.goals import goals_elsewhere
 from pijplijn.content.loader import ContentPack
 from pijplijn.content.projection import load_projection
 from pijplijn.engine import disclosure
@@ -34,7 +35,7 @@ from pijplijn.engine.projection.results import (
     Projection,
     SeriesPoint,
 )
-from pijplijn.engine.regions import region_names
+from pijplijn.engine.regions import canonical_region, region_names
 from pijplijn.engine.version import data_version
 from pijplijn.errors import PijplijnError
 from pijplijn.report.figures import Figure, render
@@ -119,6 +120,9 @@ class ReportView(BaseModel):
     """The labour-market chapter: the Arbeidsmarkt view of the region."""
     labour_charts: list[Figure] = []
     key_figures: list[KeyFigure] = []
+    goals_note: str | None = None
+    """Set when the pack's goals belong to other regions than ``region``: they are left out,
+    and this line says whose they are."""
 
 
 def report_view(
@@ -127,7 +131,8 @@ def report_view(
     """Return the report for ``region`` (the pipeline of ``year``, default the latest)."""
     catalog = Catalog(pack.indicators)
     notes: list[str] = []
-    card = scorecard(session, catalog)
+    region = canonical_region(session, region)
+    card, goals_note = _card_for(session, scorecard(session, catalog), region, lang)
     year = year or latest_year(session)
     stages = pipeline(session, region, year, CLASSIFICATION) if year else None
     projection, comparison, backtest = _outlook(session, pack, region, notes)
@@ -162,7 +167,20 @@ def report_view(
         notes=notes,
         **_labour(session, pack, catalog, region, notes),
         key_figures=key_figures(session, pack, catalog, region),
+        goals_note=goals_note,
     )
+
+
+def _card_for(
+    session: Session, card: Scorecard, region: str, lang: str
+) -> tuple[Scorecard, str | None]:
+    """Return the goals of ``region`` only; when the pack's goals all belong to other
+    regions, none, and the line that says so (a Gelderland report never shows Twente's)."""
+    mine = [g for g in card.goals if g.region == region]
+    if mine or not card.goals:
+        return card.model_copy(update={"goals": mine}), None
+    note = goals_elsewhere([g.region for g in card.goals], region, region_names(session), lang)
+    return card.model_copy(update={"goals": []}), note
 
 
 def _labour(
@@ -285,8 +303,9 @@ def _maps(
 def _outlook(
     session: Session, pack: ContentPack, region: str, notes: list[str]
 ) -> tuple[Projection | None, Comparison | None, BacktestReport | None]:
-    content = load_projection(pack)
     try:
+        # A pack may have no projection content (projection.yaml): the report says so.
+        content = load_projection(pack)
         prepared = prepared_for(session, content, region)
         base = scenarios.find(session, content, None)
         projection = run(prepared, scenario=base)

@@ -11,7 +11,11 @@ from sqlalchemy.orm import Session
 from pijplijn.content.loader import ContentPack, RegionSetDef
 from pijplijn.ingest.context import CbsMeasure, ImportContext, normalise_place
 from pijplijn.ingest.records import InstitutionRecord, RegionRecord
-from pijplijn.reference.labour_regions import COROP_UNKNOWN, load_labour_regions
+from pijplijn.reference.labour_regions import (
+    COROP_UNKNOWN,
+    PROVINCE_ALIASES,
+    load_labour_regions,
+)
 from pijplijn.store.models import (
     Classification,
     ClassificationRule,
@@ -190,6 +194,8 @@ def import_context(session: Session, pack: ContentPack) -> ImportContext:
     regions = session.scalars(select(Region)).all()
     gemeenten = {normalise_place(r.name): r.code for r in regions if r.kind == "gemeente"}
     provinces = {normalise_place(r.name): r.code for r in regions if r.kind == "provincie"}
+    for code, aliases in PROVINCE_ALIASES.items():
+        provinces.update({normalise_place(alias): code for alias in aliases})
     for region in pack.regions:
         target = provinces if region.kind == "provincie" else gemeenten
         target.update({normalise_place(alias): region.code for alias in region.aliases})

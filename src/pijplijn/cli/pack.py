@@ -1,0 +1,96 @@
+"""``pijplijn pack check|new``: validate a content pack anywhere on disk, or scaffold one for a
+region set of national gemeenten (docs/content-packs.md)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from pijplijn.cli.app import app, err, fail, out, styled
+from pijplijn.errors import PijplijnError
+
+pack_app = typer.Typer(
+    name="pack",
+    help="Contentpakketten: controleer een pakket of maak een nieuw.",
+    no_args_is_help=True,
+)
+app.add_typer(pack_app)
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def _guarded(function: _Command) -> _Command:
+    """A pack command whose PijplijnErrors become one line on stderr and exit 2."""
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except PijplijnError as exc:
+            fail(str(exc), exc.exit_code)
+
+    return guarded  # type: ignore[return-value]
+
+
+@pack_app.command("check")
+@_guarded
+def check(
+    path: Annotated[Path, typer.Argument(metavar="PAD", help="De map van het pakket.")],
+) -> None:
+    """Controleer een contentpakket: elke fout met bestand en regel (YAML, onbekende
+    gemeentecode, onbekende indicator in een doel, …). Exit 2 bij een fout."""
+    from pijplijn.content.packcheck import check_pack
+
+    result = check_pack(path)
+    for problem in result.problems:
+        err.print(styled(("fout:", "bold red"), f" {problem}"))
+    if result.problems:
+        raise typer.Exit(2)
+    pack = result.pack
+    assert pack is not None
+    sets = ", ".join(f"{s.code} ({len(s.members)} gemeenten)" for s in pack.region_sets)
+    out.print(
+        f"Pakket {pack.name} ({pack.pack.title}) in orde: {len(pack.indicators)} indicatoren, "
+        f"{len(pack.goals)} doelen, regiosets {sets or 'geen'}; standaardregio "
+        f"{pack.pack.default_region}."
+    )
+
+
+@pack_app.command("new")
+@_guarded
+def new(
+    name: Annotated[
+        str, typer.Argument(metavar="NAAM", help="Naam van het pakket, bijv. zeeland.")
+    ],
+    region_set: Annotated[
+        str,
+        typer.Option(
+            "--region-set",
+            metavar="CODE[,CODE]",
+            help="Gemeenten van de regioset: GM-codes, provincies (PV..), COROP-gebieden "
+            "(CR..) of arbeidsmarktregio's (code AM-... of naam), komma-gescheiden.",
+        ),
+    ],
+    title: Annotated[
+        str | None, typer.Option(help="Titel van het pakket (standaard: de regionaam).")
+    ] = None,
+    target: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="MAP", help="Doelmap (standaard: ./NAAM); mag niet bestaan."),
+    ] = None,
+) -> None:
+    """Maak een nieuw contentpakket voor een regioset: pack.yaml, regions.yaml met de
+    gemeenten uit de kerngegevens, de landelijke indicatoren en lege doelen."""
+    from pijplijn.content.packcheck import scaffold_pack
+
+    folder = target or Path(name)
+    made = scaffold_pack(folder, name, region_set, title)
+    out.print(
+        f"Pakket {name} gemaakt in {folder}: regioset {made.code} met {len(made.members)} "
+        f"gemeenten. Controleer met 'pijplijn pack check {folder}', gebruik met "
+        f"'pijplijn --pack {folder} init'."
+    )
