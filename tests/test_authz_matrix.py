@@ -50,6 +50,10 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/labour"): PUBLIC,
     ("GET", "/api/v1/pipeline"): PUBLIC,
     ("GET", "/api/v1/overview"): PUBLIC,
+    ("GET", "/gemeenten/{name}"): PUBLIC,
+    ("GET", "/gemeenten/{name}.json"): PUBLIC,
+    ("GET", "/partners/{organisation}"): PUBLIC,
+    ("GET", "/partners/{organisation}.json"): PUBLIC,
     ("GET", "/api/v1/labour/demand"): PUBLIC,
     ("GET", "/api/v1/labour/coverage"): PUBLIC,
     ("GET", "/api/v1/labour/occupations"): PUBLIC,
@@ -174,6 +178,8 @@ def params(world: World) -> dict[str, str]:
             "upload_id": "onbekend" * 4,
             "indicator_id": "mbo-techniek-studenten",
             "goal_id": "tt-bedrijvenparticipatie-register",
+            "name": "Enschede",
+            "organisation": "onbekend",
         }
 
 

@@ -873,7 +873,9 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
                         "strokeOpacity": {"signal": "datum.kind == 'route' ? 0.7 : 0.45"},
                         "strokeDash": {"signal": "datum.kind == 'route' ? [3, 3] : []"},
                         "tooltip": {"signal": "datum.tooltip || null"},
-                        "description": {"signal": "datum.tooltip || ''"},
+                        # A stock route has no figure of its own; screen readers still get
+                        # a name ("route" in Dutch and English alike), never an empty one.
+                        "description": {"signal": "datum.tooltip || 'route'"},
                         "cursor": {"signal": "datum.stage ? 'pointer' : 'default'"},
                     },
                     "hover": {"strokeOpacity": {"value": 0.75}},

@@ -111,8 +111,8 @@ def _coverage(
         stage, levels = GROUP_STAGES[group]
         what = f"mbo niveau {'/'.join(str(x) for x in levels)}" if stage == "mbo" else stage
         where = (
-            "DUO 'Gediplomeerde mbo-studenten', soort duo-mbo-gediplomeerden; de seedtabellen "
-            "tellen alleen ROC van Twente, zonder niveau"
+            "DUO 'Gediplomeerde mbo-studenten', soort duo-mbo-gediplomeerden; tabellen zonder "
+            "niveau tellen niet mee"
             if stage == "mbo"
             else "DUO, soort duo-ho-gediplomeerden"
         )

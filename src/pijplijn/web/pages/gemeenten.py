@@ -11,7 +11,6 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from pijplijn.errors import QueryError
-from pijplijn.report.factsheet import to_html
 from pijplijn.views.factsheet import gemeente_sheet, partner_sheet
 from pijplijn.web.deps import PackDep, SessionDep
 
@@ -27,6 +26,10 @@ def gemeente_json(name: str, session: SessionDep, pack: PackDep) -> JSONResponse
 
 @router.get("/gemeenten/{name}")
 def gemeente_page(name: str, session: SessionDep, pack: PackDep) -> HTMLResponse:
+    # The sheet's renderer draws its charts with vl-convert: imported here, not at a worker's
+    # start (tests/test_serve.py).
+    from pijplijn.report.factsheet import to_html
+
     return HTMLResponse(
         to_html(_found(lambda: gemeente_sheet(session, pack, name)), pack.pack.title)
     )
@@ -41,6 +44,8 @@ def partner_json(organisation: str, session: SessionDep) -> JSONResponse:
 
 @router.get("/partners/{organisation}")
 def partner_page(organisation: str, session: SessionDep, pack: PackDep) -> HTMLResponse:
+    from pijplijn.report.factsheet import to_html
+
     return HTMLResponse(
         to_html(_found(lambda: partner_sheet(session, organisation)), pack.pack.title)
     )
