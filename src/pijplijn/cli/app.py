@@ -71,18 +71,24 @@ FormatOption = Annotated[
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
+def guard(function: _Command) -> _Command:
+    """``function`` with its PijplijnErrors turned into one line on stderr and exit 2."""
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except PijplijnError as exc:
+            fail(str(exc), exc.exit_code)
+
+    return guarded  # type: ignore[return-value]
+
+
 def command(name: str | None = None, **kwargs: Any) -> Callable[[_Command], _Command]:
     """Register a CLI command whose PijplijnErrors become one line on stderr and exit 2."""
 
     def register(function: _Command) -> _Command:
-        @functools.wraps(function)
-        def guarded(*args: Any, **inner: Any) -> Any:
-            try:
-                return function(*args, **inner)
-            except PijplijnError as exc:
-                fail(str(exc), exc.exit_code)
-
-        app.command(name, **kwargs)(guarded)
+        app.command(name, **kwargs)(guard(function))
         return function
 
     return register

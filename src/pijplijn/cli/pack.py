@@ -3,15 +3,12 @@ region set of national gemeenten (docs/content-packs.md)."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from pijplijn.cli.app import app, err, fail, out, styled
-from pijplijn.errors import PijplijnError
+from pijplijn.cli.app import app, err, guard, out, styled
 
 pack_app = typer.Typer(
     name="pack",
@@ -20,24 +17,9 @@ pack_app = typer.Typer(
 )
 app.add_typer(pack_app)
 
-_Command = TypeVar("_Command", bound=Callable[..., Any])
-
-
-def _guarded(function: _Command) -> _Command:
-    """A pack command whose PijplijnErrors become one line on stderr and exit 2."""
-
-    @functools.wraps(function)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except PijplijnError as exc:
-            fail(str(exc), exc.exit_code)
-
-    return guarded  # type: ignore[return-value]
-
 
 @pack_app.command("check")
-@_guarded
+@guard
 def check(
     path: Annotated[Path, typer.Argument(metavar="PAD", help="De map van het pakket.")],
 ) -> None:
@@ -61,7 +43,7 @@ def check(
 
 
 @pack_app.command("new")
-@_guarded
+@guard
 def new(
     name: Annotated[
         str, typer.Argument(metavar="NAAM", help="Naam van het pakket, bijv. zeeland.")

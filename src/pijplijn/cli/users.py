@@ -5,7 +5,6 @@ they are never echoed or taken as an argument."""
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -21,10 +20,9 @@ from pijplijn.cli.app import (
     app,
     emit,
     engine_for,
-    fail,
+    guard,
     out,
 )
-from pijplijn.errors import PijplijnError
 
 users_app = typer.Typer(
     name="users", help="Gebruikers en rollen (beheerder, redacteur, lezer).", no_args_is_help=True
@@ -43,14 +41,7 @@ def users_command(name: str) -> Callable[[_Command], _Command]:
     """Register a ``users`` subcommand whose PijplijnErrors become one line and exit 2."""
 
     def register(function: _Command) -> _Command:
-        @functools.wraps(function)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return function(*args, **kwargs)
-            except PijplijnError as exc:
-                fail(str(exc), exc.exit_code)
-
-        users_app.command(name)(guarded)
+        users_app.command(name)(guard(function))
         return function
 
     return register
