@@ -22,6 +22,9 @@ from pijplijn.store.setup import initialise
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 TEST_DATABASE_URL = os.environ.get("PIJPLIJN_TEST_DATABASE_URL")
+# `init --demo` through the CLI loads the seed figures only, as the demo fixtures do: the
+# pack's extract of the open data is loaded where a test asks for it (tests/test_extract.py).
+os.environ.setdefault("PIJPLIJN_DEMO_EXTRACT", "0")
 
 
 def shared_path(*parts: str) -> Path:
