@@ -63,14 +63,20 @@ SOURCE_FILES: tuple[str, ...] = (
     "duo/wo_eerstejaars_2015-2019.csv",
     "duo/hbo_gediplomeerden_2014-2018.csv",
     "duo/wo_gediplomeerden_2014-2018.csv",
+    "cbs/80472ned_vacatures_sbi.csv",
     "cbs/vacatures_regio_provincie.csv",
     "cbs/83582ned_banen_corop.csv",
 )
 """The publisher files the extract is derived from, relative to ``--from``: those whose
 figures the pages show for the pack's region (the mbo, hbo/wo and vo stages, the vacancies per
-province and the jobs per COROP area). ROA's demand is in the pack's seed already."""
+province, the national vacancies per sector and the jobs per COROP area). ROA's demand is
+in the pack's seed already."""
 
-LABEL_FILES: tuple[str, ...] = ("cbs/sbi_sectoren_metadata.csv", "cbs/regios_metadata.csv")
+LABEL_FILES: tuple[str, ...] = (
+    "cbs/80472ned_vacatures_metadata.csv",
+    "cbs/sbi_sectoren_metadata.csv",
+    "cbs/regios_metadata.csv",
+)
 """CBS code lists: the titles of the SBI sectors and CBS regions the extract names."""
 
 DETAIL_COLUMNS = ("programme_code", "programme_name", "source_ref")
