@@ -102,8 +102,10 @@ def serve(
     engine = engine_for(url, need_schema=False)
     embedded = database is None and settings().database_url is None
     if embedded and (schema_revision(engine) is None or not has_data(engine)):
-        out.print("Lege standaarddatabase: demodata laden (pijplijn init --demo)…")
-        initialise(engine, content_pack(), demo=True, extract=settings().demo_extract)
+        extract = settings().demo_extract
+        what = "demodata en uittreksel van de open data" if extract else "demodata"
+        out.print(f"Lege standaarddatabase: {what} laden (pijplijn init --demo)…")
+        initialise(engine, content_pack(), demo=True, extract=extract)
     require_schema(engine)
     engine.dispose()
     # Workers read the URL from the environment: the app keeps no state of its own.
