@@ -8,6 +8,7 @@ labour market."""
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import json
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from conftest import _fresh_url
 from pijplijn.cli import app
 from pijplijn.content.loader import load_pack
 from pijplijn.engine.cube import CubeQuery, query
+from pijplijn.errors import ContentError
 from pijplijn.ingest import extract as ex
 from pijplijn.settings import Settings
 from pijplijn.store.db import open_engine, session_scope
@@ -351,3 +353,55 @@ def test_serve_on_an_empty_default_database_loads_the_extract(
     keys = {s["source_key"] for s in overview["sources"]}
     assert {"cbs:83582ned", "cbs:vacatures-regio", "duo-vo-examens"} <= keys
     assert "792" in page.text
+
+
+def _first_page(url: str) -> tuple[Any, ...]:
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        overview = client.get("/api/v1/overview").json()
+        goals = client.get("/api/v1/goals").json()["data"]
+    return (
+        overview["headline"],
+        {n["id"]: (n["total"], n["in_domain"], n["flag"]) for n in overview["flow"]["nodes"]},
+        {f["indicator"]: (f["period"], f["value"]) for f in overview["figures"]},
+        {
+            g["id"]: (
+                g["status"],
+                [(m["period"], m["value"], m["flag"]) for m in g["measurements"]],
+            )
+            for g in goals
+        },
+    )
+
+
+def test_the_first_page_is_the_one_a_full_import_gives(extract_url: str, real_url: str) -> None:
+    extracted = _first_page(extract_url)
+    assert extracted == _first_page(real_url)
+    headline, flow, figures, goals = extracted
+    assert sum(1 for total, *_ in flow.values() if total) >= 6
+    assert sum(1 for _, points in goals.values() if points) >= 8
+
+
+def test_extract_without_the_publisher_files_is_one_line_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["extract", "--from", str(tmp_path / "nergens"), "--out", str(target)]
+    )
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "vo_examenkandidaten_2019-2024.csv" in lines[0], result.output
+    assert "bestand bestaat niet" in lines[0] and "Traceback" not in result.output
+    assert not target.exists()
+
+
+def test_an_altered_extract_file_stops_the_load_naming_it(tmp_path: Path) -> None:
+    copy = tmp_path / ex.EXTRACT_DIR
+    copy.mkdir()
+    for path in FOLDER.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    name = "cbs_83582ned.csv.gz"
+    text = ex.shipped(copy)[name].replace("320.4", "320.5", 1)
+    (copy / name).write_bytes(gzip.compress(text.encode("utf-8")))
+    with pytest.raises(ContentError, match=name):
+        ex.read(tmp_path)
