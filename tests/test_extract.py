@@ -278,7 +278,7 @@ def test_the_extract_gives_what_a_full_import_gives(extract_url: str, real_url: 
     extracted, imported = _figures(extract_url), _figures(real_url)
     for n, q in enumerate(QUERIES):
         assert extracted[n] == imported[n], (q.measure, q.region, q.by)
-    assert sum(len(rows) for rows in extracted.values()) > 2000
+    assert sum(len(rows) for rows in extracted.values()) > 10000
 
 
 def test_a_full_import_supersedes_the_extract(database_url: str, shared_data: Path) -> None:
