@@ -314,7 +314,14 @@ def test_serve_on_an_empty_default_database_loads_the_extract(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    monkeypatch.delenv("PIJPLIJN_DATABASE_URL", raising=False)
+    # serve sets these for its workers before it execs Uvicorn: restored after the test.
+    for name in (
+        "PIJPLIJN_DATABASE_URL",
+        "PIJPLIJN_REQUEST_BODY_TIMEOUT",
+        "PIJPLIJN_REQUEST_HEADER_TIMEOUT",
+    ):
+        monkeypatch.setenv(name, "")  # recorded, so that teardown restores the original
+        monkeypatch.delenv(name)
     monkeypatch.setenv("PIJPLIJN_DEMO_EXTRACT", "1")
 
     class Started(Exception):
