@@ -313,7 +313,8 @@ def test_a_full_import_supersedes_the_extract(database_url: str, shared_data: Pa
 def test_serve_on_an_empty_default_database_loads_the_extract(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    default = tmp_path / "pijplijn" / "pijplijn.db"
+    monkeypatch.setattr("pijplijn.settings.default_database_path", lambda: default)
     # serve sets these for its workers before it execs Uvicorn: restored after the test.
     for name in (
         "PIJPLIJN_DATABASE_URL",
@@ -333,7 +334,8 @@ def test_serve_on_an_empty_default_database_loads_the_extract(
     monkeypatch.setattr("pijplijn.cli.serve.os.execv", execv)
     result = CliRunner().invoke(app, ["serve", "--port", "8999"])
     assert isinstance(result.exception, Started), result.output
-    url = f"sqlite:///{tmp_path / 'pijplijn' / 'pijplijn.db'}"
+    assert default.is_file()
+    url = f"sqlite:///{default}"
     with TestClient(create_app(Settings(database_url=url))) as client:
         page = client.get("/")
         overview = client.get("/api/v1/overview").json()
