@@ -143,6 +143,15 @@ class Settings(BaseSettings):
     """Seconds a login post waits for one of ``login_slots``; then 429 with
     ``Retry-After`` (no password was checked)."""
 
+    benchmark_k: int = Field(default=5, ge=1, le=34)
+    """How many comparable arbeidsmarktregio's a benchmark averages (the nearest in the
+    indicator's level and trend before the start year; docs/indicators.md)."""
+
+    benchmark_start: int | None = Field(default=None, ge=1900, le=2100)
+    """The start year of a benchmark: comparable regions are picked on the figures before
+    it, and the change is counted from the last period before it. Default: the start of the
+    content pack's agenda (the baseline year of its goals with the latest deadline)."""
+
     def resolved_secret_key(self) -> str:
         """Return the configured secret key, or the one stored in the data folder."""
         if self.secret_key:

@@ -120,17 +120,62 @@ def indicator(
     since: Annotated[
         str | None, typer.Option(help="Basisperiode voor groei en verschil, bijv. 2007.")
     ] = None,
+    benchmark: Annotated[
+        bool,
+        typer.Option(
+            "--benchmark",
+            help="Zet de regio tegen alle arbeidsmarktregio's: plaats, spreiding en het "
+            "gemiddelde van de meest vergelijkbare regio's (beschrijvend, geen effect).",
+        ),
+    ] = False,
+    k: Annotated[
+        int | None,
+        typer.Option("--k", help="Met --benchmark: aantal vergelijkbare regio's (standaard 5)."),
+    ] = None,
+    start: Annotated[
+        int | None,
+        typer.Option(
+            help="Met --benchmark: startjaar; vergelijkbare regio's worden gekozen op de "
+            "cijfers ervóór (standaard het begin van de agenda van het pakket)."
+        ),
+    ] = None,
     format: FormatOption = OutputFormat.table,
     database: DatabaseOption = None,
 ) -> None:
     """Bereken een indicator: waarde per periode (en uitsplitsing), met vlag en bronnen.
 
     Een waarde uit onderdrukte (<5), ontbrekende of geschatte invoer draagt die vlag en is
-    niet exact."""
+    niet exact. Met --benchmark: de regio tegen alle 35 arbeidsmarktregio's."""
     from pijplijn.engine.indicators.evaluate import indicator_values
     from pijplijn.store.db import session_scope
 
     pack = content_pack()
+    if benchmark:
+        from pijplijn.cli.benchmark import print_benchmark
+        from pijplijn.views.benchmark import benchmark_view
+
+        if by is not None or where or classification or since or (period and len(period) > 1):
+            raise QueryError(
+                "--benchmark gaat over het totaal in één periode: laat --by, --where, "
+                "--classification en --since weg, en geef hoogstens één --period"
+            )
+        if k is not None and k < 1:
+            raise QueryError(f"--k moet minstens 1 zijn, niet {k}")
+        with session_scope(engine_for(database)) as session:
+            view = benchmark_view(
+                session,
+                _catalog(pack),
+                pack,
+                indicator_id,
+                region,
+                k=k,
+                start=start,
+                period=period[0] if period else None,
+            )
+        print_benchmark(view, format)
+        return
+    if k is not None or start is not None:
+        raise QueryError("--k en --start horen bij --benchmark")
     dims = None if by is None else [d.strip() for d in by.split(",") if d.strip()]
     with session_scope(engine_for(database)) as session:
         result = indicator_values(

@@ -21,6 +21,7 @@ from pijplijn.settings import Settings
 from pijplijn.store.db import open_engine, require_schema, schema_revision
 from pijplijn.web import auth, problems
 from pijplijn.web.admin import people, register, uploads
+from pijplijn.web.api import benchmark as benchmark_api
 from pijplijn.web.api import cube as cube_api
 from pijplijn.web.api import labour as labour_api
 from pijplijn.web.api import monitor as monitor_api
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     auth.install_errors(app)
     app.include_router(cube_api.router)
     app.include_router(monitor_api.router)
+    app.include_router(benchmark_api.router)
     app.include_router(projections_api.router)
     app.include_router(labour_api.router)
     app.include_router(labour_page.router)
