@@ -172,7 +172,10 @@ def _benchmark(
     if same_as is None:
         series[code] = _series(session, catalog, indicator_id, code)
     mine = series[same_as or code]
-    periods = sorted({p for c in peers for p in series[c].own}, key=Period.parse)
+    periods = sorted(
+        {p for c in peers for p, v in series[c].own.items() if v.value is not None},
+        key=Period.parse,
+    )
     if period is not None:
         if period not in periods:
             raise QueryError(
@@ -181,7 +184,7 @@ def _benchmark(
             )
         chosen: str | None = period
     else:
-        with_mine = [p for p in periods if p in mine.own]
+        with_mine = [p for p in periods if p in mine.own and mine.own[p].value is not None]
         found = with_mine or periods
         chosen = found[-1] if found else None
     before = [p for p in periods if Period.parse(p).year < start]
@@ -277,10 +280,7 @@ def _series(session: Session, catalog: Catalog, indicator_id: str, code: str) ->
     own = {
         v.period: v
         for v in values.values
-        if not v.keys
-        and v.value is not None
-        and v.inputs
-        and all(i.region == code for i in v.inputs)
+        if not v.keys and (v.value is None or all(i.region == code for i in v.inputs))
     }
     return _Series(values, own)
 
@@ -310,22 +310,26 @@ def _row(
     then = series.own.get(base) if base else None
     change: float | None = None
     note: str | None = None
-    if now is None:
+    if now is None or now.value is None:
         note = "geen eigen cijfer" if series.values is not None else "niet te berekenen"
     if now is not None and then is not None and series.values is not None:
-        if then.period == now.period:
+        if then.period == now.period or now.value is None or then.value is None:
             change = None
         else:
             compared = compare(series.values, then, now)
             change = compared.change
             if compared.refused:
                 note = compared.refused
-    known = [(Period.parse(p).year, series.own[p].value) for p in before if p in series.own]
+    known = [
+        (Period.parse(p).year, series.own[p].value)
+        for p in before
+        if p in series.own and series.own[p].value is not None
+    ]
     return BenchmarkRegion(
         code=code,
         name=name,
         value=now.value if now else None,
-        flag=now.flag if now else "missing",
+        flag=(now.flag or ("missing" if now.value is None else None)) if now else "missing",
         exact=now.exact if now else False,
         level=then.value if then else None,
         trend=_slope([(x, y) for x, y in known if y is not None]),
