@@ -100,7 +100,7 @@ def _skeleton(unit: str, title: str, description: str, height: int, mean: bool) 
             "role:N",
             title=None,
             scale=alt.Scale(domain=list(ROLES), range=list(ROLE_COLOURS)),
-            legend=alt.Legend(orient="top", labelFontSize=charts.LABEL_SIZE),
+            legend=alt.Legend(orient="top", columns=2, labelFontSize=charts.LABEL_SIZE),
         ),
         shape=alt.Shape(
             "role:N",

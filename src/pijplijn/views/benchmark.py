@@ -131,7 +131,7 @@ def headline(b: Benchmark) -> str:
     text = f"{b.region_name}: {format_number(b.value, b.unit)} in {b.period}, {place}"
     if b.change is not None and b.base_period:
         text += (
-            f"; sinds {b.base_period} {_change(b, b.change)} "
+            f"; sinds {b.base_period}: {_change(b, b.change)} "
             f"(plaats {b.change_rank} van {b.ranked_change})"
         )
     return text + "."
@@ -152,4 +152,4 @@ def comparison(b: Benchmark) -> str:
             f"{_change(b, b.comparable_change_mean)}, die van {b.region_name} "
             f"{_change(b, b.change)} (verschil {_change(b, b.change_difference)})"
         )
-    return text + f". Dit is {b.label}."
+    return text + "."

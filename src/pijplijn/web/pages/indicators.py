@@ -23,6 +23,7 @@ from pijplijn.errors import QueryError
 from pijplijn.periods import Period
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
 from pijplijn.web.i18n import term
+from pijplijn.web.pages.benchmark import benchmark_section
 from pijplijn.web.pages.blocks import (
     COVERAGE_COLUMN,
     VALUE_COLUMNS,
@@ -280,8 +281,17 @@ def indicator(
         raise not_found(str(exc)) from None
     # A parameter the indicator does not allow raises QueryError: a 400 problem page.
     page = indicator_page(session, catalog, pack, indicator_id, region, by, map_period)
+    # The benchmark section (templates/_benchmark.html): the pack's region against every
+    # arbeidsmarktregio.
+    found = benchmark_section(
+        session, catalog, pack, indicator_id, None, request.app.state.settings
+    )
     return render(
         request,
         "indicator.html",
-        {"page": page, "json_url": f"/api/v1/indicators/{indicator_id}/values"},
+        {
+            "page": page,
+            "benchmark": found,
+            "json_url": f"/api/v1/indicators/{indicator_id}/values",
+        },
     )
