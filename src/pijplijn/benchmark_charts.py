@@ -18,12 +18,6 @@ ROLES = ("deze regio", "vergelijkbare regio", "andere regio")
 ROLE_COLOURS = (charts.PALETTE[0], charts.PALETTE[1], "#9a9a9a")
 MEAN = "gemiddelde vergelijkbare regio's"
 ROW_HEIGHT = 17
-_SUFFIX = " (AM)"
-
-
-def short_name(name: str) -> str:
-    """Return an arbeidsmarktregio's name without the kind suffix every one of them has."""
-    return name[: -len(_SUFFIX)] if name.endswith(_SUFFIX) else name
 
 
 def benchmark_rows(b: Benchmark) -> list[dict[str, Any]]:
@@ -38,7 +32,7 @@ def benchmark_rows(b: Benchmark) -> list[dict[str, Any]]:
         role = ROLES[0] if r.highlighted else ROLES[1] if r.comparable else ROLES[2]
         rows.append(
             {
-                "name": short_name(r.name),
+                "name": r.name,
                 "value": r.value,
                 "rank": r.rank,
                 "role": role,
@@ -57,10 +51,10 @@ def benchmark_chart(b: Benchmark) -> dict[str, Any] | None:
     if not rows:
         return None
     means = [{"value": b.comparable_mean, "label": MEAN}] if b.comparable_mean is not None else []
-    title = f"{short_name(b.region_name)} tussen de arbeidsmarktregio's, {b.period}"
+    title = f"{b.region_name} tussen de arbeidsmarktregio's, {b.period}"
     description = (
         f"{b.title}: stippen per arbeidsmarktregio ({len(rows)} met een cijfer, van de {b.total}), "
-        f"gerangschikt van plaats 1 naar beneden; {short_name(b.region_name)} in blauw, "
+        f"gerangschikt van plaats 1 naar beneden; {b.region_name} in blauw, "
         f"de {len(b.comparable)} vergelijkbare regio's in oranje"
         + (", hun gemiddelde als oranje stippellijn." if means else ".")
     )

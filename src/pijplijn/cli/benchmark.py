@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from pijplijn.benchmark_charts import short_name
 from pijplijn.cli.app import OutputFormat, out, styled
 from pijplijn.numbers import format_number, points
 
@@ -38,7 +37,7 @@ def print_benchmark(view: BenchmarkView, format: OutputFormat) -> None:
         mark = "◆ deze regio" if r.highlighted else "● vergelijkbaar" if r.comparable else ""
         table.add_row(
             "" if r.rank is None else str(r.rank),
-            short_name(r.name),
+            r.name,
             format_number(r.value, b.unit, flag=r.flag) if r.value is not None else "geen cijfer",
             (change(r.change) if change else format_number(r.change, b.unit, signed=True))
             if r.change is not None
@@ -47,6 +46,7 @@ def print_benchmark(view: BenchmarkView, format: OutputFormat) -> None:
         )
     out.print(table)
     out.print(view.comparison)
+    out.print(styled(("Beschrijvend: ", "bold"), f"{b.label}."))
     out.print(styled(("Methode: ", "bold"), b.method))
     if b.without_data:
         out.print(f"Zonder eigen cijfer in {b.period}: {', '.join(b.without_data)}.")

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from pijplijn.benchmark_charts import short_name
 from pijplijn.content.loader import ContentPack
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.errors import QueryError
@@ -65,7 +64,7 @@ def benchmark_section(
         rows.append(
             {
                 "rank": r.rank if r.rank is not None else "geen cijfer",
-                "name": short_name(r.name),
+                "name": r.name,
                 "value": r.value,
                 "flag": r.flag,
                 "exact": r.exact,
