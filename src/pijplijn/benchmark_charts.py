@@ -7,7 +7,7 @@ table and the note below the chart name them."""
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pijplijn import charts
 
@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 ROLES = ("deze regio", "vergelijkbare regio", "andere regio")
 ROLE_COLOURS = (charts.PALETTE[0], charts.PALETTE[1], "#9a9a9a")
+_SIDES: tuple[tuple[str, Literal["left", "right"], int], ...] = (
+    ("!datum.right", "left", 10),
+    ("datum.right", "right", -10),
+)
 MEAN = "gemiddelde vergelijkbare regio's"
 ROW_HEIGHT = 17
 
@@ -25,6 +29,8 @@ def benchmark_rows(b: Benchmark) -> list[dict[str, Any]]:
     region's name and value, for the region only)."""
     from pijplijn.numbers import format_number
 
+    known = [r.value for r in b.regions if r.value is not None]
+    middle = (min(known) + max(known)) / 2 if known else 0.0
     rows = []
     for r in b.regions:
         if r.value is None:
@@ -40,6 +46,7 @@ def benchmark_rows(b: Benchmark) -> list[dict[str, Any]]:
                 "label": f"{format_number(r.value, b.unit)}, plaats {r.rank}"
                 if r.highlighted
                 else "",
+                "right": r.value > middle,
             }
         )
     return sorted(rows, key=lambda row: (row["rank"] or 0, row["role"] != ROLES[0], row["name"]))
@@ -94,7 +101,7 @@ def _skeleton(unit: str, title: str, description: str, height: int, mean: bool) 
             "role:N",
             title=None,
             scale=alt.Scale(domain=list(ROLES), range=list(ROLE_COLOURS)),
-            legend=alt.Legend(orient="top", columns=2, labelFontSize=charts.LABEL_SIZE),
+            legend=alt.Legend(orient="top", direction="vertical", labelFontSize=charts.LABEL_SIZE),
         ),
         shape=alt.Shape(
             "role:N",
@@ -106,12 +113,15 @@ def _skeleton(unit: str, title: str, description: str, height: int, mean: bool) 
         ),
         tooltip=tooltip,
     )
-    label = (
-        base.transform_filter("datum.label != ''")
-        .mark_text(align="left", dx=10, fontSize=charts.LABEL_SIZE, fontWeight="bold")
+    # The region's label sits on the side of its dot with the most room (left of a dot in the
+    # right half), so it never runs off a phone's screen.
+    labels = [
+        base.transform_filter(f"datum.label != '' && {test}")
+        .mark_text(align=align, dx=dx, fontSize=charts.LABEL_SIZE, fontWeight="bold")
         .encode(x=x, y=y, text="label:N", color=alt.value(ROLE_COLOURS[0]))
-    )
-    layers = [dots, label]
+        for test, align, dx in _SIDES
+    ]
+    layers = [dots, *labels]
     if mean:
         layers.insert(
             0,

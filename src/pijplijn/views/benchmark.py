@@ -139,8 +139,15 @@ def headline(b: Benchmark) -> str:
 
 def comparison(b: Benchmark) -> str:
     """Return the region against its comparable regions, labelled as descriptive."""
+    unchanged = ""
+    if b.value is not None and b.change is None and b.base_period and b.base_period != b.period:
+        own = next((r for r in b.regions if r.highlighted), None)
+        why = own.note if own and own.note else "geen cijfer in die periode"
+        unchanged = f" De verandering sinds {b.base_period} is niet te geven: {why}."
     if b.comparable_mean is None or b.value is None:
-        return "Geen vergelijking met vergelijkbare regio's: daarvoor ontbreken cijfers."
+        return (
+            "Geen vergelijking met vergelijkbare regio's: daarvoor ontbreken cijfers." + unchanged
+        )
     text = (
         f"De {len(b.comparable)} meest vergelijkbare regio's halen gemiddeld "
         f"{format_number(b.comparable_mean, b.unit)}: een verschil van "
@@ -152,4 +159,4 @@ def comparison(b: Benchmark) -> str:
             f"{_change(b, b.comparable_change_mean)}, die van {b.region_name} "
             f"{_change(b, b.change)} (verschil {_change(b, b.change_difference)})"
         )
-    return text + "."
+    return text + "." + unchanged
