@@ -38,9 +38,11 @@ from pijplijn.engine.projection.results import (
 from pijplijn.engine.regions import canonical_region, region_names
 from pijplijn.engine.version import data_version
 from pijplijn.errors import PijplijnError
+from pijplijn.report.benchmarks import goal_benchmarks
 from pijplijn.report.figures import Figure, render
 from pijplijn.report.keyfigures import KeyFigure, key_figures
 from pijplijn.store.models import Region
+from pijplijn.views.benchmark import BenchmarkView
 
 CLASSIFICATION = "techniek"
 PROJECTED_STAGES = ("mbo-2", "mbo-3", "mbo-4", "hbo")
@@ -68,6 +70,9 @@ class GoalSection(BaseModel):
     goal: GoalStatus
     chart: Figure | None
     trend: Trend | None
+    benchmark: BenchmarkView | None = None
+    """The goal's region against every arbeidsmarktregio (report/benchmarks.py)."""
+    benchmark_chart: Figure | None = None
 
 
 class Chapter(BaseModel):
@@ -147,7 +152,7 @@ def report_view(
         made_on=date.today(),
         version=__version__,
         card=card,
-        chapters=_chapters(card, lang),
+        chapters=_with_benchmarks(session, catalog, pack, _chapters(card, lang)),
         pipeline=stages,
         pipeline_chart=_pipeline_chart(stages) if stages else None,
         maps=_maps(session, pack, catalog, card, notes),
@@ -209,6 +214,22 @@ def _chapters(card: Scorecard, lang: str) -> list[Chapter]:
             GoalSection(goal=goal, chart=_goal_chart(goal, lang), trend=_trend(goal))
         )
     return list(chapters.values())
+
+
+def _with_benchmarks(
+    session: Session, catalog: Catalog, pack: ContentPack, chapters: list[Chapter]
+) -> list[Chapter]:
+    """Return ``chapters`` with each goal's benchmark (on a whole indicator) filled in."""
+    goals = [
+        (s.goal.indicator, s.goal.region, bool(s.goal.filters)) for c in chapters for s in c.goals
+    ]
+    found = goal_benchmarks(session, catalog, pack, goals)
+    for chapter in chapters:
+        for section in chapter.goals:
+            key = (section.goal.indicator, section.goal.region)
+            if key in found and not section.goal.filters:
+                section.benchmark, section.benchmark_chart = found[key]
+    return chapters
 
 
 def _goal_chart(goal: GoalStatus, lang: str) -> Figure | None:
