@@ -252,6 +252,8 @@ def test_the_api_csv_and_cli_give_the_same_benchmark(real_view: Benchmark, real_
         table = client.get(url, params={"start": 2017, "format": "csv"})
         unknown = client.get("/api/v1/indicators/bestaat-niet/benchmark")
         bad = client.get(url, params={"k": 0})
+        page = client.get("/indicatoren/vmbo-examenkandidaten-aandeel-techniek")
+        goals = client.get("/doelen")
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["rank"] == real_view.rank and body["comparable"] == real_view.comparable
@@ -261,6 +263,13 @@ def test_the_api_csv_and_cli_give_the_same_benchmark(real_view: Benchmark, real_
     twente = next(r for r in rows if r["code"] == "AM-twente")
     assert int(twente["rank"]) == real_view.rank
     assert (unknown.status_code, bad.status_code) == (404, 400)
+    # The page shows the same view: its headline, the label, the dot plot and the method.
+    assert page.status_code == 200
+    section = page.text.split('<section class="benchmark"', 1)[1].split("</section>", 1)[0]
+    assert f"plaats {real_view.rank} van de {real_view.ranked}" in section
+    assert "geen effect" in section and 'id="benchmark-chart"' in section
+    assert "Gekozen:" in section
+    assert goals.status_code == 200 and "#vergelijking" in goals.text
 
     result = CliRunner().invoke(
         cli,
