@@ -72,6 +72,7 @@ class Benchmark(_Frozen):
 
     indicator: str
     title: str
+    title_en: str = ""
     unit: str
     direction: str
     region: str
@@ -237,6 +238,7 @@ def _benchmark(
     return Benchmark(
         indicator=indicator.id,
         title=indicator.title.nl,
+        title_en=indicator.title.en,
         unit=indicator.unit,
         direction=indicator.direction,
         region=code,

@@ -18,6 +18,7 @@ def goal_benchmarks(
     catalog: Catalog,
     pack: ContentPack,
     goals: list[tuple[str, str, bool]],
+    lang: str = "nl",
 ) -> dict[tuple[str, str], tuple[BenchmarkView, Figure | None]]:
     """Return per (indicator, region) of ``goals`` (indicator, region, has a selection) the
     benchmark and its figure; goals on a selection of the indicator, and indicators without
@@ -27,7 +28,7 @@ def goal_benchmarks(
         if selected or (indicator, region) in found:
             continue
         try:
-            view = benchmark_view(session, catalog, pack, indicator, region)
+            view = benchmark_view(session, catalog, pack, indicator, region, lang=lang)
         except QueryError:
             continue
         if view.benchmark.period is None:

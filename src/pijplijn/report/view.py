@@ -152,7 +152,7 @@ def report_view(
         made_on=date.today(),
         version=__version__,
         card=card,
-        chapters=_with_benchmarks(session, catalog, pack, _chapters(card, lang)),
+        chapters=_with_benchmarks(session, catalog, pack, _chapters(card, lang), lang),
         pipeline=stages,
         pipeline_chart=_pipeline_chart(stages) if stages else None,
         maps=_maps(session, pack, catalog, card, notes),
@@ -217,13 +217,13 @@ def _chapters(card: Scorecard, lang: str) -> list[Chapter]:
 
 
 def _with_benchmarks(
-    session: Session, catalog: Catalog, pack: ContentPack, chapters: list[Chapter]
+    session: Session, catalog: Catalog, pack: ContentPack, chapters: list[Chapter], lang: str
 ) -> list[Chapter]:
     """Return ``chapters`` with each goal's benchmark (on a whole indicator) filled in."""
     goals = [
         (s.goal.indicator, s.goal.region, bool(s.goal.filters)) for c in chapters for s in c.goals
     ]
-    found = goal_benchmarks(session, catalog, pack, goals)
+    found = goal_benchmarks(session, catalog, pack, goals, lang)
     for chapter in chapters:
         for section in chapter.goals:
             key = (section.goal.indicator, section.goal.region)

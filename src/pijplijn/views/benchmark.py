@@ -90,10 +90,12 @@ def benchmark_view(
     start: int | None = None,
     period: str | None = None,
     settings: Settings | None = None,
+    lang: str = "nl",
 ) -> BenchmarkView:
     """Return the benchmark of ``indicator_id`` for ``region`` (default: the pack's region);
     ``k`` and ``start`` default to the settings ``benchmark_k`` and ``benchmark_start``
-    (itself defaulting to the pack's agenda start). Raises QueryError as ``benchmark``."""
+    (itself defaulting to the pack's agenda start); the sentences in ``lang`` (the method
+    is Dutch). Raises QueryError as ``benchmark``."""
     settings = settings or Settings()
     found = benchmark(
         session,
@@ -106,57 +108,91 @@ def benchmark_view(
     )
     return BenchmarkView(
         benchmark=found,
-        headline=headline(found),
-        comparison=comparison(found),
+        headline=headline(found, lang),
+        comparison=comparison(found, lang),
         chart=benchmark_chart(found),
     )
 
 
-def _change(b: Benchmark, value: float | None) -> str:
+def _change(b: Benchmark, value: float | None, lang: str = "nl") -> str:
     if b.unit == "share":
-        return points(value)
-    return format_number(value, b.unit, signed=True)
+        return points(value, lang)
+    return format_number(value, b.unit, lang, signed=True)
 
 
-def headline(b: Benchmark) -> str:
+def headline(b: Benchmark, lang: str = "nl") -> str:
     """Return the five-second sentence: the region's value and place among the regions."""
+    en = lang == "en"
     if b.period is None:
-        return f"Voor {b.title.lower()} zijn er geen cijfers per arbeidsmarktregio."
+        return (
+            f"There are no figures per labour-market region for {b.title_en or b.title}."
+            if en
+            else f"Voor {b.title.lower()} zijn er geen cijfers per arbeidsmarktregio."
+        )
     if b.value is None:
         return (
-            f"{b.region_name} heeft in {b.period} geen eigen cijfer; {b.ranked} van de "
+            f"{b.region_name} has no figure of its own in {b.period}; {b.ranked} of the "
+            f"{b.total} labour-market regions do."
+            if en
+            else f"{b.region_name} heeft in {b.period} geen eigen cijfer; {b.ranked} van de "
             f"{b.total} arbeidsmarktregio's wel."
         )
-    place = f"plaats {b.rank} van de {b.ranked} arbeidsmarktregio's met een cijfer"
-    text = f"{b.region_name}: {format_number(b.value, b.unit)} in {b.period}, {place}"
+    place = (
+        f"place {b.rank} of the {b.ranked} labour-market regions with a figure"
+        if en
+        else f"plaats {b.rank} van de {b.ranked} arbeidsmarktregio's met een cijfer"
+    )
+    text = f"{b.region_name}: {format_number(b.value, b.unit, lang)} in {b.period}, {place}"
     if b.change is not None and b.base_period:
         text += (
-            f"; sinds {b.base_period}: {_change(b, b.change)} "
+            f"; since {b.base_period}: {_change(b, b.change, lang)} "
+            f"(place {b.change_rank} of {b.ranked_change})"
+            if en
+            else f"; sinds {b.base_period}: {_change(b, b.change, lang)} "
             f"(plaats {b.change_rank} van {b.ranked_change})"
         )
     return text + "."
 
 
-def comparison(b: Benchmark) -> str:
-    """Return the region against its comparable regions, labelled as descriptive."""
+def comparison(b: Benchmark, lang: str = "nl") -> str:
+    """Return the region against its comparable regions (the label is shown beside it)."""
+    en = lang == "en"
     unchanged = ""
     if b.value is not None and b.change is None and b.base_period and b.base_period != b.period:
         own = next((r for r in b.regions if r.highlighted), None)
-        why = own.note if own and own.note else "geen cijfer in die periode"
-        unchanged = f" De verandering sinds {b.base_period} is niet te geven: {why}."
+        why = (
+            own.note
+            if own and own.note
+            else ("no figure then" if en else "geen cijfer in die periode")
+        )
+        unchanged = (
+            f" The change since {b.base_period} cannot be given: {why}."
+            if en
+            else f" De verandering sinds {b.base_period} is niet te geven: {why}."
+        )
     if b.comparable_mean is None or b.value is None:
         return (
-            "Geen vergelijking met vergelijkbare regio's: daarvoor ontbreken cijfers." + unchanged
-        )
+            "No comparison with comparable regions: figures are missing."
+            if en
+            else "Geen vergelijking met vergelijkbare regio's: daarvoor ontbreken cijfers."
+        ) + unchanged
+    mean = format_number(b.comparable_mean, b.unit, lang)
     text = (
-        f"De {len(b.comparable)} meest vergelijkbare regio's halen gemiddeld "
-        f"{format_number(b.comparable_mean, b.unit)}: een verschil van "
-        f"{_change(b, b.difference)}"
+        f"The {len(b.comparable)} most comparable regions average {mean}: a difference of "
+        f"{_change(b, b.difference, lang)}"
+        if en
+        else f"De {len(b.comparable)} meest vergelijkbare regio's halen gemiddeld {mean}: een "
+        f"verschil van {_change(b, b.difference, lang)}"
     )
     if b.change_difference is not None and b.comparable_change_mean is not None:
+        theirs = _change(b, b.comparable_change_mean, lang)
+        mine = _change(b, b.change, lang)
+        gap = _change(b, b.change_difference, lang)
         text += (
-            f"; hun verandering sinds {b.base_period} is gemiddeld "
-            f"{_change(b, b.comparable_change_mean)}, die van {b.region_name} "
-            f"{_change(b, b.change)} (verschil {_change(b, b.change_difference)})"
+            f"; their change since {b.base_period} averages {theirs}, {b.region_name}'s "
+            f"{mine} (difference {gap})"
+            if en
+            else f"; hun verandering sinds {b.base_period} is gemiddeld {theirs}, die van "
+            f"{b.region_name} {mine} (verschil {gap})"
         )
     return text + "." + unchanged

@@ -42,11 +42,14 @@ def benchmark_section(
     indicator_id: str,
     region: str | None,
     settings: Settings,
+    lang: str = "nl",
 ) -> BenchmarkSection:
     """Return the benchmark section for ``region`` (default: the pack's region); an
     indicator that cannot be benchmarked gives the reason instead of a chart."""
     try:
-        view = benchmark_view(session, catalog, pack, indicator_id, region, settings=settings)
+        view = benchmark_view(
+            session, catalog, pack, indicator_id, region, settings=settings, lang=lang
+        )
     except QueryError as exc:
         return BenchmarkSection(view=None, block=None, missing=str(exc))
     b = view.benchmark

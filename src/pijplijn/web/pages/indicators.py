@@ -33,7 +33,7 @@ from pijplijn.web.pages.blocks import (
     needed_sources,
     series_columns,
 )
-from pijplijn.web.pages.common import render
+from pijplijn.web.pages.common import language, render
 from pijplijn.web.problems import not_found
 
 router = APIRouter(include_in_schema=False)
@@ -284,7 +284,7 @@ def indicator(
     # The benchmark section (templates/_benchmark.html): the pack's region against every
     # arbeidsmarktregio.
     found = benchmark_section(
-        session, catalog, pack, indicator_id, None, request.app.state.settings
+        session, catalog, pack, indicator_id, None, request.app.state.settings, language(request)
     )
     return render(
         request,
