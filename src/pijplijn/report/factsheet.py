@@ -21,12 +21,15 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from pijplijn.content.loader import ContentPack
-    from pijplijn.views.factsheet import GemeenteSheet, PartnerSheet
+    from pijplijn.views.factsheet import Comparison, GemeenteSheet, PartnerSheet
     from pijplijn.views.instelling import InstellingSheet
 
     Sheet = GemeenteSheet | InstellingSheet | PartnerSheet
 
 LANGS = ("nl", "en")
+MAX_ROWS = 15
+"""A partner with more participation rows than this gets them summed per project, so the
+sheet stays within two pages."""
 TEXTS: dict[str, dict[str, str]] = {
     "factsheet": {"nl": "Factsheet", "en": "Factsheet"},
     "kind.gemeente": {"nl": "Factsheet gemeente", "en": "Factsheet municipality"},
@@ -85,7 +88,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "No counts per institution are loaded for {name}.",
     },
     "i.source": {"nl": "Bron", "en": "Source"},
-    "i.classification": {"nl": "techniek volgens", "en": "technology as defined by"},
+    "i.classification": {"nl": "definitie:", "en": "definition:"},
     "i.domain_only": {
         "nl": "de bron telt alleen opleidingen in techniek",
         "en": "the source counts technical programmes only",
@@ -110,6 +113,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "No participation is registered for {name} yet.",
     },
     "p.goals": {"nl": "Aandeel in de doelen", "en": "Share in the goals"},
+    "p.projects": {"nl": "projecten (zie Deelname)", "en": "projects (see Participation)"},
+    "p.per_project": {
+        "nl": "Per project samengevat; elke deelname afzonderlijk staat in de JSON van deze "
+        "factsheet.",
+        "en": "Summed per project; each participation is listed in this factsheet's JSON.",
+    },
     "p.goals.lead": {
         "nl": "Per doel: het bereik (leerlingen en studenten) van {name} in de projecten die het "
         "doel dienen, als deel van het bereik van alle deelnemers aan die projecten.",
@@ -129,6 +138,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "col.note": {"nl": "Let op", "en": "Note"},
     "col.project": {"nl": "Project", "en": "Project"},
     "col.role": {"nl": "Rol", "en": "Role"},
+    "col.periods": {"nl": "Perioden", "en": "Periods"},
     "col.pupils": {"nl": "Leerlingen", "en": "Pupils"},
     "col.students": {"nl": "Studenten", "en": "Students"},
     "col.teachers": {"nl": "Docenten", "en": "Teachers"},
@@ -159,22 +169,33 @@ FLAG_NAMES = {
 }
 FLAG_NOTES = {
     "suppressed": {
-        "nl": "kleine aantallen onderdrukt: de getoonde aantallen zijn ondergrenzen",
-        "en": "small counts suppressed: the counts shown are lower bounds",
+        "nl": "kleine aantallen onderdrukt: ondergrens",
+        "en": "small counts suppressed: lower bound",
     },
-    "missing": {
-        "nl": "een deel ontbreekt: de getoonde aantallen zijn ondergrenzen",
-        "en": "a part is missing: the counts shown are lower bounds",
-    },
+    "missing": {"nl": "deels ontbrekend: ondergrens", "en": "partly missing: lower bound"},
     "estimated": {"nl": "geschat", "en": "estimated"},
     "provisional": {"nl": "voorlopig", "en": "provisional"},
-    "partial": {
-        "nl": "de bron dekt een deel van het gebied",
-        "en": "the source covers part of the area",
-    },
+    "partial": {"nl": "de bron dekt een deel", "en": "the source covers a part"},
 }
 """What a flag on a row of counts means for its numbers (a 0 beside 'onderdrukt' is a lower
 bound, not a zero)."""
+FLAG_LEGEND = {
+    "suppressed": {
+        "nl": "Kleine aantallen zijn onderdrukt: ≥ is een ondergrens, ≈ een aandeel daaruit.",
+        "en": "Small counts are suppressed: ≥ is a lower bound, ≈ a share computed from it.",
+    },
+    "missing": {
+        "nl": "Een deel ontbreekt: ≥ is een ondergrens, ≈ een aandeel daaruit.",
+        "en": "A part is missing: ≥ is a lower bound, ≈ a share computed from it.",
+    },
+    "partial": {
+        "nl": "De bron dekt een deel van het gebied: ≥ is een ondergrens.",
+        "en": "The source covers part of the area: ≥ is a lower bound.",
+    },
+    "estimated": {"nl": "≈: geschat.", "en": "≈: estimated."},
+    "provisional": {"nl": "≈: voorlopig.", "en": "≈: provisional."},
+}
+"""The legend under a comparison: what the ≥ and ≈ before a figure mean."""
 STAGE_NAMES = {
     "vmbo-bb": {"nl": "vmbo basis", "en": "vmbo basic"},
     "vmbo-kb": {"nl": "vmbo kader", "en": "vmbo advanced"},
@@ -221,6 +242,22 @@ def named(table: dict[str, dict[str, str]], lang: str) -> Callable[[str | None],
     return name
 
 
+def flags_of(comparisons: list[Comparison]) -> list[str]:
+    """The flags that the comparison table's figures carry, in vocabulary order."""
+    found = {c.flag for f in comparisons for c in f.cells if c.flag and c.value is not None}
+    return [f for f in FLAG_LEGEND if f in found]
+
+
+def version_name(label: str | None, lang: str = "nl") -> str:
+    """A classification version as people read it: ``techniek@2019`` → 'techniek, versie
+    2019'."""
+    if not label:
+        return ""
+    name, _, version = label.partition("@")
+    word = "versie" if lang == "nl" else "version"
+    return f"{name}, {word} {version}" if version else name
+
+
 def view_url(sheet: Sheet) -> str:
     """The URL of the sheet's JSON (the same view as the page): where its numbers trace to."""
     if sheet.kind == "gemeente":
@@ -255,9 +292,13 @@ def to_html(sheet: Sheet, publisher: str, lang: str = "nl") -> str:
             _=translator(lang),
             view=view_url(sheet),
             trace=trace,
+            max_rows=MAX_ROWS,
             subtitle=subtitle(sheet, lang),
             publisher=publisher,
             flag_name=named(FLAG_NAMES, lang),
+            flag_legend=named(FLAG_LEGEND, lang),
+            flags_of=flags_of,
+            version_name=lambda label: version_name(label, lang),
             flag_note=named(FLAG_NOTES, lang),
             stage_name=named(STAGE_NAMES, lang),
             measure_name=named(MEASURE_NAMES, lang),

@@ -96,6 +96,7 @@ class GoalShare(BaseModel):
     goal: str
     title: str
     projects: list[str]
+    project_count: int
     own: int | None
     """Pupils and students reached by the organisation's participation in those projects."""
     total: int | None
@@ -103,6 +104,18 @@ class GoalShare(BaseModel):
     share: float | None
     unknown: int
     """Participation records with a blank reach: the figures are then lower bounds."""
+
+
+class ProjectReach(BaseModel):
+    """The organisation's participation in one project, summed over its periods."""
+
+    project: str
+    periods: list[str]
+    participations: int
+    pupils: int | None
+    students: int | None
+    teachers: int | None
+    companies: int | None
 
 
 class PartnerSheet(BaseModel):
@@ -114,6 +127,8 @@ class PartnerSheet(BaseModel):
     sector: str | None
     gemeente: str | None
     participations: list[ParticipationRow]
+    projects: list[ProjectReach]
+    """The participation per project (what the sheet prints when it has many rows)."""
     reach: dict[str, int | None]
     """The sum of each reach field over the organisation's participation (None: unknown)."""
     goals: list[GoalShare]
@@ -321,6 +336,18 @@ def partner_sheet(session: Session, name_or_id: str) -> PartnerSheet:
         for p, j in sorted(own, key=lambda pj: (Period.parse(pj[0].period), pj[1].name))
     ]
     reach = {f: _sum(getattr(p, f) for p, _ in own) for f in REACH_FIELDS}
+    by_project: dict[str, list[ParticipationRow]] = {}
+    for row in rows:
+        by_project.setdefault(row.project, []).append(row)
+    projects = [
+        ProjectReach(
+            project=name,
+            periods=list(dict.fromkeys(r.period for r in found)),
+            participations=len(found),
+            **{f: _sum(getattr(r, f) for r in found) for f in REACH_FIELDS},
+        )
+        for name, found in sorted(by_project.items())
+    ]
     themes = {(t.programme, t.title): t.code for t in session.scalars(select(Theme))}
     goals = []
     for goal in session.scalars(select(Goal).order_by(Goal.position)):
@@ -339,6 +366,7 @@ def partner_sheet(session: Session, name_or_id: str) -> PartnerSheet:
                 goal=goal.id,
                 title=goal.title,
                 projects=sorted({j.name for _, j in mine}),
+                project_count=len({j.id for _, j in mine}),
                 own=own_reach,
                 total=total_reach,
                 share=own_reach / total_reach if own_reach is not None and total_reach else None,
@@ -360,6 +388,7 @@ def partner_sheet(session: Session, name_or_id: str) -> PartnerSheet:
         sector=organisation.sector,
         gemeente=gemeente.name if gemeente else None,
         participations=rows,
+        projects=projects,
         reach=reach,
         goals=goals,
         notes=notes,
