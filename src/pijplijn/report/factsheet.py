@@ -220,6 +220,40 @@ SORT_NAMES = {
 }
 
 
+NOTES_EN = {
+    "De gemeente is die van de hoofdvestiging: DUO telt de studenten van de instelling daar, "
+    "niet op hun woon- of lesplaats.": "The municipality is the head office's: DUO counts the "
+    "institution's students there, not where they live or study.",
+    "Een bron die alleen de opleidingen in techniek telt, geeft geen totaal en geen aandeel: "
+    "haar aantal is het aantal in techniek.": "A source that counts technical programmes only "
+    "gives no total and no share: its count is the count in technology.",
+    "Niet elke deelname heeft een bereik ingevuld: de sommen zijn dan ondergrenzen.": "Not "
+    "every participation has its reach filled in: the sums are then lower bounds.",
+}
+"""The views' notes (Dutch, as the JSON gives them) in English."""
+_REASON_WORDS_EN = (
+    ("classificatie ", "classification "),
+    (" versie ", " version "),
+    ("indicatordefinitie van", "indicator definition from"),
+    ("→ van", "→ from"),
+    ("bron ", "source "),
+    ("dekking ", "coverage "),
+    ("gedeeltelijk", "partial"),
+    ("volledig", "complete"),
+)
+
+
+def in_language(text: str, lang: str) -> str:
+    """A note or a break's reason of a view in ``lang`` (the views write Dutch)."""
+    if lang == "nl":
+        return text
+    if text in NOTES_EN:
+        return NOTES_EN[text]
+    for dutch, english in _REASON_WORDS_EN:
+        text = text.replace(dutch, english)
+    return text
+
+
 def translator(lang: str) -> Callable[..., str]:
     """``_(key, **fields)``: the text ``key`` in ``lang``, with ``fields`` filled in."""
 
@@ -293,6 +327,7 @@ def to_html(sheet: Sheet, publisher: str, lang: str = "nl") -> str:
             view=view_url(sheet),
             trace=trace,
             max_rows=MAX_ROWS,
+            in_language=lambda text: in_language(text, lang),
             subtitle=subtitle(sheet, lang),
             publisher=publisher,
             flag_name=named(FLAG_NAMES, lang),
