@@ -43,6 +43,10 @@ def _write(kind: str, key: str, path: Path, database: str | None, lang: str = "n
     from pijplijn.views import factsheet, instelling
 
     _language(lang)
+    if path.suffix.lower() == ".pdf":
+        from pijplijn.report.pdf import prefetch
+
+        prefetch()
     pack = content_pack()
     with session_scope(engine_for(database)) as session:
         if kind == "gemeente":

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pijplijn.report.pdf import environment, pdf_bytes
+from pijplijn.report.pdf import environment, pdf_bytes, prefetch
 from pijplijn.report.trace import trace
 
 if TYPE_CHECKING:
@@ -374,6 +374,8 @@ def write_batch(
     from pijplijn.views.factsheet import gemeente_sheet
     from pijplijn.views.instelling import instelling_sheet
 
+    if pdf:
+        prefetch()  # WeasyPrint loads while the first views read the database
     gemeenten, institutions = batch_units(session, pack)
     publisher = pack.pack.title
     suffix = ".pdf" if pdf else ".html"

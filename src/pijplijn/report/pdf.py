@@ -6,6 +6,8 @@ of the annual report's view imported (its projection engine costs a second at st
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,18 @@ def _weasyprint() -> tuple[Any, Any]:
             "(Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0) of schrijf .html"
         ) from None
     return weasyprint, FontConfiguration()
+
+
+def prefetch() -> None:
+    """Start loading WeasyPrint (and Pango, and the fonts) in the background: a PDF command
+    calls this before it reads the database, whose queries release the interpreter, so the
+    two overlap. A failure here is raised again, with its message, by ``pdf_bytes``."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # pdf_bytes raises it for the user
+            _weasyprint()
+
+    threading.Thread(target=load, name="weasyprint-prefetch", daemon=True).start()
 
 
 def pdf_bytes(html: str) -> bytes:
