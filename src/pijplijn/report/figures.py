@@ -1,5 +1,6 @@
-"""Static charts for the report: the web's Vega-Lite specs (``charts.py``) rendered to SVG with
-vl-convert, sized for an A4 page."""
+"""Static charts for the report: the web's Vega-Lite specs (``charts.py``) and the flow's Vega
+spec (``views/pipeline.py``), localised as on the pages (``charts.localise``: numbers in the
+report's language, names for codes) and rendered to SVG with vl-convert, sized for A4."""
 
 from __future__ import annotations
 
@@ -8,31 +9,57 @@ from typing import Any
 import vl_convert as vlc
 from pydantic import BaseModel
 
-WIDTH = 620
-"""Points: the text width of an A4 page with 2 cm margins, less a little air."""
+from pijplijn import charts
+
+WIDTH = 560
+"""Points: the text width of an A4 page with 1,8 cm margins, less room for a legend."""
 
 
 class Figure(BaseModel):
-    """A chart as inline SVG, with the title and description the spec carries."""
+    """A chart as inline SVG, with the title and description the spec carries, and the spec
+    itself (what the layout test checks for legends)."""
 
     title: str
     description: str
     svg: str
+    spec: dict[str, Any] = {}
+    vega: bool = False
+    """True for a Vega spec (the flow), False for Vega-Lite."""
 
 
-def render(spec: dict[str, Any], height: int | None = None) -> Figure:
-    """Return ``spec`` as SVG; a ``container`` width (for the browser) becomes the page's."""
-    sized = dict(spec)
-    if sized.get("width") in (None, "container"):
+def render(
+    spec: dict[str, Any],
+    height: int | None = None,
+    *,
+    lang: str = "nl",
+    names: dict[str, str] | None = None,
+    english: dict[str, str] | None = None,
+    vega: bool = False,
+) -> Figure:
+    """Return ``spec`` as SVG in ``lang``; a ``container`` width (for the browser) becomes the
+    page's."""
+    sized = charts.localise(spec, lang, names, english)
+    if vega:
+        # The flow sizes itself to its container, which a static render has not.
         sized["width"] = WIDTH
-    if height is not None:
-        sized["height"] = height
-    svg = vlc.vegalite_to_svg(sized)
+        sized["signals"] = [
+            {"name": "width", "value": WIDTH} if s.get("name") == "width" else s
+            for s in sized.get("signals", [])
+        ]
+        svg = vlc.vega_to_svg(sized)
+    else:
+        if sized.get("width") in (None, "container"):
+            sized["width"] = WIDTH
+        if height is not None:
+            sized["height"] = height
+        svg = vlc.vegalite_to_svg(sized)
     title = sized.get("title", "")
     return Figure(
         title=title if isinstance(title, str) else str(title.get("text", "")),
         description=str(sized.get("description", "")),
         svg=_without_xml_header(svg),
+        spec=sized,
+        vega=vega,
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pijplijn.errors import PijplijnError
-from pijplijn.numbers import format_number
+from pijplijn.numbers import flag_word, format_number, points
 from pijplijn.periods import summarise_periods
 from pijplijn.report.texts import report_translator
 from pijplijn.report.view import ReportView
@@ -24,6 +26,88 @@ format) the report shares with the pages."""
 ENVIRONMENT.filters["period_ranges"] = summarise_periods
 ENVIRONMENT.globals["fmt"] = format_number
 ENVIRONMENT.filters["fmt"] = format_number
+ENVIRONMENT.globals["points"] = points
+ENVIRONMENT.filters["flag_word"] = flag_word
+
+MONTHS = {
+    "nl": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+QUARTER = re.compile(r"^(\d{4})KW0?([1-4])$")
+STATE = re.compile(
+    r"\b(mbo|hbo|wo|vmbo)(?:-(\d|[a-z]{2}))?((?::(?:BBL|BOL|duaal|voltijd|deeltijd))?)"
+    r":(techniek|overig)\b"
+)
+
+
+def long_date(value: date, lang: str = "nl") -> str:
+    """A date as a reader writes it: 7 december 2026, December 7, 2026."""
+    month = MONTHS.get(lang, MONTHS["nl"])[value.month - 1]
+    return (
+        f"{value.day} {month} {value.year}"
+        if lang == "nl"
+        else f"{month} {value.day}, {value.year}"
+    )
+
+
+def period_label(period: str | None, lang: str = "nl") -> str:
+    """A period as a reader writes it: 2023KW01 → 1e kwartaal 2023 (Q1 2023)."""
+    if not period:
+        return "–"
+    found = QUARTER.match(period)
+    if found is None:
+        return period
+    year, quarter = found.groups()
+    return f"{quarter}e kwartaal {year}" if lang == "nl" else f"Q{quarter} {year}"
+
+
+def readable_states(text: str) -> str:
+    """The projection's state codes in words: mbo-1:BBL:techniek → mbo 1 BBL techniek."""
+
+    def words(match: re.Match[str]) -> str:
+        stage, level, route, domain = match.groups()
+        parts = [stage + (f" {level}" if level else ""), route.lstrip(":"), domain]
+        return " ".join(p for p in parts if p)
+
+    return STATE.sub(words, text)
+
+
+def sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+ENVIRONMENT.filters["long_date"] = long_date
+ENVIRONMENT.filters["period_label"] = period_label
+ENVIRONMENT.filters["readable_states"] = readable_states
+ENVIRONMENT.filters["sentence"] = sentence
 
 
 def to_html(view: ReportView) -> str:

@@ -38,9 +38,15 @@ from pijplijn.engine.projection.results import (
 from pijplijn.engine.regions import canonical_region, region_names
 from pijplijn.engine.version import data_version
 from pijplijn.errors import PijplijnError
+from pijplijn.periods import summarise_periods
 from pijplijn.report.figures import Figure, render
 from pijplijn.report.keyfigures import KeyFigure, key_figures
 from pijplijn.store.models import Region
+from pijplijn.views.overview import OverviewView, SourceFreshness, overview_view
+from pijplijn.views.pipeline import TEXTS as FLOW_TEXTS
+from pijplijn.views.pipeline import PipelineFlow, flow_spec, pipeline_flow
+from pijplijn.views.summary import Summary, summary
+from pijplijn.web.pages.common import pack_english, pack_names
 
 CLASSIFICATION = "techniek"
 PROJECTED_STAGES = ("mbo-2", "mbo-3", "mbo-4", "hbo")
@@ -88,6 +94,25 @@ class ComparisonRow(BaseModel):
     points: list[DifferencePoint]
 
 
+class SourceRow(BaseModel):
+    """One dataset as a reader needs it: who published what, for which periods."""
+
+    ids: list[int]
+    publisher: str
+    title: str
+    periods: str
+    """As ranges ('2015-2019, per jaar'), never a list of every period."""
+    coverage: str | None
+    licence: str | None
+    citation: str
+
+
+class MapNote(BaseModel):
+    title: str
+    own: int
+    total: int
+
+
 class ReportView(BaseModel):
     """Everything the report shows, computed by the engine at ``data_version``."""
 
@@ -120,6 +145,16 @@ class ReportView(BaseModel):
     """The labour-market chapter: the Arbeidsmarkt view of the region."""
     labour_charts: list[Figure] = []
     key_figures: list[KeyFigure] = []
+    publisher: str = ""
+    sources: list[SourceFreshness] = []
+    """The newest period of each source: the cover's reporting year per source."""
+    overview: OverviewView | None = None
+    summary: Summary | None = None
+    flow: PipelineFlow | None = None
+    flow_chart: Figure | None = None
+    source_rows: list[SourceRow] = []
+    left_out_maps: list[MapNote] = []
+    """Maps not drawn: too few gemeenten have a figure of their own."""
     goals_note: str | None = None
     """Set when the pack's goals belong to other regions than ``region``: they are left out,
     and this line says whose they are."""
@@ -137,6 +172,13 @@ def report_view(
     stages = pipeline(session, region, year, CLASSIFICATION) if year else None
     projection, comparison, backtest = _outlook(session, pack, region, notes)
     years = _years(projection)
+    names = {**pack_names(pack.pack.name), **region_names(session)}
+    english = pack_english(pack.pack.name)
+    draw = _Draw(lang, names, english)
+    overview = overview_view(session, pack, catalog, lang)
+    flow = pipeline_flow(session, pack, region, year, CLASSIFICATION, lang)
+    left_out: list[MapNote] = []
+    datasets = list_datasets(session)
     return ReportView(
         region=region,
         region_name=_region_name(session, region),
@@ -147,28 +189,99 @@ def report_view(
         made_on=date.today(),
         version=__version__,
         card=card,
-        chapters=_chapters(card, lang),
+        chapters=_chapters(card, draw),
         pipeline=stages,
-        pipeline_chart=_pipeline_chart(stages) if stages else None,
-        maps=_maps(session, pack, catalog, card, notes),
+        pipeline_chart=_pipeline_chart(stages, draw) if stages else None,
+        maps=_maps(session, pack, catalog, card, notes, draw, left_out),
         projection=projection,
         projection_rows=_projection_rows(projection, years),
         projection_years=years,
-        projection_chart=_projection_chart(projection) if projection else None,
+        projection_chart=_projection_chart(projection, draw) if projection else None,
         comparison=comparison,
         comparison_rows=_comparison_rows(comparison, projection),
         check=check_published(
             session, catalog, pack.published_checks, coverage_check(session, pack)
         ),
-        datasets=list_datasets(session),
+        datasets=datasets,
         classifications=list_classifications(session),
         indicators=[s for s in catalog.summaries() if s.id in {g.indicator for g in card.goals}],
         backtest=backtest,
         notes=notes,
-        **_labour(session, pack, catalog, region, notes),
+        **_labour(session, pack, catalog, region, notes, draw),
         key_figures=key_figures(session, pack, catalog, region),
+        publisher=pack.pack.title,
+        sources=overview.sources,
+        overview=overview,
+        summary=summary(
+            overview,
+            projection,
+            _states(projection) if projection else [],
+            [g.target.deadline.year for g in card.goals],
+            lang,
+        ),
+        flow=flow,
+        flow_chart=_flow_chart(flow, draw) if flow else None,
+        source_rows=_source_rows(datasets, lang),
+        left_out_maps=left_out,
         goals_note=goals_note,
     )
+
+
+class _Draw:
+    """Renders a spec in the report's language with the pack's names for codes."""
+
+    def __init__(self, lang: str, names: dict[str, str], english: dict[str, str]) -> None:
+        self.lang, self.names, self.english = lang, names, english
+
+    def __call__(self, spec: dict[str, Any], height: int | None, *, vega: bool = False) -> Figure:
+        return render(
+            spec, height, lang=self.lang, names=self.names, english=self.english, vega=vega
+        )
+
+
+def _flow_chart(flow: PipelineFlow, draw: _Draw) -> Figure:
+    return draw(
+        flow_spec(flow, FLOW_TEXTS[draw.lang if draw.lang in FLOW_TEXTS else "nl"]), None, vega=True
+    )
+
+
+MAX_LISTED_REGIONS = 6
+"""A dataset covering more regions than this names their number, not each one."""
+
+
+def _source_rows(datasets: list[DatasetSummary], lang: str) -> list[SourceRow]:
+    """Each source once (its current release), periods as ranges, for a reader."""
+    rows: dict[str, SourceRow] = {}
+    for d in datasets:
+        if d.status != "current":
+            continue
+        row = rows.get(d.source_key)
+        if row is not None:
+            row.ids.append(d.id)
+            continue
+        rows[d.source_key] = SourceRow(
+            ids=[d.id],
+            publisher=d.publisher,
+            title=d.title,
+            periods=summarise_periods(d.periods, lang) if d.periods else "–",
+            coverage=_short_coverage(d.coverage, lang),
+            licence=d.licence,
+            citation=d.source,
+        )
+    return sorted(rows.values(), key=lambda r: (r.publisher, r.title))
+
+
+def _short_coverage(coverage: str | None, lang: str) -> str | None:
+    """The regions part of a coverage text, counted when it lists many."""
+    if not coverage:
+        return None
+    regions, _, rest = coverage.partition("; ")
+    listed = regions.split(", ")
+    if len(listed) > MAX_LISTED_REGIONS:
+        regions = f"{len(listed)} {'gebieden' if lang == 'nl' else 'areas'}"
+    # The periods are in their own column.
+    parts = [p for p in rest.split("; ") if p and not any(c.isdigit() for c in p[:4])]
+    return "; ".join([regions, *parts])
 
 
 def _card_for(
@@ -184,7 +297,12 @@ def _card_for(
 
 
 def _labour(
-    session: Session, pack: ContentPack, catalog: Catalog, region: str, notes: list[str]
+    session: Session,
+    pack: ContentPack,
+    catalog: Catalog,
+    region: str,
+    notes: list[str],
+    draw: _Draw,
 ) -> dict[str, Any]:
     """The labour-market chapter: the Arbeidsmarkt view and its charts (only those with
     figures: no chart is drawn empty)."""
@@ -197,21 +315,22 @@ def _labour(
         return {}
     names = region_names(session)
     specs = [labour_charts.jobs_chart(view, names), labour_charts.vacancy_chart(view, names)]
-    return {"labour": view, "labour_charts": [render(s, height=None) for s in specs if s]}
+    return {"labour": view, "labour_charts": [draw(s, None) for s in specs if s]}
 
 
-def _chapters(card: Scorecard, lang: str) -> list[Chapter]:
+def _chapters(card: Scorecard, draw: _Draw) -> list[Chapter]:
     chapters: dict[tuple[str, str], Chapter] = {}
     for goal in card.goals:
         key = (goal.programme, goal.theme)
         chapter = chapters.setdefault(key, Chapter(programme=key[0], theme=key[1], goals=[]))
         chapter.goals.append(
-            GoalSection(goal=goal, chart=_goal_chart(goal, lang), trend=_trend(goal))
+            GoalSection(goal=goal, chart=_goal_chart(goal, draw), trend=_trend(goal))
         )
     return list(chapters.values())
 
 
-def _goal_chart(goal: GoalStatus, lang: str) -> Figure | None:
+def _goal_chart(goal: GoalStatus, draw: _Draw) -> Figure | None:
+    lang = draw.lang
     records = [
         {"period": p.period, "region": goal.region, "value": p.value, "segment": p.segment}
         for p in goal.measurements
@@ -230,7 +349,7 @@ def _goal_chart(goal: GoalStatus, lang: str) -> Figure | None:
         goal_lines=goal.target_line(label),
         breaks=breaks,
     )
-    return render(spec, height=200)
+    return draw(spec, 200)
 
 
 def _trend(goal: GoalStatus) -> Trend | None:
@@ -257,9 +376,9 @@ def _trend(goal: GoalStatus) -> Trend | None:
     )
 
 
-def _pipeline_chart(view: PipelineView) -> Figure:
+def _pipeline_chart(view: PipelineView, draw: _Draw) -> Figure:
     records = [{**s.model_dump(), "label": s.stage} for s in view.stages]
-    return render(
+    return draw(
         charts.pipeline_chart(
             records,
             view.domain,
@@ -271,9 +390,17 @@ def _pipeline_chart(view: PipelineView) -> Figure:
 
 
 def _maps(
-    session: Session, pack: ContentPack, catalog: Catalog, card: Scorecard, notes: list[str]
+    session: Session,
+    pack: ContentPack,
+    catalog: Catalog,
+    card: Scorecard,
+    notes: list[str],
+    draw: _Draw,
+    left_out: list[MapNote],
 ) -> list[Figure]:
-    """Maps of the goals' indicators per gemeente, where the gemeenten have own figures."""
+    """Maps of the goals' indicators per gemeente, where at least half the gemeenten have
+    own figures (DUO counts mbo students at the head office: a map colouring two gemeenten
+    says nothing about the others)."""
     if pack.shapes is None:
         notes.append("het contentpakket heeft geen gemeentegrenzen: geen kaarten")
         return []
@@ -288,6 +415,10 @@ def _maps(
         if found.period is None or all(v.value is None for v in found.values):
             continue
         title = catalog.get(indicator).title.nl
+        own = sum(v.value is not None for v in found.values)
+        if own * 2 < len(found.values):
+            left_out.append(MapNote(title=title, own=own, total=len(found.values)))
+            continue
         records = [v.model_dump() for v in found.values]
         spec = charts.choropleth_chart(
             pack.shapes,
@@ -296,7 +427,7 @@ def _maps(
             f"{title}, {found.period}",
             f"{title} per gemeente van {region} in {found.period}; grijs: geen eigen cijfer.",
         )
-        figures.append(render(spec, height=300))
+        figures.append(draw(spec, 300))
     return figures
 
 
@@ -349,7 +480,7 @@ def _projection_rows(projection: Projection | None, years: list[str]) -> list[Pr
     return rows
 
 
-def _projection_chart(projection: Projection) -> Figure | None:
+def _projection_chart(projection: Projection, draw: _Draw) -> Figure | None:
     states = set(_states(projection))
     records: list[dict[str, Any]] = [
         {"period": p.period, "region": p.label, "value": p.value}
@@ -364,7 +495,19 @@ def _projection_chart(projection: Projection) -> Figure | None:
         f"Projectie {projection.region}, scenario {projection.scenario}",
         "Mediaan van de projectie per reeks; intervallen in de tabel.",
     )
-    return render(spec, height=240)
+    return draw(_legend_below(spec), 240)
+
+
+def _legend_below(spec: dict[str, Any]) -> dict[str, Any]:
+    """Long series names: the legend goes under the chart, its labels never cut."""
+    config = dict(spec.get("config", {}))
+    config["legend"] = {
+        **config.get("legend", {}),
+        "orient": "bottom",
+        "labelLimit": 0,
+        "columns": 2,
+    }
+    return {**spec, "config": config}
 
 
 def _comparison_rows(
