@@ -15,6 +15,11 @@ WIDTH = 560
 """Points: the text width of an A4 page with 1,8 cm margins, less room for a legend."""
 
 
+FLOW_WIDTH = 720
+"""The flow draws its labels beside the nodes only when at least 600 wide; the page scales
+the SVG down to the text width."""
+
+
 class Figure(BaseModel):
     """A chart as inline SVG, with the title and description the spec carries, and the spec
     itself (what the layout test checks for legends)."""
@@ -25,6 +30,8 @@ class Figure(BaseModel):
     spec: dict[str, Any] = {}
     vega: bool = False
     """True for a Vega spec (the flow), False for Vega-Lite."""
+    key: list[tuple[str, str]] = []
+    """(label, colour) for a chart that draws its legend in the page, not in the SVG."""
 
 
 def render(
@@ -41,9 +48,9 @@ def render(
     sized = charts.localise(spec, lang, names, english)
     if vega:
         # The flow sizes itself to its container, which a static render has not.
-        sized["width"] = WIDTH
+        sized["width"] = FLOW_WIDTH
         sized["signals"] = [
-            {"name": "width", "value": WIDTH} if s.get("name") == "width" else s
+            {"name": "width", "value": FLOW_WIDTH} if s.get("name") == "width" else s
             for s in sized.get("signals", [])
         ]
         svg = vlc.vega_to_svg(sized)

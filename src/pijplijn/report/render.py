@@ -104,6 +104,12 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def short_publisher(name: str) -> str:
+    """A publisher's short name: 'ROA (Researchcentrum …)' → 'ROA'."""
+    return name.split(" (")[0]
+
+
+ENVIRONMENT.filters["short_publisher"] = short_publisher
 ENVIRONMENT.filters["long_date"] = long_date
 ENVIRONMENT.filters["period_label"] = period_label
 ENVIRONMENT.filters["readable_states"] = readable_states

@@ -136,6 +136,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "published figures; thousands of draws give the 80% and 95% intervals. The backtest "
         "below projects from earlier years and compares that with what happened.",
     },
+    "report.flow_unit": {"nl": "aantallen: personen", "en": "counts: people"},
     "report.colophon": {"nl": "Colofon", "en": "Colophon"},
     "report.made_on": {"nl": "Gemaakt op", "en": "Made on"},
     "report.projection": {"nl": "Vooruitblik", "en": "Outlook"},

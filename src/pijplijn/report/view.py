@@ -43,6 +43,7 @@ from pijplijn.report.figures import Figure, render
 from pijplijn.report.keyfigures import KeyFigure, key_figures
 from pijplijn.store.models import Region
 from pijplijn.views.overview import OverviewView, SourceFreshness, overview_view
+from pijplijn.views.pipeline import COLOURS as FLOW_COLOURS
 from pijplijn.views.pipeline import TEXTS as FLOW_TEXTS
 from pijplijn.views.pipeline import PipelineFlow, flow_spec, pipeline_flow
 from pijplijn.views.summary import Summary, summary
@@ -52,6 +53,10 @@ CLASSIFICATION = "techniek"
 PROJECTED_STAGES = ("mbo-2", "mbo-3", "mbo-4", "hbo")
 """The projected series the report shows, as ``stage:domain`` states."""
 MAX_MAPS = 3
+MIN_OWN = 3
+"""A map needs this many gemeenten with a figure of their own: DUO counts mbo students at
+their institution's head office, and a map colouring only Enschede and Hengelo says nothing
+about the other gemeenten."""
 
 
 class Trend(BaseModel):
@@ -148,6 +153,8 @@ class ReportView(BaseModel):
     publisher: str = ""
     sources: list[SourceFreshness] = []
     """The newest period of each source: the cover's reporting year per source."""
+    publishers: dict[str, str] = {}
+    """Source key → its publisher (DUO, CBS, ROA)."""
     overview: OverviewView | None = None
     summary: Summary | None = None
     flow: PipelineFlow | None = None
@@ -210,7 +217,8 @@ def report_view(
         **_labour(session, pack, catalog, region, notes, draw),
         key_figures=key_figures(session, pack, catalog, region),
         publisher=pack.pack.title,
-        sources=overview.sources,
+        sources=sorted(overview.sources, key=lambda f: (_publisher(datasets, f), f.title)),
+        publishers={d.source_key: d.publisher for d in datasets},
         overview=overview,
         summary=summary(
             overview,
@@ -227,6 +235,10 @@ def report_view(
     )
 
 
+def _publisher(datasets: list[DatasetSummary], source: SourceFreshness) -> str:
+    return next((d.publisher for d in datasets if d.source_key == source.source_key), "")
+
+
 class _Draw:
     """Renders a spec in the report's language with the pack's names for codes."""
 
@@ -240,9 +252,13 @@ class _Draw:
 
 
 def _flow_chart(flow: PipelineFlow, draw: _Draw) -> Figure:
-    return draw(
-        flow_spec(flow, FLOW_TEXTS[draw.lang if draw.lang in FLOW_TEXTS else "nl"]), None, vega=True
-    )
+    """The flow as on the pipeline page, with its colours explained under it."""
+    texts = FLOW_TEXTS[draw.lang if draw.lang in FLOW_TEXTS else "nl"]
+    figure = draw(flow_spec(flow, texts), None, vega=True)
+    kinds = {b.kind for b in flow.bands} | {"techniek", "overig"}
+    words = {"route": "route" if draw.lang == "nl" else "route", **texts}
+    figure.key = [(words[k], FLOW_COLOURS[k]) for k in FLOW_COLOURS if k in kinds]
+    return figure
 
 
 MAX_LISTED_REGIONS = 6
@@ -398,9 +414,8 @@ def _maps(
     draw: _Draw,
     left_out: list[MapNote],
 ) -> list[Figure]:
-    """Maps of the goals' indicators per gemeente, where at least half the gemeenten have
-    own figures (DUO counts mbo students at the head office: a map colouring two gemeenten
-    says nothing about the others)."""
+    """Maps of the goals' indicators per gemeente, where at least ``MIN_OWN`` gemeenten
+    have own figures."""
     if pack.shapes is None:
         notes.append("het contentpakket heeft geen gemeentegrenzen: geen kaarten")
         return []
@@ -416,7 +431,7 @@ def _maps(
             continue
         title = catalog.get(indicator).title.nl
         own = sum(v.value is not None for v in found.values)
-        if own * 2 < len(found.values):
+        if own < MIN_OWN:
             left_out.append(MapNote(title=title, own=own, total=len(found.values)))
             continue
         records = [v.model_dump() for v in found.values]
@@ -505,7 +520,7 @@ def _legend_below(spec: dict[str, Any]) -> dict[str, Any]:
         **config.get("legend", {}),
         "orient": "bottom",
         "labelLimit": 0,
-        "columns": 2,
+        "columns": 1,
     }
     return {**spec, "config": config}
 

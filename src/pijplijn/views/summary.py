@@ -210,12 +210,12 @@ def _coverage(overview: OverviewView, lang: str) -> Finding | None:
     published = [c for c in overview.coverage if c.published is not None]
     wanting = sorted({m.split(" (")[0] for c in overview.coverage for m in c.missing})
     text = (
-        "Hoeveel van de vervangingsvraag de regio zelf opleidt, is niet te berekenen: "
-        + ("er ontbreekt " + " en ".join(wanting) if wanting else "er ontbreken gegevens")
+        "Hoeveel van de vervangingsvraag de regio zelf opleidt, is niet te berekenen. Er "
+        + ("ontbreken: " + "; ".join(wanting) if wanting else "ontbreken gegevens")
         + "."
         if nl
-        else "How much of replacement demand the region trains itself cannot be computed: "
-        + ("missing are " + " and ".join(wanting) if wanting else "data are missing")
+        else "How much of replacement demand the region trains itself cannot be computed. "
+        + ("Missing: " + "; ".join(wanting) if wanting else "Data are missing")
         + "."
     )
     if published:
