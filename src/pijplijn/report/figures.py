@@ -45,7 +45,7 @@ def render(
 ) -> Figure:
     """Return ``spec`` as SVG in ``lang``; a ``container`` width (for the browser) becomes the
     page's."""
-    sized = charts.localise(spec, lang, names, english)
+    sized = _static(charts.localise(spec, lang, names, english))
     if vega:
         # The flow sizes itself to its container, which a static render has not.
         sized["width"] = FLOW_WIDTH
@@ -68,6 +68,16 @@ def render(
         spec=sized,
         vega=vega,
     )
+
+
+def _static(spec: Any) -> Any:
+    """``spec`` without tooltips: paper has no pointer, and a tooltip's fields (a gemeente's
+    code) would otherwise become the marks' ARIA labels in the SVG."""
+    if isinstance(spec, dict):
+        return {k: _static(v) for k, v in spec.items() if k != "tooltip"}
+    if isinstance(spec, list):
+        return [_static(v) for v in spec]
+    return spec
 
 
 def _without_xml_header(svg: str) -> str:

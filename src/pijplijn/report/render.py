@@ -60,6 +60,7 @@ MONTHS = {
     ],
 }
 QUARTER = re.compile(r"^(\d{4})KW0?([1-4])$")
+QUARTERS = re.compile(r"\b(\d{4})KW0?([1-4])\b")
 STATE = re.compile(
     r"\b(mbo|hbo|wo|vmbo)(?:-(\d|[a-z]{2}))?((?::(?:BBL|BOL|duaal|voltijd|deeltijd))?)"
     r":(techniek|overig)\b"
@@ -87,6 +88,11 @@ def period_label(period: str | None, lang: str = "nl") -> str:
     return f"{quarter}e kwartaal {year}" if lang == "nl" else f"Q{quarter} {year}"
 
 
+def quarters(text: str, lang: str = "nl") -> str:
+    """Every CBS quarter code in ``text`` as a reader writes it."""
+    return QUARTERS.sub(lambda m: period_label(m[0], lang), text)
+
+
 def readable_states(text: str) -> str:
     """The projection's state codes in words: mbo-1:BBL:techniek → mbo 1 BBL techniek."""
 
@@ -109,6 +115,25 @@ def short_publisher(name: str) -> str:
     return name.split(" (")[0]
 
 
+FLAG = re.compile(r"\bvlag ([a-z-]+)")
+
+
+def flag_words(text: str, lang: str = "nl") -> str:
+    """An engine text's flags in words: 'vlag missing' → 'vlag ontbreekt'."""
+    return FLAG.sub(lambda m: f"vlag ‘{flag_word(m[1], lang)}’", text)
+
+
+def place_names(text: str, names: dict[str, str]) -> str:
+    """Region codes in an engine text replaced by their names (twente → Twente)."""
+    for code, name in names.items():
+        if code != name:
+            text = re.sub(rf"(?<![\w/-]){re.escape(code)}(?![\w/-])", name, text)
+    return text
+
+
+ENVIRONMENT.filters["flag_words"] = flag_words
+ENVIRONMENT.filters["quarters"] = quarters
+ENVIRONMENT.filters["place_names"] = place_names
 ENVIRONMENT.filters["short_publisher"] = short_publisher
 ENVIRONMENT.filters["long_date"] = long_date
 ENVIRONMENT.filters["period_label"] = period_label

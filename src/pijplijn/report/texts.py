@@ -125,6 +125,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "How the figures of this report are computed.",
     },
     "report.from": {"nl": "vanaf", "en": "from"},
+    "report.definitions_from": {
+        "nl": "Definities (elk met een breuk in de reeks) vanaf",
+        "en": "Definitions (each a break in the series) from",
+    },
     "report.projection_method": {
         "nl": "Een cohortmodel volgt leerlingen van vmbo via mbo (per niveau, BOL en BBL) naar "
         "hbo en werk. De kansen om door te stromen zijn geschat uit de geladen gegevens of "
@@ -137,6 +141,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "below projects from earlier years and compares that with what happened.",
     },
     "report.flow_unit": {"nl": "aantallen: personen", "en": "counts: people"},
+    "report.figure": {"nl": "Cijfer", "en": "Figure"},
+    "report.published_figure": {"nl": "gepubliceerd cijfer", "en": "published figure"},
     "report.colophon": {"nl": "Colofon", "en": "Colophon"},
     "report.made_on": {"nl": "Gemaakt op", "en": "Made on"},
     "report.projection": {"nl": "Vooruitblik", "en": "Outlook"},

@@ -3,6 +3,7 @@ specs. Templates only format what ``report_view`` returns."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -110,6 +111,8 @@ class SourceRow(BaseModel):
     coverage: str | None
     licence: str | None
     citation: str
+    """Where to find it, for a reader: the site, or the publisher's table name."""
+    url: str | None = None
 
 
 class MapNote(BaseModel):
@@ -153,6 +156,10 @@ class ReportView(BaseModel):
     publisher: str = ""
     sources: list[SourceFreshness] = []
     """The newest period of each source: the cover's reporting year per source."""
+    indicator_titles: dict[str, str] = {}
+    """Indicator id → its title in the report's language."""
+    place_names: dict[str, str] = {}
+    """Region and institution code → name, for the engine's texts."""
     publishers: dict[str, str] = {}
     """Source key → its publisher (DUO, CBS, ROA)."""
     overview: OverviewView | None = None
@@ -219,6 +226,10 @@ def report_view(
         publisher=pack.pack.title,
         sources=sorted(overview.sources, key=lambda f: (_publisher(datasets, f), f.title)),
         publishers={d.source_key: d.publisher for d in datasets},
+        indicator_titles={
+            i.id: i.title.nl if lang == "nl" else i.title.en or i.title.nl for i in pack.indicators
+        },
+        place_names=names,
         overview=overview,
         summary=summary(
             overview,
@@ -282,9 +293,24 @@ def _source_rows(datasets: list[DatasetSummary], lang: str) -> list[SourceRow]:
             periods=summarise_periods(d.periods, lang) if d.periods else "–",
             coverage=_short_coverage(d.coverage, lang),
             licence=d.licence,
-            citation=d.source,
+            **_citation(d.source),
         )
     return sorted(rows.values(), key=lambda r: (r.publisher, r.title))
+
+
+FILE_NAME = re.compile(r",?\s*(?:bestand|file)\s+\S+\.(?:csv|txt|xlsx)\b\s*", re.I)
+URL = re.compile(r"https?://([^/\s]+)\S*")
+
+
+def _citation(source: str) -> dict[str, str | None]:
+    """A dataset's source for a reader: a web address as its site (the link keeps the
+    address), a loaded file's name left out (it says nothing to a reader)."""
+    found = URL.search(source)
+    url = found[0] if found else None
+    text = URL.sub(lambda m: m[1].removeprefix("www."), source)
+    text = FILE_NAME.sub(" ", text).strip(" ,;:")
+    text = re.sub(r"^document\s+\S+:\s*", "", text)
+    return {"citation": text, "url": url}
 
 
 def _short_coverage(coverage: str | None, lang: str) -> str | None:
