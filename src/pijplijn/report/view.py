@@ -187,6 +187,9 @@ def report_view(
     projection, comparison, backtest = _outlook(session, pack, region, notes)
     years = _years(projection)
     names = {**pack_names(pack.pack.name), **region_names(session)}
+    titles = {
+        i.id: i.title.nl if lang == "nl" else i.title.en or i.title.nl for i in pack.indicators
+    }
     english = pack_english(pack.pack.name)
     draw = _Draw(lang, names, english)
     overview = overview_view(session, pack, catalog, lang)
@@ -237,6 +240,7 @@ def report_view(
             _states(projection) if projection else [],
             [g.target.deadline.year for g in card.goals],
             lang,
+            titles,
         ),
         flow=flow,
         flow_chart=_flow_chart(flow, draw) if flow else None,

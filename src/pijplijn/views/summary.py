@@ -69,8 +69,12 @@ class Summary(BaseModel):
 SHARE_UNITS = ("share", "growth")
 
 
-def figure_changes(figures: list[KeyFigure]) -> list[FigureChange]:
-    """Each key figure against its previous period (``None`` across a break)."""
+def figure_changes(
+    figures: list[KeyFigure], titles: dict[str, str] | None = None
+) -> list[FigureChange]:
+    """Each key figure against its previous period (``None`` across a break); ``titles``
+    names the indicators in the reader's language."""
+    titles = titles or {}
     changes = []
     for f in figures:
         share = f.unit in SHARE_UNITS
@@ -81,7 +85,7 @@ def figure_changes(figures: list[KeyFigure]) -> list[FigureChange]:
         changes.append(
             FigureChange(
                 indicator=f.indicator,
-                title=f.title,
+                title=titles.get(f.indicator, f.title),
                 unit=f.unit,
                 period=f.period,
                 value=f.value,
@@ -101,10 +105,11 @@ def summary(
     projected: list[str],
     deadlines: list[int],
     lang: str = "nl",
+    titles: dict[str, str] | None = None,
 ) -> Summary:
     """Return the findings (at most one per kind of ``RANK``), the key figures' changes, and
     the projection of the ``projected`` states in the deadline year."""
-    changes = figure_changes(overview.figures)
+    changes = figure_changes(overview.figures, titles)
     found = [
         _goals(overview, lang),
         _leak(overview.flow, lang),
