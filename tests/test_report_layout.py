@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 from PIL import Image
 
 from pijplijn.content.loader import load_pack
@@ -226,3 +227,40 @@ def test_the_page_images_are_saved(reports: Reports, key: str) -> None:
     pages = reports[key].pages
     assert pages, key
     assert all(p.is_file() and p.parent.parent == ARTIFACTS for p in pages)
+
+
+@pytest.mark.parametrize("key", ["demo-nl", "real-nl"])
+def test_the_summary_s_figures_are_the_overview_api_s(reports: Reports, key: str) -> None:
+    """Every key figure of the summary (latest, previous) and every number of its findings
+    traces to ``/api/v1/overview``: the report computes none of its own."""
+    from fastapi.testclient import TestClient
+
+    from pijplijn.settings import Settings
+    from pijplijn.web.app import create_app
+
+    built = reports[key]
+    summary = built.view.summary
+    assert summary is not None and 3 <= len(summary.findings) <= 5
+    url = reports.request.getfixturevalue("demo_url" if key.startswith("demo") else "real_url")
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        api = client.get("/api/v1/overview").json()
+    by_id = {f["indicator"]: f for f in api["figures"]}
+    assert [c.indicator for c in summary.changes] == list(by_id)
+    for change in summary.changes:
+        figure = by_id[change.indicator]
+        assert (change.value, change.previous) == (figure["value"], figure["previous"])
+        assert (change.period, change.previous_period) == (
+            figure["period"],
+            figure["previous_period"],
+        )
+    # The findings name the API's figures: the goals' counts, the flow's shares, the coverage.
+    shares = {n["share"] for n in api["flow"]["nodes"] if n["share"] is not None}
+    known = {float(v) for v in api["status_counts"].values()} | shares
+    known |= {c["published"] for c in api["coverage"] if c["published"] is not None}
+    known |= {c["coverage"] for c in api["coverage"] if c["coverage"] is not None}
+    known |= {v for f in api["figures"] for v in (f["value"], f["previous"]) if v is not None}
+    for finding in summary.findings:
+        assert set(finding.figures) <= known, finding.text
+    # And the HTML prints the summary's sentences as generated.
+    for finding in summary.findings:
+        assert str(escape(finding.text)) in built.html
