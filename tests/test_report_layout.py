@@ -109,8 +109,8 @@ def chapter_last_pages(built: Built) -> set[int]:
         ["pdfinfo", "-dests", str(built.pdf)], check=True, capture_output=True, text=True
     ).stdout
     where = {m[2]: int(m[1]) for m in re.finditer(r'^\s*(\d+)\s+\[.*?\]\s+"(.*)"$', listing, re.M)}
+    # A chapter with only a line to say starts on the page of the one before it.
     starts = sorted({where[c] for c in chapters})
-    assert len(starts) == len(chapters), "two chapters start on one page"
     return {s - 1 for s in starts[1:]} | {len(built.pages)}
 
 

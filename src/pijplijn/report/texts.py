@@ -21,7 +21,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "report.toc": {"nl": "Inhoud", "en": "Contents"},
     "report.summary": {"nl": "Samenvatting", "en": "Summary"},
     "report.pipeline": {"nl": "De pijplijn", "en": "The pipeline"},
-    "report.maps": {"nl": "De gemeenten", "en": "The gemeenten"},
+    "report.maps": {"nl": "De gemeenten", "en": "The municipalities"},
     "report.key_figures": {
         "nl": "Bijlage B. Kerncijfers per periode",
         "en": "Appendix B. Key figures per period",
