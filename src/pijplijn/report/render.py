@@ -105,8 +105,9 @@ def readable_states(text: str) -> str:
 
 
 def sentence(text: str) -> str:
-    """``text`` ending in exactly one full stop."""
-    text = text.rstrip()
+    """``text`` as a sentence: a capital first, exactly one full stop last."""
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 
 

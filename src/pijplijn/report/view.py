@@ -544,15 +544,24 @@ def _projection_chart(projection: Projection, draw: _Draw) -> Figure | None:
 
 
 def _legend_below(spec: dict[str, Any]) -> dict[str, Any]:
-    """Long series names: the legend goes under the chart, its labels never cut."""
+    """Long series names: one legend under the chart, its labels never cut, instead of the
+    names beside the lines' ends (they overlap where two series lie close)."""
     config = dict(spec.get("config", {}))
-    config["legend"] = {
-        **config.get("legend", {}),
-        "orient": "bottom",
-        "labelLimit": 0,
-        "columns": 1,
-    }
-    return {**spec, "config": config}
+    config["legend"] = {**config.get("legend", {}), "orient": "bottom", "labelLimit": 0}
+    layers = []
+    for layer in spec.get("layer", []):
+        encoding = dict(layer.get("encoding", {}))
+        if "text" in encoding:
+            continue  # the direct labels: the legend names the series
+        if "strokeDash" in encoding:
+            encoding["strokeDash"] = {**encoding["strokeDash"], "legend": None}
+        if isinstance(encoding.get("color"), dict) and encoding["color"].get("legend"):
+            encoding["color"] = {
+                **encoding["color"],
+                "legend": {**encoding["color"]["legend"], "direction": "vertical", "columns": 1},
+            }
+        layers.append({**layer, "encoding": encoding})
+    return {**spec, "config": config, "layer": layers, "padding": 5}
 
 
 def _comparison_rows(
