@@ -71,10 +71,20 @@ def render(
 
 
 def _static(spec: Any) -> Any:
-    """``spec`` without tooltips: paper has no pointer, and a tooltip's fields (a gemeente's
-    code) would otherwise become the marks' ARIA labels in the SVG."""
+    """``spec`` without tooltips (paper has no pointer, and a tooltip's fields, a gemeente's
+    code, would otherwise become the marks' ARIA labels in the SVG), and with one legend where
+    colour and dash encode the same field (Vega-Lite draws two: 'Twente Twente')."""
     if isinstance(spec, dict):
-        return {k: _static(v) for k, v in spec.items() if k != "tooltip"}
+        out = {k: _static(v) for k, v in spec.items() if k != "tooltip"}
+        colour, dash = out.get("color"), out.get("strokeDash")
+        if (
+            isinstance(colour, dict)
+            and isinstance(dash, dict)
+            and colour.get("legend", {}) is not None
+            and colour.get("field") == dash.get("field")
+        ):
+            out["strokeDash"] = {**dash, "legend": None}
+        return out
     if isinstance(spec, list):
         return [_static(v) for v in spec]
     return spec
