@@ -132,6 +132,28 @@ def place_names(text: str, names: dict[str, str]) -> str:
     return text
 
 
+REPO_FILE = re.compile(
+    r"\s*\((?:[\w-]+/)*[\w-]+\.(?:md|yaml)\)|\b(?:[\w-]+/)*[\w-]+\.(?:md|yaml)\b"
+)
+SOURCE_KEY = re.compile(r"\b[a-z][a-z0-9-]*:[a-z0-9.-]+: ")
+METHODS = {"nl": {"naive": "naïef (vorig jaar)", "linear": "lineaire trend"}, "en": {}}
+
+
+def for_reader(text: str, lang: str = "nl") -> str:
+    """An engine text without pointers into the repository: a file reference in brackets is
+    left out, one in the sentence becomes 'the content pack'; a source key before its title
+    goes."""
+    pack = "het contentpakket" if lang == "nl" else "the content pack"
+    text = REPO_FILE.sub(lambda m: "" if m[0].lstrip().startswith("(") else pack, text)
+    return SOURCE_KEY.sub("", text)
+
+
+def method_name(method: str, lang: str = "nl") -> str:
+    return METHODS.get(lang, {}).get(method, method)
+
+
+ENVIRONMENT.filters["for_reader"] = for_reader
+ENVIRONMENT.filters["method_name"] = method_name
 ENVIRONMENT.filters["flag_words"] = flag_words
 ENVIRONMENT.filters["quarters"] = quarters
 ENVIRONMENT.filters["place_names"] = place_names
