@@ -71,6 +71,9 @@ class Column:
     form: str | None = None
     basis: str | None = None
     optional: bool = False
+    note: str | None = None
+    """For the older layouts: where a dedicated importer puts the column, when no plain
+    field says it (the vo stage comes from school type and programme together)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -79,6 +82,8 @@ class Column:
 
     def describe(self) -> str:
         """Return where the column goes, for --explain: 'sector', 'stage+level (ho_stage…)'."""
+        if self.note:
+            return self.note
         if self.coded:
             return ", ".join(f"{f} via {c}" for f, c in self.coded)
         if self.to == "region":
@@ -95,6 +100,10 @@ class Values:
     gender: dict[str, str] = field(default_factory=dict)
     columns: dict[str, dict[str, str | None]] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
+    ignore_pattern: re.Pattern[str] | None = None
+    """Value-like columns deliberately not loaded, by pattern (DUO's SLAAGPERC per year)."""
+    note: str | None = None
+    """What the values are, for --explain, when one measure does not say it."""
 
     def is_value(self, folded: str) -> bool:
         """True when a (folded) header name is one of the value columns."""
@@ -105,6 +114,8 @@ class Values:
         return folded in {fold(c) for c in self.columns}
 
     def is_ignored(self, folded: str) -> bool:
+        if self.ignore_pattern is not None and self.ignore_pattern.match(folded):
+            return True
         return folded in {fold(c) for c in self.ignore}
 
     def describe(self) -> str:
@@ -341,6 +352,7 @@ def _column(
         form=spec.get("form"),
         basis=spec.get("basis"),
         optional=bool(spec.get("optional")),
+        note=spec.get("note"),
     )
 
 
@@ -355,6 +367,8 @@ def _values(where: str, spec: dict[str, Any]) -> Values:
         gender={str(k): str(v) for k, v in (spec.get("gender") or {}).items()},
         columns={str(k): dict(v or {}) for k, v in (spec.get("columns") or {}).items()},
         ignore=tuple(spec.get("ignore", ())),
+        ignore_pattern=re.compile(spec["ignore_pattern"]) if spec.get("ignore_pattern") else None,
+        note=spec.get("note"),
     )
 
 

@@ -149,6 +149,7 @@ def _coverage(
         entering_high=entering.high if entering else None,
         entering_source=entering.source.strip() if entering else "",
         graduates_source=sources,
+        graduates=dict(sorted(graduates.items())),
         points=points,
         missing=missing,
         published=found[0] if found else None,

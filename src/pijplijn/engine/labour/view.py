@@ -34,6 +34,8 @@ class Occupation(_Frozen):
     """A technical beroepsgroep (BRC 2014) with ROA's national figures 2025-2030."""
 
     code: str
+    name: str | None = None
+    """The beroepsgroep's BRC 2014 name from the pack (labour.yaml), None when unknown."""
     replacement: float | None
     expansion: float | None
     replacement_rate: float | None
@@ -219,6 +221,7 @@ def technical_occupations(session: Session, pack: ContentPack) -> Occupations:
     occupations = [
         Occupation(
             code=code,
+            name=params.technical_occupations.names.get(code),
             replacement=figures.get("replacement_demand", (None, None))[0],
             expansion=figures.get("expansion_demand", (None, None))[0],
             replacement_rate=figures.get("replacement_rate", (None, None))[0],
@@ -236,7 +239,8 @@ def technical_occupations(session: Session, pack: ContentPack) -> Occupations:
         title=params.technical_occupations.title,
         rows=occupations[:TOP_OCCUPATIONS],
         sources=_source_titles(session, used),
-        note="ROA's tabel per beroepsgroep geeft codes, geen namen (roa/SOURCE.md); "
+        note="ROA's tabel per beroepsgroep geeft codes, geen namen (roa/SOURCE.md); de namen "
+        f"komen uit {params.technical_occupations.names_source or 'de BRC 2014'}; "
         "landelijke cijfers: ROA geeft per beroep geen regionale aantallen in deze tabel.",
     )
 
