@@ -143,6 +143,9 @@ class Layout:
     publisher: str = "DUO"
     source: str = ""
     source_key: str = ""
+    residence_key: str | None = None
+    """The series of the layout's files by place of residence, where another layout's files
+    count the same students by residence (they then supersede each other, never add up)."""
     ckan: str | None = None
     importer: str | None = None
     """For the older layouts: the dedicated importer (kind) that reads them."""
@@ -310,6 +313,7 @@ def _layout(item: dict[str, Any], codes: dict[str, tuple[CodeEntry, ...]]) -> La
         publisher=str(item.get("publisher", "DUO")),
         source=str(item.get("source", "")),
         source_key=str(item.get("source_key", name)),
+        residence_key=item.get("residence_key"),
         ckan=item.get("ckan"),
         importer=item.get("importer"),
         file_name=re.compile(item["file_name"]) if item.get("file_name") else None,
