@@ -275,8 +275,8 @@ def _headline(name: str, jobs: JobsSummary, coverage: list[Coverage], names: dic
         described = names.get(jobs.described or "", jobs.described)
         where = f" (cijfers van {described})" if jobs.described else ""
         parts.append(
-            f"{name}{where} telde in {jobs.last[0]} {count} banen van werknemers, "
-            f"{growth} sinds {jobs.first[0]}"
+            f"{name} telde in {jobs.last[0]} {count} banen van werknemers, "
+            f"{growth} sinds {jobs.first[0]}{where}"
         )
     computed = [c for c in coverage if c.points]
     if computed:
@@ -288,7 +288,7 @@ def _headline(name: str, jobs: JobsSummary, coverage: list[Coverage], names: dic
         )
     else:
         parts.append(
-            "de dekking van de vraag door gediplomeerden is nog niet te berekenen: "
+            "de dekking van de vraag door gediplomeerden is nog niet te berekenen; er ontbreken: "
             + "; ".join(dict.fromkeys(m for c in coverage for m in c.missing))
         )
     text = "; ".join(parts) + "."
