@@ -514,3 +514,13 @@ def test_explain_of_an_older_layout_says_where_each_column_goes(shared_data: Pat
     assert "INSTELLINGSCODE → institution (gelezen door duo-vo-examens)" in text
     assert "SLAAGPERC SCHOOLJAAR 2019-2020 - MAN → niet geladen" in text
     assert "EXAMENKANDIDATEN SCHOOLJAAR 2019-2020 - MAN → waarde (exam_candidates" in text
+
+
+def test_a_cbs_header_with_a_renamed_column_names_the_cbs_layout(tmp_path: Path) -> None:
+    """The open CBS layout (any StatLine table) is in the registry for the near-miss message:
+    a table whose 'Perioden' became 'Periode' is named as a CBS table with that rename."""
+    header = "ID,BedrijfstakkenBranchesSBI2008,RegioS,Periode,BanenVanWerknemersInDecember_1"
+    path = write(tmp_path, "banen.csv", [header, "1,T001081,CR12,2010JJ00,276.4"])
+    code, text = run("import", "--explain", str(path))
+    assert code == 2
+    assert "het dichtst bij is 'cbs'" in text and "'Perioden' → 'Periode'" in text

@@ -77,7 +77,7 @@ def explain(
             elif index in fit.value_columns:
                 target = f"waarde ({layout.values.note or layout.measure})"
             else:
-                target = "niet geladen"
+                target = layout.others or "niet geladen"
             explanation.mapping.append((name, target + by))
     return explanation
 

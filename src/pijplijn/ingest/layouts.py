@@ -151,6 +151,9 @@ class Layout:
     """For the older layouts: the dedicated importer (kind) that reads them."""
     file_name: re.Pattern[str] | None = None
     """For two tables with one header: what the file name must match (searched, lower case)."""
+    others: str | None = None
+    """For an open header (any CBS StatLine table): what an undeclared column is. Such columns
+    are then not 'new' in a near-miss message, but may still pair with a missing one."""
 
     def fits_name(self, file_name: str) -> bool:
         """True when the file name does not rule this layout out."""
@@ -198,13 +201,15 @@ class HeaderFit:
 
     @property
     def fits(self) -> bool:
-        return not self.missing and not self.new and bool(self.value_columns)
+        open_header = self.layout.others is not None
+        return not self.missing and (open_header or not self.new) and bool(self.value_columns)
 
     @property
     def score(self) -> float:
         """How close the header is: matched columns over all columns either side names."""
-        matched = len(self.mapping) + (1 if self.value_columns else 0)
-        return matched / (matched + len(self.missing) + len(self.new) or 1)
+        matched = len(self.mapping) + (1 if self.value_columns or self.layout.others else 0)
+        new = 0 if self.layout.others is not None else len(self.new)
+        return matched / (matched + len(self.missing) + new or 1)
 
     def renamed(self) -> list[tuple[str, str]]:
         """Pair each missing column with the most similar new one (a rename), if any."""
@@ -230,9 +235,9 @@ class HeaderFit:
         if missing:
             parts.append("ontbreekt: " + ", ".join(f"'{m}'" for m in missing))
         new = [n for n in self.new if n not in came]
-        if new:
+        if new and self.layout.others is None:
             parts.append("nieuw: " + ", ".join(f"'{n}'" for n in new))
-        if not self.value_columns:
+        if not self.value_columns and self.layout.others is None:
             parts.append(f"geen waardekolommen ({self.layout.values.describe()})")
         return "; ".join(parts)
 
@@ -305,7 +310,7 @@ def _layout(item: dict[str, Any], codes: dict[str, tuple[CodeEntry, ...]]) -> La
         name=name,
         title=str(item["title"]),
         columns=columns,
-        values=_values(where, item["values"]),
+        values=_values(where, item["values"], periods=item.get("importer") is None),
         measure=item.get("measure"),
         stage=item.get("stage"),
         stage_from_file_name=bool(item.get("stage_from_file_name")),
@@ -317,6 +322,7 @@ def _layout(item: dict[str, Any], codes: dict[str, tuple[CodeEntry, ...]]) -> La
         ckan=item.get("ckan"),
         importer=item.get("importer"),
         file_name=re.compile(item["file_name"]) if item.get("file_name") else None,
+        others=item.get("others"),
     )
     if layout.importer is None:
         _check(where, layout)
@@ -360,10 +366,12 @@ def _column(
     )
 
 
-def _values(where: str, spec: dict[str, Any]) -> Values:
+def _values(where: str, spec: dict[str, Any], *, periods: bool = True) -> Values:
+    """Read a layout's values; ``periods``: a value pattern must give the year (the generic
+    reader's layouts; an older importer's layout may match other value columns)."""
     pattern = spec.get("pattern")
     compiled = re.compile(pattern) if pattern else None
-    if compiled is not None and "year" not in compiled.groupindex:
+    if periods and compiled is not None and "year" not in compiled.groupindex:
         raise LayoutError(f"{where}: values.pattern heeft geen groep 'year'")
     return Values(
         column=spec.get("column"),
