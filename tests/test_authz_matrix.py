@@ -54,6 +54,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/gemeenten/{name}.json"): PUBLIC,
     ("GET", "/partners/{organisation}"): PUBLIC,
     ("GET", "/partners/{organisation}.json"): PUBLIC,
+    ("GET", "/instellingen/{brin}"): PUBLIC,
+    ("GET", "/instellingen/{brin}.json"): PUBLIC,
     ("GET", "/api/v1/labour/demand"): PUBLIC,
     ("GET", "/api/v1/labour/coverage"): PUBLIC,
     ("GET", "/api/v1/labour/occupations"): PUBLIC,
@@ -180,6 +182,7 @@ def params(world: World) -> dict[str, str]:
             "goal_id": "tt-bedrijvenparticipatie-register",
             "name": "Enschede",
             "organisation": "onbekend",
+            "brin": "27YU",
         }
 
 
