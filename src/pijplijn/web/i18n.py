@@ -64,6 +64,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "labour.verdict": {"nl": "oordeel / ontbreekt", "en": "verdict / missing"},
     "labour.not_computable": {"nl": "niet berekenbaar", "en": "not computable"},
     "labour.missing": {"nl": "ontbreekt", "en": "missing"},
+    "labour.no_published": {
+        "nl": "berekend; geen gepubliceerd cijfer om mee te vergelijken",
+        "en": "computed; no published figure to compare with",
+    },
     "labour.method": {"nl": "Methode, invoer en bronnen", "en": "Method, inputs and sources"},
     "labour.entering": {"nl": "Aandeel dat gaat werken", "en": "Share entering work"},
     "labour.inputs": {"nl": "Invoer", "en": "Inputs"},
