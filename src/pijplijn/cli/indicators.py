@@ -24,9 +24,11 @@ from pijplijn.cli.app import (
     emit,
     engine_for,
     err,
+    guard,
     out,
     styled,
 )
+from pijplijn.cli.goals_edit import goals_app
 from pijplijn.errors import QueryError
 from pijplijn.numbers import format_number
 
@@ -157,8 +159,10 @@ def indicator(
     emit(result.records(), format)
 
 
-@command()
+@goals_app.callback()
+@guard
 def goals(
+    ctx: typer.Context,
     region: Annotated[
         str | None,
         typer.Option(
@@ -173,7 +177,10 @@ def goals(
     """Toon de scorekaart: per doel basiswaarde, doel, laatste meting, voortgang, trend,
     status en de aandelen van de partners. Met --file: de doelen uit dat bestand. Met
     --region: de doelen van die regio; gelden de doelen voor een andere regio, dan staat
-    dat er."""
+    dat er. Met add, edit, archive of restore: de eigen doelen van het programmabureau
+    (zie 'pijplijn goals add --help')."""
+    if ctx.invoked_subcommand is not None:
+        return
     from pijplijn.content.goals import goals_elsewhere, load_goals
     from pijplijn.content.loader import national_region_codes
     from pijplijn.engine.goals.scorecard import scorecard
