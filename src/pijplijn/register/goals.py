@@ -57,6 +57,8 @@ TARGET_RULES: dict[str, str] = {
 }
 TRENDS: dict[str, str] = {"linear": "lineair", "damped": "gedempt"}
 MAX_PARTNERS = 8
+_THOUSANDS = re.compile(r"^-?[1-9]\d{0,2}(\.\d{3})+$")
+"""'7.500' and '1.234.567': dots that group thousands (a decimal point has no such form)."""
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
@@ -288,13 +290,15 @@ def _clean(value: Any) -> str:
 
 
 def _number(text: str, name: str, problems: list[FieldProblem]) -> float | None:
-    """Read a number as typed: '0,10', '0.10', '10%' (a hundredth), '664'; empty is None."""
+    """Read a number as typed: '0,10', '0.10', '10%' (a hundredth), '664', '7.500' (Dutch
+    thousands); empty is None."""
     if not text:
         return None
     cleaned = text.replace(" ", "").replace("\u00a0", "")
     percent = cleaned.endswith("%")
     cleaned = cleaned.removesuffix("%")
-    if "," in cleaned:
+    if "," in cleaned or _THOUSANDS.match(cleaned):
+        # Dutch notation: '7.500' is seven thousand five hundred, '0,10' a tenth.
         cleaned = cleaned.replace(".", "").replace(",", ".")
     try:
         value = float(cleaned)
