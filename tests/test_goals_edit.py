@@ -13,12 +13,11 @@ import csv
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from admin_helpers import EMAILS, World, log_in, world_fixture
@@ -385,7 +384,6 @@ def _cli(world: World, *args: str) -> tuple[int, str, str]:
 
 
 def test_cli_add_edit_archive_restore_and_bad_input(world: World) -> None:
-    school = "Voorbeeld"  # matched by name below
     with session_scope(world.engine) as session:
         names = {o.id: o.name for o in session.scalars(select(Organisation))}
     school = names[world.org_b]
@@ -479,3 +477,42 @@ def test_the_raw_file_agrees_with_the_unrestated_baseline(world: World) -> None:
     # Judged within 2015-2016 there is no change of classification version to restate over.
     assert mine["restated_on"] is None
     assert mine["baseline"]["value"] == _raw_mbo_technical_students_2015()
+
+
+def test_migration_0010_makes_existing_goals_pack_history_and_goes_both_ways(
+    empty_engine: Engine,
+) -> None:
+    """A goal stored before the revision becomes a pack goal at version 1, not archived;
+    the revision can be undone and done again."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from pijplijn.store.db import _alembic_config
+
+    config = _alembic_config()
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0009_coverage")
+        connection.execute(
+            text("INSERT INTO region (code, name, kind) VALUES ('x', 'X', 'regioset')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO goal (id, position, programme, theme, title, title_en, indicator, "
+                "region_code, filters, baseline_period, target_rule, target_provisional, "
+                "target_source, deadline, trend_method, source, notes) VALUES ('oud', 0, 'P', "
+                "'T', 'Oud doel', '', 'i', 'x', '{}', '2011', 'relative', false, '', "
+                "'2016-12-31', 'linear', '', '')"
+            )
+        )
+        command.upgrade(config, "0010_goals")
+        row = connection.execute(
+            text("SELECT origin, version, archived_at FROM goal WHERE id = 'oud'")
+        ).one()
+        assert tuple(row) == ("pack", 1, None)
+        command.downgrade(config, "0009_coverage")
+        columns = {c["name"] for c in inspect(connection).get_columns("goal")}
+        assert not columns & {"origin", "version", "archived_at", "updated_at"}
+        command.upgrade(config, "head")
+        partner_columns = {c["name"] for c in inspect(connection).get_columns("goal_partner")}
+        assert "organisation_id" in partner_columns
