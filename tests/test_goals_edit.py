@@ -129,7 +129,7 @@ def test_a_beheerder_adds_a_2030_goal_and_it_shows_at_once_everywhere(
     form = client.get("/beheer/doelen/nieuw")
     assert form.status_code == 200 and 'name="csrf"' in form.text
     # Names, not codes: the indicator, the region and the partners are chosen by name.
-    assert "Studenten mbo techniek" in form.text and "Twente (regioset)" in form.text
+    assert "Studenten mbo techniek — aantal" in form.text and "Twente (regioset)" in form.text
     assert "Voorbeeld Precisietechniek B.V." in form.text
 
     response = client.post("/beheer/doelen", data=_form(world, csrf), follow_redirects=False)

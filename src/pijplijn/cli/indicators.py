@@ -372,6 +372,8 @@ def _goal_details(g: GoalStatus) -> None:
         out.print(f"  geen voortgang: {g.progress_note}")
     if g.target.provisional:
         out.print(f"  doelwaarde voorlopig: {g.target.source}")
+    if g.split_note:
+        out.print(f"  partners (alle voorlopig): {g.split_note}")
     for p in g.partners:
         kind = "van de verandering" if p.sub_target_kind == "verandering" else "van de doelwaarde"
         sub = (
@@ -379,7 +381,11 @@ def _goal_details(g: GoalStatus) -> None:
             if p.sub_target is None
             else f"; deeldoel {show(p.sub_target, g.unit, signed=True)} ({kind})"
         )
-        flag = " — voorlopig: verdeling nog niet vastgesteld" if p.provisional else ""
+        flag = (
+            " — voorlopig: verdeling nog niet vastgesteld"
+            if p.provisional and not g.split_note
+            else ""
+        )
         out.print(
             f"  partner {p.name} ({p.kind}): {p.share:g}%{sub}{flag}", highlight=False, markup=False
         )

@@ -25,6 +25,7 @@ from pijplijn.web.admin.common import form_int, page, see_other, writing
 from pijplijn.web.admin.fields import Choice, FormState
 from pijplijn.web.auth import FormDep, Login, check_csrf, require
 from pijplijn.web.deps import CatalogDep, SessionDep
+from pijplijn.web.i18n import term
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,7 +74,10 @@ def _choices(session: Session, catalog: Catalog) -> dict[str, list[Choice]]:
     )
     return {
         "indicator": sorted(
-            (Choice(s.id, f"{s.title} ({s.unit})") for s in catalog.summaries()),
+            (
+                Choice(s.id, f"{s.title} — {term('nl', 'unit', s.unit)}")
+                for s in catalog.summaries()
+            ),
             key=lambda c: c.label.lower(),
         ),
         "region": [
