@@ -63,6 +63,7 @@ def _form(world: World, csrf: str, **changes: str) -> dict[str, str]:
         "target_rule": "absolute",
         "target_value": "7.500",
         "deadline": "2030-12-31",
+        "milestones": "2027-12-31=7.000",
         "trend": "linear",
         "partner_0": str(world.org_a),
         "share_0": "60",
@@ -147,6 +148,9 @@ def test_a_beheerder_adds_a_2030_goal_and_it_shows_at_once_everywhere(
     assert mine["status_label"] in article and "Meer mbo-studenten techniek in 2030" in article
     assert mine["target"]["value"] == 7500 and mine["target"]["deadline"] == "2030-12-31"
     assert mine["baseline"]["computed"] is True and mine["baseline"]["period"] == "2015"
+    # The dated intermediate target, on the page and on the chart's target line.
+    assert mine["target"]["milestones"] == [{"by": "2027-12-31", "value": 7000, "source": ""}]
+    assert "Tussendoelen 7.000 uiterlijk 2027-12-31" in article
     # The office's goal comes before the history, which is shown as such.
     assert page.index(f'id="{goal_id}"') < page.index("Geschiedenis")
     assert "Twente Techniek Agenda &#39;11-&#39;16, afgerond" in page
@@ -279,6 +283,8 @@ def test_archive_and_restore_through_the_web_are_audited_and_seen_at_once(
         ({"baseline_value": "664"}, "baseline_source", "vraagt een 'source'"),
         ({"target_value": "veel"}, "target_value", "'veel' is geen getal"),
         ({"deadline": "31-12-2030"}, "deadline", "verwacht jjjj-mm-dd"),
+        ({"milestones": "2031-12-31=7000"}, "milestones", "ligt niet tussen het begin"),
+        ({"milestones": "eind 2027: 7000"}, "milestones", "verwacht DATUM=WAARDE"),
         (
             {"partner_0": "", "share_0": "", "partner_1": "", "share_1": ""},
             "partners",
@@ -468,7 +474,9 @@ def test_the_raw_file_agrees_with_the_unrestated_baseline(world: World) -> None:
         csrf = log_in(client, EMAILS["beheerder"])
         response = client.post(
             "/beheer/doelen",
-            data=_form(world, csrf, title="Basis uit het bestand", deadline="2016-12-31"),
+            data=_form(
+                world, csrf, title="Basis uit het bestand", deadline="2016-12-31", milestones=""
+            ),
             follow_redirects=False,
         )
         goal_id = response.headers["location"].split("opgeslagen=")[1]

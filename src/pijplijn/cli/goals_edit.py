@@ -76,6 +76,14 @@ TargetValue = Annotated[
 ]
 TargetSource = Annotated[str | None, _option("Bron van het doel.", "--target-source")]
 Deadline = Annotated[str | None, _option("Deadline, jjjj-mm-dd.")]
+Milestone = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--milestone",
+        help="Tussendoel DATUM=WAARDE, bijv. 2028-12-31=7000 (herhaalbaar).",
+        show_default=False,
+    ),
+]
 Trend = Annotated[str | None, _option("Trend: linear of damped.")]
 Source = Annotated[str | None, _option("Bron of besluit van het doel.")]
 Notes = Annotated[str | None, _option("Toelichting.")]
@@ -109,8 +117,11 @@ def _values(
     where: list[str] | None,
     partners: list[str] | None,
     agreed: bool | None,
+    milestones: list[str] | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    if milestones:
+        values["milestones"] = "; ".join(milestones)
     if where:
         values["filters"] = ", ".join(where)
     if agreed is not None:
@@ -177,6 +188,7 @@ def add(
     baseline_period: BaselinePeriod = None,
     target_rule: TargetRule = None,
     deadline: Deadline = None,
+    milestone: Milestone = None,
     partner: Partner = None,
     shares_agreed: Agreed = None,
     baseline_value: BaselineValue = None,
@@ -217,7 +229,7 @@ def add(
         "source": source,
         "notes": notes,
     }
-    _save(_values(given, where, partner, shares_agreed), None, None, database)
+    _save(_values(given, where, partner, shares_agreed, milestone), None, None, database)
 
 
 @goals_command("edit")
@@ -230,6 +242,7 @@ def edit(
     baseline_period: BaselinePeriod = None,
     target_rule: TargetRule = None,
     deadline: Deadline = None,
+    milestone: Milestone = None,
     partner: Partner = None,
     shares_agreed: Agreed = None,
     baseline_value: BaselineValue = None,
@@ -268,7 +281,7 @@ def edit(
         "source": source,
         "notes": notes,
     }
-    _save(_values(given, where, partner, shares_agreed), goal_id, version, database)
+    _save(_values(given, where, partner, shares_agreed, milestone), goal_id, version, database)
 
 
 def _archive_or_restore(goal_id: str, version: int, database: str | None, archive: bool) -> None:

@@ -83,6 +83,15 @@ class TargetDef(_Strict):
         return baseline + self.change
 
 
+class MilestoneDef(_Strict):
+    """A dated intermediate target: the value to reach by the date ``by`` (before the
+    deadline), in the indicator's unit."""
+
+    by: date
+    value: float
+    source: str = ""
+
+
 class MeasurementDef(_Strict):
     """A value entered by hand for a period, with its source (e.g. a partner survey)."""
 
@@ -106,6 +115,9 @@ class GoalDef(_Strict):
     baseline: BaselineDef
     target: TargetDef
     deadline: date
+    milestones: list[MilestoneDef] = []
+    """Dated intermediate targets on the way to the deadline (the target itself is at the
+    deadline)."""
     trend: Literal["linear", "damped"] = "linear"
     partners: list[PartnerDef]
     measurements: list[MeasurementDef] = []
@@ -176,6 +188,17 @@ def check_goal(
             f"{goal.baseline.period}; verwacht een datum na {start}",
             "deadline",
         )
+    dates = [m.by for m in goal.milestones]
+    if dates != sorted(set(dates)):
+        problem("tussendoelen staan op volgorde van datum, elke datum één keer", "milestones")
+    for index, milestone in enumerate(goal.milestones):
+        if (start is not None and milestone.by <= start) or milestone.by >= goal.deadline:
+            problem(
+                f"tussendoel {milestone.by} ligt niet tussen het begin van de basisperiode "
+                f"{goal.baseline.period} en de deadline {goal.deadline}",
+                "milestones",
+                index,
+            )
     if goal.baseline.value is not None and not goal.baseline.source:
         problem("een ingevoerde basiswaarde vraagt een 'source'", "baseline")
     _check_target(problem, goal)

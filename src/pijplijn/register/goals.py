@@ -42,6 +42,7 @@ from pijplijn.register.errors import (
 from pijplijn.store.goal_models import Goal, GoalPartner
 from pijplijn.store.models import Region
 from pijplijn.store.register_models import Organisation
+from pijplijn.store.setup import milestones_json
 
 ENTITY = "goal"
 TITLE = "doel"
@@ -105,6 +106,11 @@ GOAL_FIELDS: tuple[GoalField, ...] = (
     ),
     GoalField("target_source", "Bron van het doel"),
     GoalField("deadline", "Deadline", "date", required=True, hint="jjjj-mm-dd, bijv. 2030-12-31"),
+    GoalField(
+        "milestones",
+        "Tussendoelen",
+        hint="datum=waarde, gescheiden door ';', bijv. 2027-12-31=7.000; 2029-12-31=7.300",
+    ),
     GoalField("trend", "Trend", "select"),
     GoalField("source", "Bron of besluit", "textarea"),
     GoalField("notes", "Toelichting", "textarea"),
@@ -163,6 +169,9 @@ def form_values(session: Session, goal: Goal) -> dict[str, Any]:
         "target_value": _text(goal.target_value),
         "target_source": goal.target_source,
         "deadline": goal.deadline.isoformat(),
+        "milestones": "; ".join(
+            f"{m['by']}={_text(m['value'])}" for m in json.loads(goal.milestones or "[]")
+        ),
         "trend": goal.trend_method,
         "source": goal.source,
         "notes": goal.notes,
@@ -210,6 +219,7 @@ def build(
     }
     deadline = _date(text["deadline"], problems) if text["deadline"] else None
     filters = _filters(text["filters"], problems)
+    milestones = _milestones(text["milestones"], problems)
     rule = text["target_rule"]
     if rule and rule not in TARGET_RULES:
         problems.append(FieldProblem("target_rule", f"kies één van {', '.join(TARGET_RULES)}"))
@@ -240,6 +250,7 @@ def build(
             "source": text["target_source"],
         },
         "deadline": deadline,
+        "milestones": milestones,
         "trend": trend,
         "partners": partners,
         "source": text["source"],
@@ -331,6 +342,26 @@ def _filters(text: str, problems: list[FieldProblem]) -> dict[str, str]:
             )
             continue
         found[name.strip()] = value.strip()
+    return found
+
+
+def _milestones(text: str, problems: list[FieldProblem]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for part in filter(None, (p.strip() for p in re.split(r"[;\n]", text))):
+        day, sep, value = part.partition("=")
+        try:
+            by = date.fromisoformat(day.strip())
+        except ValueError:
+            by = None
+        number = _number(value.strip(), "milestones", problems) if sep else None
+        if by is None or number is None:
+            problems.append(
+                FieldProblem(
+                    "milestones", f"'{part}': verwacht DATUM=WAARDE, bijv. 2028-12-31=7.000"
+                )
+            )
+            continue
+        found.append({"by": by, "value": number})
     return found
 
 
@@ -540,6 +571,7 @@ def _set(goal: Goal, valid: GoalDef) -> None:
         "target_provisional": valid.target.provisional,
         "target_source": valid.target.source,
         "deadline": valid.deadline,
+        "milestones": milestones_json(valid),
         "trend_method": valid.trend,
         "source": valid.source,
         "notes": valid.notes,

@@ -66,6 +66,8 @@ class Goal(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """Set by every change of an office goal, so that a change of its partners alone
     raises ``version`` too."""
+    milestones: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    """Dated intermediate targets before the deadline, as a JSON list of ``{by, value, source}``."""
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}

@@ -184,6 +184,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "goals.running": {"nl": "lopend", "en": "running"},
     "goals.edit": {"nl": "Doelen beheren", "en": "Manage goals"},
     "goals.split_all": {"nl": "Voor alle partners", "en": "For all partners"},
+    "goals.milestones": {"nl": "Tussendoelen", "en": "Milestones"},
     "col.unit": {"nl": "Eenheid", "en": "Unit"},
     "col.group": {"nl": "Groep", "en": "Group"},
     "col.region": {"nl": "Regio", "en": "Region"},

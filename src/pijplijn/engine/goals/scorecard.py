@@ -20,6 +20,7 @@ from pijplijn.content.goals import (
     BaselineDef,
     GoalDef,
     MeasurementDef,
+    MilestoneDef,
     PartnerDef,
     TargetDef,
 )
@@ -81,6 +82,8 @@ class TargetView(BaseModel):
     deadline: date
     provisional: bool
     source: str
+    milestones: list[MilestoneDef] = []
+    """Dated intermediate targets on the way to the deadline."""
 
 
 class PartnerShare(BaseModel):
@@ -158,6 +161,10 @@ class GoalStatus(BaseModel):
             return []
         return [
             {"goal": label, "period": self.baseline.period, "value": self.baseline.value},
+            *(
+                {"goal": label, "period": str(m.by.year), "value": m.value}
+                for m in self.target.milestones
+            ),
             {
                 "goal": label,
                 "period": str(self.target.deadline.year),
@@ -303,6 +310,7 @@ def goal_status(
             deadline=goal.deadline,
             provisional=goal.target.provisional,
             source=goal.target.source,
+            milestones=list(goal.milestones),
         ),
         latest=latest,
         progress=None if why_not else _progress(baseline.value, target_value, latest, upward),
@@ -617,6 +625,7 @@ def stored_goals(session: Session) -> list[GoalDef]:
                 source=g.target_source,
             ),
             deadline=g.deadline,
+            milestones=json.loads(g.milestones or "[]"),
             trend=g.trend_method,
             partners=partners.get(g.id, []),
             measurements=entered.get(g.id, []),

@@ -6,9 +6,10 @@ Create Date: 2026-12-07 23:00:00
 
 The goals the programme office sets itself (issue 18) are records like the register's: a
 ``version`` for optimistic locking, ``archived_at`` instead of deletion, ``updated_at`` so a
-change of partners alone raises the version. ``origin`` tells the content pack's goals (the
-read-only history, ``pack``) from the office's (``office``). A partner of an office goal names
-an organisation of the register (``goal_partner.organisation_id``).
+change of partners alone raises the version; ``milestones`` holds the dated intermediate
+targets (JSON, ``[{"by": "2028-12-31", "value": 7200}]``). ``origin`` tells the content
+pack's goals (the read-only history, ``pack``) from the office's (``office``). A partner of
+an office goal names an organisation of the register (``goal_partner.organisation_id``).
 """
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
         batch.add_column(sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("milestones", sa.Text(), nullable=False, server_default="[]"))
     with op.batch_alter_table("goal_partner") as batch:
         batch.add_column(sa.Column("organisation_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -40,6 +42,7 @@ def downgrade() -> None:
         batch.drop_constraint("fk_goal_partner_organisation", type_="foreignkey")
         batch.drop_column("organisation_id")
     with op.batch_alter_table("goal") as batch:
+        batch.drop_column("milestones")
         batch.drop_column("updated_at")
         batch.drop_column("archived_at")
         batch.drop_column("version")
