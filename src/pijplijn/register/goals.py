@@ -155,7 +155,8 @@ def form_values(session: Session, goal: Goal) -> dict[str, Any]:
     return {
         "id": goal.id,
         "title": goal.title,
-        "title_en": goal.title_en,
+        # An English title left empty falls back to the Dutch one: show it empty again.
+        "title_en": "" if goal.title_en == goal.title else goal.title_en,
         "programme": goal.programme,
         "theme": goal.theme,
         "indicator": goal.indicator,

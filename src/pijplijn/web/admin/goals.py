@@ -133,6 +133,7 @@ def _meta(goal: Goal) -> dict[str, Any]:
         "archived": goal.archived_at is not None,
         "origin": goal.origin,
         "programme": goal.programme,
+        "title": goal.title,
     }
 
 
