@@ -524,3 +524,29 @@ def test_migration_0010_makes_existing_goals_pack_history_and_goes_both_ways(
         command.upgrade(config, "head")
         partner_columns = {c["name"] for c in inspect(connection).get_columns("goal_partner")}
         assert "organisation_id" in partner_columns
+
+
+def test_two_racing_edits_cannot_both_win(world: World) -> None:
+    """An edit that read the goal before another committed is refused by the conditional
+    UPDATE itself (the version check before it had passed), and writes nothing."""
+    from pijplijn.accounts.rights import SYSTEM
+    from pijplijn.register import goals as service
+    from pijplijn.register.errors import ConflictError
+
+    indicators = load_pack("twente").indicators
+    values: dict[str, Any] = {
+        **_form(world, "", title="Race-doel", milestones=""),
+        "partners": [service.PartnerRow(str(world.org_a), "100")],
+    }
+    with session_scope(world.engine) as session:
+        goal_id = service.create(session, SYSTEM, indicators, values).id
+    with session_scope(world.engine) as slow:
+        service.get(slow, goal_id)  # read at version 1
+        with session_scope(world.engine) as fast:
+            service.update(fast, SYSTEM, indicators, goal_id, 1, {**values, "target_value": "8000"})
+        with pytest.raises(ConflictError, match="intussen door iemand anders gewijzigd"):
+            service.update(slow, SYSTEM, indicators, goal_id, 1, {**values, "target_value": "9000"})
+    with session_scope(world.engine) as session:
+        goal = session.get(Goal, goal_id)
+        assert goal is not None and (goal.version, goal.target_value) == (2, 8000)
+    assert [t[0] for t in _trail(world, goal_id)] == ["create", "update"]
