@@ -13,6 +13,7 @@ import csv
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -550,3 +551,36 @@ def test_two_racing_edits_cannot_both_win(world: World) -> None:
         goal = session.get(Goal, goal_id)
         assert goal is not None and (goal.version, goal.target_value) == (2, 8000)
     assert [t[0] for t in _trail(world, goal_id)] == ["create", "update"]
+
+
+def test_the_goals_file_and_the_form_share_one_validation(tmp_path: Path) -> None:
+    """An intermediate target after the deadline: the YAML loader names the line, the
+    form (test above) the field, with the same message from ``check_goal``."""
+    from pijplijn.content.goals import load_goals
+    from pijplijn.errors import ContentError
+
+    pack = load_pack("twente")
+    path = tmp_path / "goals.yaml"
+    path.write_text(
+        "goals:\n"
+        "  - id: doel-2030\n"
+        "    programme: Techniekagenda 2030\n"
+        "    theme: t\n"
+        "    title: {nl: Doel 2030, en: Goal 2030}\n"
+        "    indicator: mbo-techniek-studenten\n"
+        "    region: twente\n"
+        '    baseline: {period: "2015"}\n'
+        "    target: {rule: absolute, value: 7500}\n"
+        "    deadline: 2030-12-31\n"
+        "    milestones:\n"
+        "      - {by: 2027-12-31, value: 7000}\n"
+        "      - {by: 2031-12-31, value: 7600}\n"
+        "    partners:\n"
+        "      - {name: A, kind: onderwijs, share: 100}\n"
+        "    source: s\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as caught:
+        load_goals(path, pack.indicators, pack.region_codes())
+    assert str(caught.value).startswith(f"{path}, regel 13: doel 'doel-2030': tussendoel ")
+    assert "ligt niet tussen het begin van de basisperiode 2015 en de deadline" in str(caught.value)
