@@ -127,6 +127,14 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/beheer/gebruikers/{user_id:int}/uitschakelen"): BEHEERDER,
     ("POST", "/beheer/gebruikers/{user_id:int}/inschakelen"): BEHEERDER,
     ("POST", "/beheer/gebruikers/{user_id:int}/rol"): BEHEERDER,
+    # The programme office's own goals (issue 18): the beheerder only.
+    ("GET", "/beheer/doelen"): BEHEERDER,
+    ("GET", "/beheer/doelen/nieuw"): BEHEERDER,
+    ("POST", "/beheer/doelen"): BEHEERDER,
+    ("GET", "/beheer/doelen/{goal_id}"): BEHEERDER,
+    ("POST", "/beheer/doelen/{goal_id}"): BEHEERDER,
+    ("POST", "/beheer/doelen/{goal_id}/archiveren"): BEHEERDER,
+    ("POST", "/beheer/doelen/{goal_id}/herstellen"): BEHEERDER,
     ("GET", "/beheer/audit"): BEHEERDER,
     ("POST", "/beheer/audit/{audit_id:int}/terugzetten"): BEHEERDER,
 }

@@ -20,6 +20,7 @@ from pijplijn.engine import cache
 from pijplijn.settings import Settings
 from pijplijn.store.db import open_engine, require_schema, schema_revision
 from pijplijn.web import auth, problems
+from pijplijn.web.admin import goals as admin_goals
 from pijplijn.web.admin import people, register, uploads
 from pijplijn.web.api import cube as cube_api
 from pijplijn.web.api import labour as labour_api
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The upload routes come before the register's: '/beheer/deelname/upload' is not a record.
     app.include_router(uploads.router)
     app.include_router(register.router)
+    app.include_router(admin_goals.router)
     app.include_router(register_api.router)
 
     cache.configure(settings.cache_max_bytes, settings.cache_max_stale)
