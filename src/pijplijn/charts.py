@@ -944,3 +944,72 @@ def _translate(spec: Any, english: dict[str, str]) -> None:
     elif isinstance(spec, list):
         for item in spec:
             _translate(item, english)
+
+
+STATIC_WIDTH = 800
+"""Pixels: the width of a chart rendered on the server (SVG and PNG downloads), where no
+container gives one."""
+IMAGE_FORMATS = ("svg", "png")
+
+
+def static_spec(spec: dict[str, Any], width: int = STATIC_WIDTH) -> dict[str, Any]:
+    """Return ``spec`` sized for a server-side rendering: a Vega-Lite ``container`` width (or
+    a Vega spec's width signal that reads the container) becomes ``width`` pixels."""
+    out: dict[str, Any] = json.loads(json.dumps(spec))
+    if is_vega(out):
+        out["signals"] = [
+            {"name": "width", "value": width} if s.get("name") == "width" else s
+            for s in out.get("signals", [])
+        ]
+        out["width"] = width
+    elif out.get("width") in (None, "container"):
+        out["width"] = width
+    return out
+
+
+def is_vega(spec: dict[str, Any]) -> bool:
+    """True for a Vega spec (the pipeline flow), False for Vega-Lite (every other chart)."""
+    return "/schema/vega/" in str(spec.get("$schema", ""))
+
+
+def to_image(spec: dict[str, Any], fmt: str, lang: str = "nl") -> bytes:
+    """Render a localised chart ``spec`` (``localise``) as SVG or PNG with vl-convert, the
+    same renderer the report uses; numbers and dates follow ``lang``. Slow (tens to hundreds
+    of milliseconds) and blocking: the web runs it in a worker thread."""
+    import vl_convert as vlc
+
+    if fmt not in IMAGE_FORMATS:
+        raise ValueError(f"onbekend beeldformaat '{fmt}'; kies svg of png")
+    sized = static_spec(spec)
+    locale = LOCALES.get(lang, LOCALES["nl"])
+    options: dict[str, Any] = {"format_locale": locale["number"]}
+    if "time" in locale:
+        options["time_format_locale"] = locale["time"]
+    if is_vega(sized):
+        if fmt == "svg":
+            return str(vlc.vega_to_svg(sized, **options)).encode()
+        return bytes(vlc.vega_to_png(sized, scale=2, **options))
+    version = _vl_version()
+    if fmt == "svg":
+        return str(vlc.vegalite_to_svg(sized, vl_version=version, **options)).encode()
+    return bytes(vlc.vegalite_to_png(sized, vl_version=version, scale=2, **options))
+
+
+@functools.cache
+def _vl_version() -> str:
+    """The Vega-Lite version Altair writes (``v5.20``), which vl-convert then compiles with."""
+    return "v" + ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def titled(spec: dict[str, Any], title: str) -> dict[str, Any]:
+    """Return ``spec`` with ``title`` drawn at its top when it has none of its own (the
+    pipeline flow's title stands in its page's heading, but an image has to carry it)."""
+    if spec.get("title") or not title:
+        return spec
+    out = dict(spec)
+    out["title"] = {"text": title, "anchor": "start", "fontSize": 14, "offset": 12}
+    if is_vega(out):
+        padding = dict(out.get("padding") or {})
+        padding["top"] = int(padding.get("top", 0)) + 30
+        out["padding"] = padding
+    return out

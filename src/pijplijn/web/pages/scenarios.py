@@ -97,6 +97,21 @@ def scenario_page(
     used = _sources(session, result)
     query = urlencode(_slider_params(changes))
     lever_query = ",".join(f"{k}:{v:g}" for k, v in changes.items() if v)
+    blocks = [
+        *(
+            _stage_block(content, stage, baseline, result, lever_query, used)
+            for stage in KEY_STAGES
+        ),
+        _gap_block(baseline, result, lever_query, used),
+    ]
+    state = urlencode(
+        {
+            **({"region": region} if region != pack.pack.default_region else {}),
+            **_slider_params(changes),
+        }
+    )
+    for block in blocks:
+        block.embed = f"/embed/scenarios/{block.id}" + (f"?{state}" if state else "")
     return ScenarioPage(
         region=result.region,
         base_year=result.base_year,
@@ -105,13 +120,7 @@ def scenario_page(
         scenario=spec,
         sliders=_sliders(content, changes),
         figures=_figures(content, baseline, result),
-        blocks=[
-            *(
-                _stage_block(content, stage, baseline, result, lever_query, used)
-                for stage in KEY_STAGES
-            ),
-            _gap_block(baseline, result, lever_query, used),
-        ],
+        blocks=blocks,
         query=query,
         notes=[*result.notes, *result.warnings],
     )
