@@ -509,6 +509,51 @@ def _band_skeleton(unit: str, title: str, description: str, colour: str) -> str:
     return _skeleton(chart)
 
 
+def difference_chart(
+    points: list[dict[str, Any]], unit: str, title: str, description: str
+) -> dict[str, Any]:
+    """Return a scenario's effect: the median of the per-draw differences (scenario minus
+    baseline, on the same draws) as a line, its 80% interval as a band, and the zero line
+    (no effect) in black. ``points`` have ``period``, ``value``, ``low`` and ``high``."""
+    return _filled(_difference_skeleton(unit, title, description), {TABLE: points})
+
+
+@functools.lru_cache(maxsize=64)
+def _difference_skeleton(unit: str, title: str, description: str) -> str:
+    percent = unit in ("share", "growth")
+    value_format = "+.1%" if percent else "+,.0f"
+    axis = alt.Axis(format="+.0%" if percent else "+,.0f")
+    base = alt.Chart(alt.NamedData(name=TABLE)).encode(x=_time_x())
+    band = base.mark_area(opacity=0.25, color=PALETTE[5]).encode(
+        y=alt.Y("low:Q", title=None, axis=axis), y2="high:Q"
+    )
+    line = base.mark_line(
+        point=alt.OverlayMarkDef(filled=True, size=45, color=PALETTE[5]),
+        color=PALETTE[5],
+        strokeWidth=2,
+    ).encode(
+        y="value:Q",
+        tooltip=[
+            alt.Tooltip("period:N", title="periode"),
+            alt.Tooltip("value:Q", format=value_format, title="verschil"),
+            alt.Tooltip("low:Q", format=value_format, title="80%-marge laag"),
+            alt.Tooltip("high:Q", format=value_format, title="80%-marge hoog"),
+        ],
+    )
+    # No effect: the zero line, drawn for the eye (the table gives the figures).
+    zero = (
+        alt.Chart(alt.NamedData(name=TABLE))
+        .transform_aggregate(count="count()")
+        .transform_calculate(zero="0")
+        .mark_rule(color="#000000", strokeWidth=1, aria=False)
+        .encode(y="zero:Q")
+    )
+    chart = alt.layer(zero, band, line, title=title, description=description).properties(
+        width="container", height=220
+    )
+    return _skeleton(chart)
+
+
 def sparkline(
     records: list[dict[str, Any]],
     unit: str,
@@ -774,6 +819,13 @@ EN_WORDS: tuple[tuple[str, str], ...] = (
     (", naar ", ", by "),
     ("mediaan en 80%-marge, basis en scenario", "median and 80% interval, baseline and scenario"),
     ("Projectie: ", "Projection: "),
+    ("Effect van het scenario: ", "Effect of the scenario: "),
+    (
+        ": mediaan en 80%-marge van het verschil per trekking (scenario min basis, op dezelfde "
+        "trekkingen).",
+        ": median and 80% interval of the difference per draw (scenario minus baseline, on the "
+        "same draws).",
+    ),
     ("Dekking van de vervangingsvraag", "Coverage of replacement demand"),
     (
         "Instromers op de arbeidsmarkt gedeeld door vervangings- en uitbreidingsvraag",
@@ -813,6 +865,7 @@ EN_LABELS = {
     "reden": "reason",
     "breuk in": "break in",
     "mediaan": "median",
+    "verschil": "difference",
     "80%-marge laag": "80% interval low",
     "80%-marge hoog": "80% interval high",
     "marge laag": "interval low",
