@@ -151,6 +151,7 @@ def test_pages_link_their_embeds_and_downloads(client: TestClient) -> None:
         "/arbeidsmarkt": ["/embed/arbeidsmarkt/jobs?region=twente"],
         "/pijplijn?year=2019": ["/embed/pijplijn/flow?region=twente&amp;year=2019"],
         "/scenarios": ["/embed/scenarios/projectie-mbo"],
+        "/doelen": [f"/embed/doelen/{g.id}" for g in PACK.goals[:2]],
     }
     for page, embeds in pages.items():
         html = client.get(page).text
@@ -177,6 +178,8 @@ def test_english_page_links_english_embeds(client: TestClient) -> None:
         (f"{SERIES}.gif", 400),
         ("/embed/indicatoren/bestaat-niet/series.svg", 404),
         ("/embed/pijplijn/flow?year=1800", 400),
+        ("/embed/doelen/geen-doel.png", 404),
+        ("/embed/scenarios/verschil-mbo", 404),  # no lever set: no effect to draw
     ],
 )
 def test_bad_embeds_are_problems(client: TestClient, path: str, status: int) -> None:

@@ -253,3 +253,21 @@ def scenario_embed(
     levers = [lever.id for lever in page.sliders]
     link = page_link("/scenarios", request, "region", *levers)
     return respond(request, session, from_block(request, block, link), fmt)
+
+
+@router.get("/doelen/{goal}")
+def goal_embed(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    goal: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,80}(\.(svg|png))?$")],
+) -> Response:
+    """A goal's measurements, its target line and the trend at the deadline."""
+    from pijplijn.web.pages.goals import goals_page
+
+    name, fmt = split_chart(goal)
+    page = goals_page(session, catalog)
+    if name not in page.blocks:
+        raise not_found(f"doel '{name}' bestaat niet")
+    link = page_link("/doelen", request, anchor=name)
+    return respond(request, session, from_block(request, page.blocks[name], link), fmt)

@@ -30,10 +30,10 @@ class GoalsPage(BaseModel):
 def goals_page(session: Session, catalog: Catalog) -> GoalsPage:
     """Return the scorecard and, per goal, a chart of measurements, target line and trend."""
     card = scorecard(session, catalog)
-    return GoalsPage(
-        card=card,
-        blocks={g.id: _block(g, _sources(session, catalog, g)) for g in card.goals},
-    )
+    blocks = {g.id: _block(g, _sources(session, catalog, g)) for g in card.goals}
+    for goal_id, block in blocks.items():
+        block.embed = f"/embed/doelen/{goal_id}"
+    return GoalsPage(card=card, blocks=blocks)
 
 
 def _sources(session: Session, catalog: Catalog, goal: GoalStatus) -> list[Source]:
