@@ -98,3 +98,22 @@ def test_a_partner_site_can_frame_an_embed_but_not_a_page(server: str) -> None: 
         tab.screenshot(path=str(ARTIFACTS / "embed-partner.png"), full_page=True)
         context.close()
     partner.shutdown()
+
+
+def test_embeds_have_no_serious_accessibility_violation(server: str) -> None:  # noqa: F811
+    from test_axe import AXE, RUN
+
+    if not AXE.is_file():
+        import pytest
+
+        pytest.skip(f"{AXE} is missing (npm ci --prefix tests/js)")
+    for browser in _chromium():
+        for width, height in ((1366, 900), (390, 844)):
+            context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+            context.add_init_script(script=AXE.read_text("utf-8"))
+            tab = context.new_page()
+            for path, chart in EMBEDS.values():
+                tab.goto(server + path)
+                tab.locator(f"{chart}[data-rendered=true] svg").wait_for(timeout=30000)
+                assert tab.evaluate(RUN) == [], (path, width)
+            context.close()
