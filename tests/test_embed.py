@@ -214,3 +214,13 @@ def test_an_image_is_rendered_once_per_data_version(
         assert renders == ["svg", "svg"]  # a new data version renders it again
         assert third.headers["etag"] != etag
     engine.dispose()
+
+
+def test_flow_embed_names_its_sources(client: TestClient) -> None:
+    flow = client.get("/api/v1/pipeline", params={"year": 2019}).json()
+    used = {d for n in flow["nodes"] for d in n["datasets"]}
+    datasets = {d["id"]: d for d in client.get("/api/v1/datasets").json()["data"]}
+    html = client.get("/embed/pijplijn/flow?year=2019").text
+    assert used and "<strong>Bron:</strong>" in html
+    for dataset in used:
+        assert datasets[dataset]["title"] in html

@@ -208,9 +208,20 @@ def pipeline_embed(
         description=flow.description,
         page_url=page_link("/pijplijn", request, "region", "year"),
         data_url=f"/api/v1/pipeline?{query}",
-        sources=[],
+        sources=_datasets(session, {d for n in flow.nodes for d in n.datasets}),
     )
     return respond(request, session, embed, fmt)
+
+
+def _datasets(session: Session, ids: set[int]) -> list[Source]:
+    """The loaded datasets with these ids, as a chart's sources."""
+    from pijplijn.engine.datasets import list_datasets
+
+    return [
+        Source(dataset=d.id, source_key=d.source_key, title=d.title, publisher=d.publisher)
+        for d in list_datasets(session)
+        if d.id in ids
+    ]
 
 
 @router.get("/arbeidsmarkt/{chart}")
