@@ -135,3 +135,87 @@ def test_the_page_and_the_api_show_the_effect_with_its_interval(demo_url: str) -
     # Without a lever there is no effect to draw.
     assert 'id="verschil-mbo-spec"' not in baseline_page
     assert embed.status_code == 200 and 'id="verschil-mbo-chart"' in embed.text
+
+
+COVERAGE_HORIZON = 2030
+"""The synthetic ROA demand holds from 2025."""
+
+
+@pytest.fixture(scope="module")
+def labour_model(labour_url: str) -> Iterator[Prepared]:
+    """The demo with the synthetic ROA AIS fixture: technical demand per mbo niveau, so the
+    projection has a coverage of vervangingsvraag."""
+    engine = open_engine(labour_url)
+    with session_scope(engine) as session:
+        yield prepare(session, CONTENT, "twente")
+    engine.dispose()
+
+
+def test_the_coverage_difference_is_that_of_the_paired_draws(labour_model: Prepared) -> None:
+    from pijplijn.engine.projection.gap import demand_in, levels_of
+
+    lever = scenarios.find(None, CONTENT, LEVER)
+    paired = run_paired(labour_model, lever, horizon=COVERAGE_HORIZON, draws=DRAWS, seed=SEED)
+    assert paired.difference.coverage, "ROA's regional demand is loaded"
+    index = labour_model.estimate.structure.index()
+    years = list(range(labour_model.estimate.base_year, COVERAGE_HORIZON + 1))
+
+    def entrants(spec: ScenarioDef, level: str, domain: str) -> np.ndarray:
+        resolved = scenarios.resolve(labour_model.content, spec)
+        schedule, _ = scenarios.schedule(labour_model.estimate, resolved, COVERAGE_HORIZON)
+        outcome = simulate(inputs_for(labour_model, COVERAGE_HORIZON), schedule, DRAWS, SEED)
+        assert outcome.draws is not None
+        states = [index[f"work:mbo-{n}:{domain}"] for n in levels_of(level)]
+        return np.asarray(outcome.draws[:, 0, states, :], dtype=np.float64).sum(axis=1)
+
+    demands = {(d.level, d.domain): d for d in labour_model.content.demand}
+    for point in paired.difference.coverage:
+        demand = demands[(point.level, point.domain)]
+        k = years.index(int(point.period))
+        found = demand_in(demand, int(point.period))
+        assert found is not None
+        base = entrants(ScenarioDef(name=scenarios.BASELINE), point.level, point.domain)
+        own = entrants(lever, point.level, point.domain)
+        delta = (own[:, k] - base[:, k]) / found[0]  # per draw, on one denominator
+        low, mid, high = (order_statistic(delta, q) for q in (0.10, 0.50, 0.90))
+        assert (point.low, point.difference, point.high) == pytest.approx(
+            (low, mid, high), abs=1e-4
+        )
+
+
+def test_no_effect_on_coverage_is_exactly_zero(labour_model: Prepared) -> None:
+    nothing = ScenarioDef(name="nul", levers=[LeverRefDef(lever=LEVER, change=0.0)])
+    paired = run_paired(labour_model, nothing, horizon=COVERAGE_HORIZON, draws=DRAWS, seed=SEED)
+    assert paired.difference.coverage
+    assert {
+        (p.difference, p.low, p.high, p.low_95, p.high_95) for p in paired.difference.coverage
+    } == {(0.0, 0.0, 0.0, 0.0, 0.0)}
+
+
+def test_the_page_draws_the_coverage_effect_as_the_api_gives_it(labour_url: str) -> None:
+    import json
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from pijplijn.settings import Settings
+    from pijplijn.web.app import create_app
+
+    with TestClient(create_app(Settings(database_url=labour_url))) as client:
+        api = client.get(
+            "/api/v1/projections",
+            params={"levers": f"{LEVER}:0.1", "draws": 1000, "table": "gap-difference"},
+        ).json()
+        page = client.get(f"/scenarios?{LEVER}=10").text
+    assert api["data"]
+    found = re.search(r'<script [^>]*id="verschil-dekking-spec">(.*?)</script>', page)
+    assert found, "the page draws the coverage effect"
+    drawn = {
+        (r["series"], r["period"]): (r["value"], r["low"], r["high"])
+        for r in json.loads(found.group(1))["datasets"]["table"]
+    }
+    given = {
+        (f"niveau {d['level']}", d["period"]): (d["difference"], d["low"], d["high"])
+        for d in api["data"]
+    }
+    assert drawn == given

@@ -510,30 +510,48 @@ def _band_skeleton(unit: str, title: str, description: str, colour: str) -> str:
 
 
 def difference_chart(
-    points: list[dict[str, Any]], unit: str, title: str, description: str
+    points: list[dict[str, Any]],
+    unit: str,
+    title: str,
+    description: str,
+    colour: str | None = None,
 ) -> dict[str, Any]:
     """Return a scenario's effect: the median of the per-draw differences (scenario minus
     baseline, on the same draws) as a line, its 80% interval as a band, and the zero line
-    (no effect) in black. ``points`` have ``period``, ``value``, ``low`` and ``high``."""
-    return _filled(_difference_skeleton(unit, title, description), {TABLE: points})
+    (no effect) in black. ``points`` have ``period``, ``value``, ``low`` and ``high`` (and
+    ``colour`` when several series are drawn: a line, dash and band each). For shares the
+    difference is in percentage points, written as a signed percentage."""
+    return _filled(_difference_skeleton(unit, title, description, colour), {TABLE: points})
 
 
 @functools.lru_cache(maxsize=64)
-def _difference_skeleton(unit: str, title: str, description: str) -> str:
+def _difference_skeleton(unit: str, title: str, description: str, colour: str | None) -> str:
     percent = unit in ("share", "growth")
     value_format = "+.1%" if percent else "+,.0f"
     axis = alt.Axis(format="+.0%" if percent else "+,.0f")
     base = alt.Chart(alt.NamedData(name=TABLE)).encode(x=_time_x())
-    band = base.mark_area(opacity=0.25, color=PALETTE[5]).encode(
-        y=alt.Y("low:Q", title=None, axis=axis), y2="high:Q"
+    legend = alt.Legend(orient="bottom", direction="horizontal", symbolType="stroke")
+    by: dict[str, Any] = (
+        {
+            "color": alt.Color(f"{colour}:N", title=None, legend=legend),
+            "strokeDash": alt.StrokeDash(f"{colour}:N", title=None, legend=legend),
+        }
+        if colour
+        else {}
+    )
+    fixed: dict[str, Any] = {} if colour else {"color": PALETTE[5]}
+    band = base.mark_area(opacity=0.25, **fixed).encode(
+        y=alt.Y("low:Q", title=None, axis=axis),
+        y2="high:Q",
+        **({"color": alt.Color(f"{colour}:N", legend=None)} if colour else {}),
     )
     line = base.mark_line(
-        point=alt.OverlayMarkDef(filled=True, size=45, color=PALETTE[5]),
-        color=PALETTE[5],
-        strokeWidth=2,
+        point=alt.OverlayMarkDef(filled=True, size=45, **fixed), strokeWidth=2, **fixed
     ).encode(
         y="value:Q",
+        **by,
         tooltip=[
+            *([alt.Tooltip(f"{colour}:N", title=" ")] if colour else []),
             alt.Tooltip("period:N", title="periode"),
             alt.Tooltip("value:Q", format=value_format, title="verschil"),
             alt.Tooltip("low:Q", format=value_format, title="80%-marge laag"),

@@ -18,7 +18,7 @@ from pijplijn.engine.cache import cached
 from pijplijn.engine.labour.demand import projection_demand
 from pijplijn.engine.projection import scenario as scenarios
 from pijplijn.engine.projection.estimate import Estimate, Options, estimate
-from pijplijn.engine.projection.gap import gap_points
+from pijplijn.engine.projection.gap import coverage_differences, gap_points
 from pijplijn.engine.projection.model import ProjectionError, build_structure
 from pijplijn.engine.projection.observed import Observed, load_observed
 from pijplijn.engine.projection.results import (
@@ -432,6 +432,14 @@ def _comparison(
             "beide scenario's zijn doorgerekend met dezelfde trekkingen; het interval is dat "
             "van het verschil"
         ],
+        coverage=coverage_differences(
+            prepared.estimate,
+            prepared.content,
+            prepared.region,
+            first.draws[:, 0],
+            second.draws[:, 0],
+            years,
+        ),
     )
 
 

@@ -61,7 +61,7 @@ def projection(
     scenario: Annotated[str | None, Query(max_length=80, pattern=r"^[a-z0-9-]+$")] = None,
     levers: Annotated[str | None, Query(max_length=600, pattern=LEVERS_PATTERN)] = None,
     state: Annotated[list[str] | None, Query(max_length=MAX_STATES)] = None,
-    table: Literal["series", "gap", "difference"] = "series",
+    table: Literal["series", "gap", "difference", "gap-difference"] = "series",
     draws: Annotated[int | None, Query(ge=1, le=MAX_DRAWS)] = None,
     seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
     format: TableFormatParam = None,
@@ -72,7 +72,8 @@ def projection(
     ``state`` keeps only those series; ``table=gap`` gives the coverage of
     vervangingsvraag per niveau and year instead; ``table=difference`` the scenario minus the
     baseline per series and year, both run on the same random draws: the median of the
-    per-draw differences and their 80% and 95% intervals (the effect's own interval)."""
+    per-draw differences and their 80% and 95% intervals (the effect's own interval);
+    ``table=gap-difference`` the same for the coverage of vervangingsvraag per niveau."""
     version = data_version(session)
     if answer := unchanged(request, version):
         return answer
@@ -85,7 +86,7 @@ def projection(
         else scenarios.find(session, content, scenario)
     )
     code = region or pack.pack.default_region
-    if table == "difference":
+    if table in ("difference", "gap-difference"):
         paired = run_paired(
             prepared_for(session, content, code), spec, horizon=horizon, draws=draws, seed=seed
         )
@@ -110,6 +111,8 @@ def projection(
         if table == "gap"
         else paired.difference.differences
         if table == "difference"
+        else paired.difference.coverage
+        if table == "gap-difference"
         else result.series
     )
     records = [

@@ -250,7 +250,14 @@ def scenario_embed(
     pack: PackDep,
     chart: Annotated[
         str,
-        chart_param("projectie-mbo", "projectie-hbo", "dekking", "verschil-mbo", "verschil-hbo"),
+        chart_param(
+            "projectie-mbo",
+            "projectie-hbo",
+            "dekking",
+            "verschil-mbo",
+            "verschil-hbo",
+            "verschil-dekking",
+        ),
     ],
     region: RegionParam = None,
 ) -> Response:

@@ -119,6 +119,8 @@ def scenario_page(
         if difference is not None:
             blocks.append(_difference_block(content, stage, difference, lever_query, used))
     blocks.append(_gap_block(baseline, result, lever_query, used))
+    if difference is not None and difference.coverage:
+        blocks.append(_coverage_difference_block(difference, lever_query, used))
     state = urlencode(
         {
             **({"region": region} if region != pack.pack.default_region else {}),
@@ -321,6 +323,49 @@ def _gap_block(
         columns=_band_columns(),
         rows=rows,
         data_url=_api_url(result, lever_query, table="gap"),
+        sources=sources,
+    )
+
+
+def _coverage_difference_block(
+    difference: Comparison, lever_query: str, sources: list[Source]
+) -> ChartBlock:
+    """The scenario's coverage of vervangingsvraag minus the baseline's, per mbo niveau and
+    year, with the 80% interval of the per-draw differences (percentage points)."""
+    rows = [
+        {
+            "series": f"niveau {d.level}",
+            "label": f"niveau {d.level} {d.domain}",
+            "period": d.period,
+            "value": d.difference,
+            "low": d.low,
+            "high": d.high,
+        }
+        for d in difference.coverage
+    ]
+    return ChartBlock(
+        id="verschil-dekking",
+        spec=charts.difference_chart(
+            rows,
+            "share",
+            "Effect van het scenario: dekking van de vervangingsvraag",
+            f"Dekking per mbo-niveau in {difference.region}, {difference.base_year}–"
+            f"{difference.horizon}, in procentpunten: mediaan en 80%-marge van het verschil "
+            "per trekking (scenario min basis, op dezelfde trekkingen).",
+            colour="series",
+        ),
+        unit="share",
+        columns=_band_columns(),
+        rows=rows,
+        data_url="/api/v1/projections?"
+        + urlencode(
+            {
+                "region": difference.region,
+                "levers": lever_query,
+                "draws": str(LIVE_DRAWS),
+                "table": "gap-difference",
+            }
+        ),
         sources=sources,
     )
 
