@@ -521,7 +521,8 @@ def difference_chart(
     (no effect) in black. ``points`` have ``period``, ``value``, ``low`` and ``high`` (and
     ``colour`` when several series are drawn: a line, dash and band each). For shares the
     difference is in percentage points, written as a signed percentage."""
-    return _filled(_difference_skeleton(unit, title, description, colour), {TABLE: points})
+    rows = _mark_last(points, colour) if colour else points
+    return _filled(_difference_skeleton(unit, title, description, colour), {TABLE: rows})
 
 
 @functools.lru_cache(maxsize=64)
@@ -530,11 +531,11 @@ def _difference_skeleton(unit: str, title: str, description: str, colour: str | 
     value_format = "+.1%" if percent else "+,.0f"
     axis = alt.Axis(format="+.0%" if percent else "+,.0f")
     base = alt.Chart(alt.NamedData(name=TABLE)).encode(x=_time_x())
-    legend = alt.Legend(orient="bottom", direction="horizontal", symbolType="stroke")
+    # Several series: told apart by colour and dash, each named at its last point.
     by: dict[str, Any] = (
         {
-            "color": alt.Color(f"{colour}:N", title=None, legend=legend),
-            "strokeDash": alt.StrokeDash(f"{colour}:N", title=None, legend=legend),
+            "color": alt.Color(f"{colour}:N", title=None, legend=None),
+            "strokeDash": alt.StrokeDash(f"{colour}:N", title=None, legend=None),
         }
         if colour
         else {}
@@ -566,8 +567,15 @@ def _difference_skeleton(unit: str, title: str, description: str, colour: str | 
         .mark_rule(color="#000000", strokeWidth=1, aria=False)
         .encode(y="zero:Q")
     )
-    chart = alt.layer(zero, band, line, title=title, description=description).properties(
-        width="container", height=220
+    layers = [zero, band, line]
+    if colour:
+        layers.append(
+            base.transform_filter("datum.last")
+            .mark_text(align="left", dx=6, fontSize=LABEL_SIZE, fontWeight="bold")
+            .encode(y="value:Q", text=f"{colour}:N", color=alt.Color(f"{colour}:N", legend=None))
+        )
+    chart = alt.layer(*layers, title=title, description=description).properties(
+        width="container", height=220, **({"padding": {"right": 80}} if colour else {})
     )
     return _skeleton(chart)
 
