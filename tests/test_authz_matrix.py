@@ -178,6 +178,8 @@ def params(world: World) -> dict[str, str]:
             )
         )
         return {
+            "chart": "series",
+            "goal": "tt-bedrijvenparticipatie-register",
             "user_id": str(victim.id),
             "token_id": str(token.id),
             "audit_id": str(audit),
@@ -186,8 +188,6 @@ def params(world: World) -> dict[str, str]:
             "goal_id": "tt-bedrijvenparticipatie-register",
             "name": "Enschede",
             "organisation": "onbekend",
-            "chart": "series",
-            "goal": "tt-bedrijvenparticipatie-register",
         }
 
 
