@@ -94,6 +94,7 @@ def test_series_svg_has_the_title_and_region_names_not_codes(client: TestClient)
 
 def test_english_svg_has_the_english_title(client: TestClient) -> None:
     texts = svg_texts(client.get(f"{SERIES}.svg?lang=en").content)
+    client.cookies.clear()
     title = next(i.title.en for i in PACK.indicators if i.id == INDICATOR)
     assert title in texts
     assert "Netherlands" in texts or "Nederland" in texts
@@ -166,6 +167,7 @@ def test_pages_link_their_embeds_and_downloads(client: TestClient) -> None:
 
 def test_english_page_links_english_embeds(client: TestClient) -> None:
     html = client.get("/arbeidsmarkt?lang=en").text
+    client.cookies.clear()  # the page remembers the language: the other tests read Dutch
     assert 'href="/embed/arbeidsmarkt/jobs?region=twente&amp;lang=en"' in html
     assert "Embed" in html
 
@@ -220,7 +222,7 @@ def test_flow_embed_names_its_sources(client: TestClient) -> None:
     flow = client.get("/api/v1/pipeline", params={"year": 2019}).json()
     used = {d for n in flow["nodes"] for d in n["datasets"]}
     datasets = {d["id"]: d for d in client.get("/api/v1/datasets").json()["data"]}
-    html = client.get("/embed/pijplijn/flow?year=2019").text
+    html = client.get("/embed/pijplijn/flow?year=2019&lang=nl").text
     assert used and "<strong>Bron:</strong>" in html
     for dataset in used:
         assert datasets[dataset]["title"] in html
