@@ -60,6 +60,12 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/labour/coverage"): PUBLIC,
     ("GET", "/api/v1/labour/occupations"): PUBLIC,
     ("GET", "/scenarios/scenario.yaml"): PUBLIC,
+    # Embeds of the public charts (and their SVG/PNG): public like the pages they come from.
+    ("GET", "/embed/indicatoren/{indicator_id}/{chart}"): PUBLIC,
+    ("GET", "/embed/pijplijn/{chart}"): PUBLIC,
+    ("GET", "/embed/arbeidsmarkt/{chart}"): PUBLIC,
+    ("GET", "/embed/scenarios/{chart}"): PUBLIC,
+    ("GET", "/embed/doelen/{goal}"): PUBLIC,
     # Saving a scenario (a new version): the editors and the programme office.
     ("POST", "/scenarios/bewaren"): EDITORS,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
@@ -182,6 +188,8 @@ def params(world: World) -> dict[str, str]:
             )
         )
         return {
+            "chart": "series",
+            "goal": "tt-bedrijvenparticipatie-register",
             "user_id": str(victim.id),
             "token_id": str(token.id),
             "audit_id": str(audit),

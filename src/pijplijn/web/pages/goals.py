@@ -45,10 +45,11 @@ class GoalsPage(BaseModel):
 def goals_page(session: Session, catalog: Catalog, today: date | None = None) -> GoalsPage:
     """Return the scorecard and, per goal, a chart of measurements, target line and trend."""
     card = scorecard(session, catalog)
+    blocks = {g.id: _block(g, _sources(session, catalog, g)) for g in card.goals}
+    for goal_id, block in blocks.items():
+        block.embed = f"/embed/doelen/{goal_id}"
     return GoalsPage(
-        card=card,
-        blocks={g.id: _block(g, _sources(session, catalog, g)) for g in card.goals},
-        sections=goal_sections(card.goals, today or date.today()),
+        card=card, blocks=blocks, sections=goal_sections(card.goals, today or date.today())
     )
 
 
