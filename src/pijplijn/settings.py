@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     """Seconds a login post waits for one of ``login_slots``; then 429 with
     ``Retry-After`` (no password was checked)."""
 
+    login_queue: int = Field(default=8, ge=0)
+    """Login posts each worker lets wait for a slot at most; a post beyond them, or one
+    whose turn is not expected within ``login_wait`` at the pace logins are measured to
+    take, gets 429 at once."""
+
     def resolved_secret_key(self) -> str:
         """Return the configured secret key, or the one stored in the data folder."""
         if self.secret_key:

@@ -164,7 +164,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     cache.configure(settings.cache_max_bytes, settings.cache_max_stale)
     app.add_middleware(StaleResults)
     app.add_middleware(BodyTimeout, seconds=settings.request_body_timeout)
-    app.add_middleware(LoginGate, slots=settings.login_slots, wait=settings.login_wait)
+    app.add_middleware(
+        LoginGate,
+        slots=settings.login_slots,
+        wait=settings.login_wait,
+        queue=settings.login_queue,
+    )
     app.add_middleware(ConditionalGet, engine=engine)
     # Pages, JSON, CSV and static files go out compressed; an already-encoded response (the
     # pre-compressed chart bundle) passes through untouched.
