@@ -13,8 +13,10 @@ Targets (issue #13): warm p95 < 300 ms, p99 < 1 s, 0 errors, RSS growth < 50 MB;
 an edit p99 < 2 s.
 
 Run from the repository root: ``.venv/bin/python bench/load_bench.py [--seconds 30]
-[--postgres URL]``. Needs ../shared/data; PostgreSQL (a fresh schema, dropped afterwards)
-from ``--postgres`` or ``PIJPLIJN_TEST_DATABASE_URL``, skipped when neither is set.
+[--postgres URL] [--database URL]`` (``--database``: a store loaded with the same files
+before, used as it is, to compare changes without importing again). Needs ../shared/data;
+PostgreSQL (a fresh schema, dropped afterwards) from ``--postgres`` or
+``PIJPLIJN_TEST_DATABASE_URL``, skipped when neither is set.
 """
 
 from __future__ import annotations
@@ -169,9 +171,11 @@ def _load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def prepare(url: str) -> tuple[str, dict[str, object]]:
-    """Load the demo and the national files into ``url``; return a beheerder's API token and
-    a participation record to post."""
+def prepare(url: str, fresh: bool = True) -> tuple[str, dict[str, object]]:
+    """Load the demo and the national files into ``url`` (unless not ``fresh``: loaded
+    before); return a beheerder's API token and a participation record to post."""
+    if not fresh:
+        return _token(url)
     env = {**os.environ, "PIJPLIJN_DATABASE_URL": url}
     subprocess.run([PIJPLIJN, "init", "--demo"], check=True, capture_output=True, env=env)
     files = [str(SHARED / f) for f in FILES]
@@ -192,12 +196,13 @@ def _token(url: str) -> tuple[str, dict[str, object]]:
 
     engine = open_engine(url)
     with session_scope(engine) as session:
+        run = uuid.uuid4().int % 10**8
         user = create_user(
-            session, SYSTEM, "bench@example.nl", "paarse olifant op de fiets", "beheerder"
+            session, SYSTEM, f"bench-{run}@example.nl", "paarse olifant op de fiets", "beheerder"
         )
         secret = create_token(session, user, "bench").secret
-        company = {"name": "Bench B.V.", "kind": "ondernemers", "size_class": "50-249",
-                   "sector": "HTSM", "gemeente_code": "GM0153", "kvk": "12345678"}  # fmt: skip
+        company = {"name": f"Bench {run} B.V.", "kind": "ondernemers", "size_class": "50-249",
+                   "sector": "HTSM", "gemeente_code": "GM0153", "kvk": f"{run:08d}"}  # fmt: skip
         organisation = service.create(session, SYSTEM, "organisation", company).id
         project = session.scalars(select(Project.id)).first()
     engine.dispose()
@@ -250,8 +255,10 @@ def served(url: str, workers: int) -> Iterator[tuple[str, int]]:
             server.wait()
 
 
-def run(label: str, url: str, seconds: float, clients: int, workers: int) -> None:
-    token, record = prepare(url)
+def run(
+    label: str, url: str, seconds: float, clients: int, workers: int, fresh: bool = True
+) -> None:
+    token, record = prepare(url, fresh)
     with served(url, workers) as (base, pid):
         paths = mix(base)
         for _ in range(2 * workers):  # every worker warm
@@ -288,7 +295,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres", default=os.environ.get("PIJPLIJN_TEST_DATABASE_URL"))
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--database", help="a store loaded before (by an earlier run's files): no import"
+    )
     args = parser.parse_args()
+    if args.database:
+        name = "PostgreSQL" if args.database.startswith("postgresql") else "SQLite"
+        run(name, args.database, args.seconds, args.clients, args.workers, fresh=False)
+        return
     if args.only != "postgresql":
         folder = Path(tempfile.mkdtemp())
         run("SQLite", f"sqlite:///{folder / 'bench.db'}", args.seconds, args.clients, args.workers)

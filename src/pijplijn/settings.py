@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     """Seconds a web request waits for a free database connection; then it gets 503 with
     ``Retry-After`` instead of waiting in line."""
 
+    db_pool_size: int = Field(default=16, ge=1)
+    """Database connections each web worker keeps open for reuse. Below the number of
+    requests a worker serves at once, every request above it opened a new connection and
+    closed it again (on PostgreSQL a new server process each time)."""
+
     sqlite_busy_timeout: float = Field(default=30.0, ge=0)
     """Seconds a SQLite writer waits for another writer's lock; then the command stops
     with one line and exit status 2."""

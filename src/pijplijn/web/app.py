@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.resolved_database_url(),
         busy_timeout=settings.sqlite_busy_timeout,
         pool_timeout=settings.db_pool_timeout,
+        pool_size=settings.db_pool_size,
     )
     require_schema(engine)
 
