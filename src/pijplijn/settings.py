@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     """The most memory the engine's result cache takes in each process, in bytes (an
     estimate of each result's size); the least recently used results go first."""
 
+    page_cache_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    """The most memory each web worker gives to whole answers of public GETs for anonymous
+    visitors, kept per data version (web/page_cache.py); 0 keeps none."""
+
     cache_max_stale: float = Field(default=30.0, ge=0)
     """Seconds a cached result may still be served after the data changed, while one
     request per worker computes the new one (stale-while-revalidate); 0: never stale."""

@@ -28,6 +28,7 @@ from pijplijn.web.api import projections as projections_api
 from pijplijn.web.api import register as register_api
 from pijplijn.web.conditional import ConditionalGet, StaleResults
 from pijplijn.web.limits import BodyTimeout, LoginGate
+from pijplijn.web.page_cache import PageCache
 from pijplijn.web.pages import (
     account,
     gemeenten,
@@ -164,6 +165,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     cache.configure(settings.cache_max_bytes, settings.cache_max_stale)
     app.add_middleware(StaleResults)
+    # Outside StaleResults, so an answer built from a stale result is seen as such and not kept.
+    app.add_middleware(PageCache, engine=engine, max_bytes=settings.page_cache_max_bytes)
     app.add_middleware(BodyTimeout, seconds=settings.request_body_timeout)
     app.add_middleware(
         LoginGate,
