@@ -142,6 +142,12 @@ class Settings(BaseSettings):
     wait on the event loop, holding no thread, so a flood of logins cannot fill the
     thread pool that serves every page."""
 
+    worker_threads: int = Field(default=10, ge=1)
+    """Requests each web worker runs at once in its thread pool (plain ``def`` routes; the
+    rest wait on the event loop, holding no thread). Starlette's 40 let a flood of 50 login
+    form requests per worker share one interpreter lock with the event loop, which then
+    answered nothing for more than 10 s on a busy machine."""
+
     login_wait: float = Field(default=3.0, gt=0)
     """Seconds a login post waits for one of ``login_slots``; then 429 with
     ``Retry-After`` (no password was checked)."""

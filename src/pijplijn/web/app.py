@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
@@ -122,6 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The worker's thread pool: requests beyond it wait on the event loop (holding no
+        # thread), so its threads and the event loop share the interpreter lock in few.
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         yield
         engine.dispose()
 

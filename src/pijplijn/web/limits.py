@@ -190,9 +190,10 @@ class LoginGate:
             self.admitted -= 1
 
 
-FIRST_GUESS = 0.5
+FIRST_GUESS = 1.0
 """Seconds a login post is taken to need before one has been measured (argon2id with
-argon2-cffi's defaults takes about 0.1 s on an idle core)."""
+argon2-cffi's defaults takes about 0.1 s on an idle core and 1.2 s at a load average of 17
+on two cores): on the cautious side, so a first flood queues little."""
 PACE_WEIGHT = 0.3
 """The weight of the latest login's time in the moving average: three or four slow logins
 shorten the queue."""
