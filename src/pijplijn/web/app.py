@@ -11,15 +11,17 @@ from anyio import to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pijplijn import __version__
+from pijplijn.accounts.users import record_refused
 from pijplijn.engine import cache
 from pijplijn.settings import Settings
-from pijplijn.store.db import open_engine, require_schema, schema_revision
+from pijplijn.store.db import open_engine, require_schema, schema_revision, session_scope
 from pijplijn.web import auth, problems
 from pijplijn.web.admin import people, register, uploads
 from pijplijn.web.api import cube as cube_api
@@ -110,6 +112,11 @@ class Health(BaseModel):
     schema_revision: str | None
 
 
+def _count_refused(engine: Engine, email: str, ip: str) -> None:
+    with session_scope(engine) as session:
+        record_refused(session, email, ip)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Return the app for the configured database (``PIJPLIJN_DATABASE_URL`` or default)."""
     settings = settings or Settings()
@@ -177,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         slots=settings.login_slots,
         wait=settings.login_wait,
         queue=settings.login_queue,
+        count_refused=lambda email, ip: _count_refused(engine, email, ip),
     )
     app.add_middleware(ConditionalGet, engine=engine)
     # Pages, JSON, CSV and static files go out compressed; an already-encoded response (the
