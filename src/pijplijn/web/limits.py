@@ -118,24 +118,24 @@ _BUSY_PAGE = (
 
 class LoginGate:
     """Pure ASGI middleware: at most ``slots`` login posts of this worker are in the thread
-    pool at once; at most ``queue`` more wait on the event loop (holding no thread and no
-    connection), and only while their turn is expected within ``wait`` seconds. Every
-    other login post gets 429 with ``Retry-After`` at once, and a waiting one that is
-    still not let in after ``wait`` seconds gets it then.
+        pool at once; at most ``queue`` more wait on the event loop (holding no thread and no
+        connection), and only while their turn is expected within ``wait`` seconds. Every
+        other login post gets 429 with ``Retry-After`` at once, and a waiting one that is
+        still not let in after ``wait`` seconds gets it then.
 
-    A login's password check runs in one of two argon2 slots per process
-    (accounts/passwords.py). Without this gate, a flood of 100 logins filled the thread pool
-    with posts waiting for those slots, so the login page, the other pages and every
-    plain-def route queued behind them for tens of seconds. A queue bounded only by a wait
-    was not enough on a busy machine: when argon2 takes seconds instead of a tenth of one,
-    a post let in after nearly ``wait`` seconds still needs its own argon2 time, and its
-    answer came after 14 s. So the gate measures how long a login takes here and now (a
-    moving average of the admitted ones) and lets a post queue only when the posts ahead of
-    it are expected to be through in time: the slower the machine, the shorter the queue,
-    and an answer within ``wait`` plus one login's time, whatever the load. A post refused
-    here has had no password checked, so it tells an attacker nothing; it is still counted
-as a failure of its account and address (``count_refused``), or twenty simultaneous wrong
-attempts of which the gate let three through would not lock the account."""
+        A login's password check runs in one of two argon2 slots per process
+        (accounts/passwords.py). Without this gate, a flood of 100 logins filled the thread pool
+        with posts waiting for those slots, so the login page, the other pages and every
+        plain-def route queued behind them for tens of seconds. A queue bounded only by a wait
+        was not enough on a busy machine: when argon2 takes seconds instead of a tenth of one,
+        a post let in after nearly ``wait`` seconds still needs its own argon2 time, and its
+        answer came after 14 s. So the gate measures how long a login takes here and now (a
+        moving average of the admitted ones) and lets a post queue only when the posts ahead of
+        it are expected to be through in time: the slower the machine, the shorter the queue,
+        and an answer within ``wait`` plus one login's time, whatever the load. A post refused
+        here has had no password checked, so it tells an attacker nothing; it is still counted
+    as a failure of its account and address (``count_refused``), or twenty simultaneous wrong
+    attempts of which the gate let three through would not lock the account."""
 
     def __init__(
         self,
