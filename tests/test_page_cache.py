@@ -100,3 +100,19 @@ def test_the_cache_is_bounded_in_bytes(world: World) -> None:
         for path in ["/", "/doelen", "/bronnen", "/indicatoren", "/pijplijn", "/scenarios"]:
             client.get(path)
             assert cache.bytes <= 200_000
+
+
+def test_api_answers_are_kept_but_not_one_built_from_a_stale_result(world: World) -> None:
+    from pijplijn.web.page_cache import _keepable
+
+    with world.client() as client:
+        cache = _cache(client)
+        first = client.get("/api/v1/goals")
+        assert "etag" in first.headers
+        hits = cache.hits
+        assert client.get("/api/v1/goals").json() == first.json() and cache.hits == hits + 1
+    fresh = [(b"etag", b'"v1"'), (b"cache-control", b"no-cache")]
+    stale = [(b"cache-control", b"no-cache")]
+    assert _keepable({"status": 200, "headers": fresh})
+    assert not _keepable({"status": 200, "headers": stale})
+    assert not _keepable({"status": 200, "headers": [(b"cache-control", b"no-store")]})

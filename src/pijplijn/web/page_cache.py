@@ -9,7 +9,8 @@ bytes (``PIJPLIJN_PAGE_CACHE_MAX_BYTES``), least recently used first out.
 
 Never kept: a request with any cookie but ``lang`` (a login session, the login form's CSRF
 cookie) or an ``Authorization`` header; an answer other than 200, one that sets a cookie,
-one built from a stale engine result (``Cache-Control: no-cache``, conditional.py), and
+one built from a stale engine result (``Cache-Control: no-cache`` without an ETag,
+conditional.py), and
 anything outside the public pages and the API. /api/health is never kept: it reports the
 database as it is now.
 """
@@ -162,9 +163,9 @@ class PageCache:
 def _keepable(start: Message) -> bool:
     if start["status"] != 200:
         return False
-    for name, value in start.get("headers", []):
-        if name == b"set-cookie":
-            return False
-        if name == b"cache-control" and (b"no-cache" in value or b"no-store" in value):
-            return False  # built from a stale result, or private
-    return True
+    headers = dict(start.get("headers", []))
+    if b"set-cookie" in headers or b"no-store" in headers.get(b"cache-control", b""):
+        return False  # private
+    # Built from a stale result: StaleResults took its ETag away and asks for no-cache (the
+    # API's fresh answers ask for no-cache too, with their ETag, to be revalidated).
+    return not (b"no-cache" in headers.get(b"cache-control", b"") and b"etag" not in headers)
