@@ -3,9 +3,10 @@
 A warm page still costs its rendering: templates, chart specs localised, JSON encoded (10 to
 90 ms of one core per request). Under 16 clients on a shared machine that rendering was
 the bench's p95, not the engine. An anonymous visitor's answer depends only on the request
-(host, path, query, the ``lang`` cookie, ``Accept``), the data (the whole data version, register
-included) and the day; this middleware keeps the answer under exactly that key, bounded in
-bytes (``PIJPLIJN_PAGE_CACHE_MAX_BYTES``), least recently used first out.
+(host, path, query, the ``lang`` cookie, ``Accept``), the data (the whole data version,
+register included), the disclosure threshold and the day; this middleware keeps the answer
+under exactly that key, bounded in bytes (``PIJPLIJN_PAGE_CACHE_MAX_BYTES``), least
+recently used first out.
 
 Never kept: a request with any cookie but ``lang`` (a login session, the login form's CSRF
 cookie) or an ``Authorization`` header; an answer other than 200, one that sets a cookie,
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pijplijn.engine.suppression import threshold
 from pijplijn.engine.version import data_version
 
 MAX_AGE = 300.0
@@ -72,7 +74,8 @@ class PageCache:
         if version is None:
             await self.app(scope, receive, send)
             return
-        full_key = (*key, version, date.today().isoformat())
+        # The disclosure threshold is read from the environment at each use.
+        full_key = (*key, version, date.today().isoformat(), threshold())
         answer = self._get(full_key)
         if answer is not None:
             # A copy: the middleware outside changes the header list it is given.
