@@ -13,8 +13,10 @@ Targets (issue #13): warm p95 < 300 ms, p99 < 1 s, 0 errors, RSS growth < 50 MB;
 an edit p99 < 2 s.
 
 Run from the repository root: ``.venv/bin/python bench/load_bench.py [--seconds 30]
-[--postgres URL]``. Needs ../shared/data; PostgreSQL (a fresh schema, dropped afterwards)
-from ``--postgres`` or ``PIJPLIJN_TEST_DATABASE_URL``, skipped when neither is set.
+[--postgres URL] [--database URL]`` (``--database``: a store loaded with the same files
+before, used as it is, to compare changes without importing again). Needs ../shared/data;
+PostgreSQL (a fresh schema, dropped afterwards) from ``--postgres`` or
+``PIJPLIJN_TEST_DATABASE_URL``, skipped when neither is set.
 """
 
 from __future__ import annotations
@@ -69,14 +71,18 @@ def mix(url: str) -> list[str]:
     return PAGES + API + per_indicator
 
 
+Result = tuple[list[float], int, dict[str, list[float]]]
+"""All latencies (s), the number of errors, and the latencies per path."""
+
+
 def load(url: str, paths: list[str], seconds: float, clients: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    """Fetch ``paths`` in turn from ``clients`` threads for ``seconds``; put (latencies,
-    errors) on ``out``."""
+    """Fetch ``paths`` in turn from ``clients`` threads for ``seconds``; put a Result on
+    ``out``."""
     deadline = time.perf_counter() + seconds
     turn = iter(range(10**9))
 
-    def client_loop() -> tuple[list[float], int]:
-        latencies: list[float] = []
+    def client_loop() -> tuple[list[tuple[str, float]], int]:
+        latencies: list[tuple[str, float]] = []
         errors = 0
         with httpx.Client(base_url=url, timeout=10) as client:
             while time.perf_counter() < deadline:
@@ -86,22 +92,43 @@ def load(url: str, paths: list[str], seconds: float, clients: int, out: mp.Queue
                     errors += client.get(path).status_code >= 400
                 except httpx.HTTPError:
                     errors += 1
-                latencies.append(time.perf_counter() - started)
+                latencies.append((path, time.perf_counter() - started))
         return latencies, errors
 
     with ThreadPoolExecutor(clients) as pool:
         results = list(pool.map(lambda _: client_loop(), range(clients)))
-    out.put(([x for r in results for x in r[0]], sum(r[1] for r in results)))
+    per_path: dict[str, list[float]] = {}
+    for latencies, _ in results:
+        for path, latency in latencies:
+            per_path.setdefault(path, []).append(latency)
+    everything = [x for r in results for _, x in r[0]]
+    out.put((everything, sum(r[1] for r in results), per_path))
 
 
-def measure(url: str, paths: list[str], seconds: float, clients: int) -> tuple[list[float], int]:
+def measure(url: str, paths: list[str], seconds: float, clients: int) -> Result:
     """Run ``load`` in a second process (so the client's GIL is not the server's limit)."""
     queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     process = mp.Process(target=load, args=(url, paths, seconds, clients, queue))
     process.start()
-    result: tuple[list[float], int] = queue.get()
+    result: Result = queue.get()
     process.join()
     return result
+
+
+def slowest(result: Result, count: int = 5) -> str:
+    """The ``count`` paths with the highest p95, with their p95 and max in ms."""
+    lines = []
+    for path, latencies in result[2].items():
+        q95 = _quantiles(latencies)[94]
+        lines.append((q95, f"    {path[:70]:<70} n={len(latencies):4d} p95 {q95 * 1000:7.1f} "
+                           f"max {max(latencies) * 1000:7.1f}"))  # fmt: skip
+    return "\n".join(line for _, line in sorted(lines, reverse=True)[:count])
+
+
+def _quantiles(latencies: list[float]) -> list[float]:
+    if len(latencies) > 1:
+        return statistics.quantiles(latencies, n=100, method="inclusive")
+    return [latencies[0] if latencies else 0.0] * 99
 
 
 def workers_of(pid: int) -> list[int]:
@@ -131,22 +158,24 @@ def rss_mb(pids: list[int]) -> str:
     return "/".join(str(v) for v in values) or "?"
 
 
-def row(name: str, result: tuple[list[float], int], seconds: float, rss: str) -> str:
-    latencies, errors = result
-    q = (
-        statistics.quantiles(latencies, n=100, method="inclusive")
-        if len(latencies) > 1
-        else [0.0] * 99
-    )
+def row(name: str, result: Result, seconds: float, rss: str) -> str:
+    latencies, errors, _ = result
+    q = _quantiles(latencies)
     return (
         f"{name:<22} {len(latencies) / seconds:7.1f} {q[49] * 1000:8.1f} {q[94] * 1000:8.1f} "
         f"{q[98] * 1000:8.1f} {max(latencies, default=0) * 1000:8.1f} {errors:6d}  {rss}"
     )
 
 
-def prepare(url: str) -> tuple[str, dict[str, object]]:
-    """Load the demo and the national files into ``url``; return a beheerder's API token and
-    a participation record to post."""
+def _load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def prepare(url: str, fresh: bool = True) -> tuple[str, dict[str, object]]:
+    """Load the demo and the national files into ``url`` (unless not ``fresh``: loaded
+    before); return a beheerder's API token and a participation record to post."""
+    if not fresh:
+        return _token(url)
     env = {**os.environ, "PIJPLIJN_DATABASE_URL": url}
     subprocess.run([PIJPLIJN, "init", "--demo"], check=True, capture_output=True, env=env)
     files = [str(SHARED / f) for f in FILES]
@@ -167,12 +196,13 @@ def _token(url: str) -> tuple[str, dict[str, object]]:
 
     engine = open_engine(url)
     with session_scope(engine) as session:
+        run = uuid.uuid4().int % 10**8
         user = create_user(
-            session, SYSTEM, "bench@example.nl", "paarse olifant op de fiets", "beheerder"
+            session, SYSTEM, f"bench-{run}@example.nl", "paarse olifant op de fiets", "beheerder"
         )
         secret = create_token(session, user, "bench").secret
-        company = {"name": "Bench B.V.", "kind": "ondernemers", "size_class": "50-249",
-                   "sector": "HTSM", "gemeente_code": "GM0153", "kvk": "12345678"}  # fmt: skip
+        company = {"name": f"Bench {run} B.V.", "kind": "ondernemers", "size_class": "50-249",
+                   "sector": "HTSM", "gemeente_code": "GM0153", "kvk": f"{run:08d}"}  # fmt: skip
         organisation = service.create(session, SYSTEM, "organisation", company).id
         project = session.scalars(select(Project.id)).first()
     engine.dispose()
@@ -225,15 +255,18 @@ def served(url: str, workers: int) -> Iterator[tuple[str, int]]:
             server.wait()
 
 
-def run(label: str, url: str, seconds: float, clients: int, workers: int) -> None:
-    token, record = prepare(url)
+def run(
+    label: str, url: str, seconds: float, clients: int, workers: int, fresh: bool = True
+) -> None:
+    token, record = prepare(url, fresh)
     with served(url, workers) as (base, pid):
         paths = mix(base)
         for _ in range(2 * workers):  # every worker warm
             for path in paths:
                 httpx.get(base + path, timeout=60)
         pids = workers_of(pid)
-        print(f"\n{label}: {workers} workers, {clients} clients, {len(paths)} paths in the mix")
+        print(f"\n{label}: {workers} workers, {clients} clients, {len(paths)} paths in the mix, "
+              f"load average {_load_average()}")  # fmt: skip
         print(f"{'':<22} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
               f"{'max ms':>8} {'errors':>6}  RSS MB before -> after")  # fmt: skip
         before = rss_mb(pids)
@@ -244,12 +277,15 @@ def run(label: str, url: str, seconds: float, clients: int, workers: int) -> Non
         before = rss_mb(pids)
         warm = measure(base, paths, seconds, clients)
         print(row("mix, warm", warm, seconds, f"{before} -> {rss_mb(pids)}"))
+        print(slowest(warm))
         before = rss_mb(pids)
         edit(base, token, record)
         after_edit = measure(base, paths, min(seconds, 15), clients)
         print(
             row("mix, after an edit", after_edit, min(seconds, 15), f"{before} -> {rss_mb(pids)}")
         )
+        print(slowest(after_edit))
+        print(f"load average (the machine is shared): {_load_average()}")
 
 
 def main() -> None:
@@ -259,7 +295,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres", default=os.environ.get("PIJPLIJN_TEST_DATABASE_URL"))
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--database", help="a store loaded before (by an earlier run's files): no import"
+    )
     args = parser.parse_args()
+    if args.database:
+        name = "PostgreSQL" if args.database.startswith("postgresql") else "SQLite"
+        run(name, args.database, args.seconds, args.clients, args.workers, fresh=False)
+        return
     if args.only != "postgresql":
         folder = Path(tempfile.mkdtemp())
         run("SQLite", f"sqlite:///{folder / 'bench.db'}", args.seconds, args.clients, args.workers)

@@ -158,3 +158,33 @@ def test_200_distinct_heavy_results_stay_within_the_bound_plus_a_margin(
         shared.clear()
     assert shared.bytes == 0
     assert grown < bound + margin, grown
+
+
+def test_a_computation_waits_for_a_nested_result_rather_than_take_it_stale() -> None:
+    """The scorecard reads a register indicator: when another request is computing that
+    indicator's new value, the scorecard's new value waits for it, so it is never kept
+    (under the new version) with the previous register figure inside."""
+    cache: ResultCache[str] = ResultCache(max_stale=60)
+    cache.get_or_compute("inner", lambda: "old inner", version="1")
+    cache.get_or_compute("outer", lambda: "outer of old inner", version="1")
+    computing, release = threading.Event(), threading.Event()
+
+    def new_inner() -> str:
+        computing.set()
+        release.wait(10)
+        return "new inner"
+
+    inner = threading.Thread(target=lambda: cache.get_or_compute("inner", new_inner, "2"))
+    inner.start()
+    computing.wait(10)
+    # Another request, outside any computation, still gets the stale inner value at once.
+    assert cache.get_or_compute("inner", lambda: "never", version="2") == "old inner"
+    threading.Timer(0.2, release.set).start()
+    outer = cache.get_or_compute(
+        "outer",
+        lambda: "outer of " + cache.get_or_compute("inner", lambda: "never", version="2"),
+        version="2",
+    )
+    inner.join()
+    assert outer == "outer of new inner"
+    assert cache.get_or_compute("outer", lambda: "never", version="2") == "outer of new inner"

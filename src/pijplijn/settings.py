@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     """The most memory the engine's result cache takes in each process, in bytes (an
     estimate of each result's size); the least recently used results go first."""
 
+    page_cache_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    """The most memory each web worker gives to whole answers of public GETs for anonymous
+    visitors, kept per data version (web/page_cache.py); 0 keeps none."""
+
     cache_max_stale: float = Field(default=30.0, ge=0)
     """Seconds a cached result may still be served after the data changed, while one
     request per worker computes the new one (stale-while-revalidate); 0: never stale."""
@@ -120,6 +124,11 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=5.0, gt=0)
     """Seconds a web request waits for a free database connection; then it gets 503 with
     ``Retry-After`` instead of waiting in line."""
+
+    db_pool_size: int = Field(default=16, ge=1)
+    """Database connections each web worker keeps open for reuse. Below the number of
+    requests a worker serves at once, every request above it opened a new connection and
+    closed it again (on PostgreSQL a new server process each time)."""
 
     sqlite_busy_timeout: float = Field(default=30.0, ge=0)
     """Seconds a SQLite writer waits for another writer's lock; then the command stops
@@ -139,9 +148,20 @@ class Settings(BaseSettings):
     wait on the event loop, holding no thread, so a flood of logins cannot fill the
     thread pool that serves every page."""
 
+    worker_threads: int = Field(default=10, ge=1)
+    """Requests each web worker runs at once in its thread pool (plain ``def`` routes; the
+    rest wait on the event loop, holding no thread). Starlette's 40 let a flood of 50 login
+    form requests per worker share one interpreter lock with the event loop, which then
+    answered nothing for more than 10 s on a busy machine."""
+
     login_wait: float = Field(default=3.0, gt=0)
     """Seconds a login post waits for one of ``login_slots``; then 429 with
     ``Retry-After`` (no password was checked)."""
+
+    login_queue: int = Field(default=8, ge=0)
+    """Login posts each worker lets wait for a slot at most; a post beyond them, or one
+    whose turn is not expected within ``login_wait`` at the pace logins are measured to
+    take, gets 429 at once."""
 
     benchmark_k: int = Field(default=5, ge=1, le=34)
     """How many comparable arbeidsmarktregio's a benchmark averages (the nearest in the

@@ -232,6 +232,13 @@ def record_login(session: Session, checked: CheckedLogin) -> LoginResult:
     return LoginResult(user)
 
 
+def record_refused(session: Session, email: str, ip: str) -> None:
+    """Count a login refused unchecked because too many ran at once (the web's login gate)
+    as a failure of ``email`` from ``ip``, so that a flood of wrong attempts locks the
+    account as surely as the same attempts one by one."""
+    note_attempt(session, email, ip, False, now())
+
+
 BUSY = "te veel inlogpogingen tegelijk; probeer het over een paar seconden opnieuw"
 VERIFY_RETRY = 5
 """The Retry-After, in seconds, of a login refused because too many ran at once."""

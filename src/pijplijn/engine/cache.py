@@ -15,6 +15,8 @@ nothing, and the version makes each one correct on its own.
   recomputes each result once instead of once per waiting request.
 - A response built from a stale result is marked (``served_stale``), so the web layer gives
   it no ETag of the new version.
+- A computation never takes a stale input: inside one, a nested result another thread is
+  computing is waited for, so a new result is never built from the previous version's.
 """
 
 from __future__ import annotations
@@ -136,7 +138,7 @@ class ResultCache(Generic[_Value]):
             if flight is None:
                 flight = self._flights[(key, version)] = _Flight()
                 self.misses += 1
-            elif entry is not None:
+            elif entry is not None and not getattr(_LEADING, "depth", 0):
                 now = time.monotonic()
                 if entry.stale_since is None:
                     entry.stale_since = now
@@ -155,6 +157,7 @@ class ResultCache(Generic[_Value]):
     def _lead(
         self, key: Hashable, version: str, flight: _Flight[_Value], compute: Callable[[], _Value]
     ) -> _Value:
+        _LEADING.depth = getattr(_LEADING, "depth", 0) + 1
         try:
             value = compute()
         except BaseException:
@@ -163,6 +166,8 @@ class ResultCache(Generic[_Value]):
                 del self._flights[(key, version)]
             flight.done.set()
             raise
+        finally:
+            _LEADING.depth -= 1
         size = size_of(value)
         with self._lock:
             self._store(key, _Entry(version, value, size))
@@ -188,6 +193,13 @@ class ResultCache(Generic[_Value]):
         with self._lock:
             self._items.clear()
             self.bytes = 0
+
+
+_LEADING = threading.local()
+"""Per thread: how many computations it leads at the moment. A result computed for the
+new version must be built from the new version's inputs: inside a computation, a nested
+result whose new value another thread is computing is waited for, never taken stale (the
+stale input would be kept as part of the new result until the next change)."""
 
 
 def _mark_stale() -> None:

@@ -32,12 +32,16 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def open_engine(url: str, *, busy_timeout: float = 30.0, pool_timeout: float = 30.0) -> Engine:
+def open_engine(
+    url: str, *, busy_timeout: float = 30.0, pool_timeout: float = 30.0, pool_size: int = 5
+) -> Engine:
     """Return an engine for ``url`` after checking that the database answers.
 
     ``busy_timeout``: seconds a SQLite statement waits for another writer's lock before
     "database is locked" (WAL mode lets readers go on meanwhile). ``pool_timeout``: seconds
     a caller waits for a free pooled connection before ``sqlalchemy.exc.TimeoutError``.
+    ``pool_size``: connections kept open for reuse (as many again, at least 10, may be
+    opened on top of them, and are closed when given back).
 
     Raises DatabaseError with a one-line explanation when the URL is malformed, the
     driver is unknown or the server cannot be reached.
@@ -54,6 +58,9 @@ def open_engine(url: str, *, busy_timeout: float = 30.0, pool_timeout: float = 3
         if not folder.is_dir():
             raise DatabaseError(f"de map '{folder}' voor de SQLite-database bestaat niet")
     options: dict[str, Any] = {"pool_timeout": pool_timeout}
+    if parsed.get_backend_name() != "sqlite" or parsed.database not in (None, "", ":memory:"):
+        # A queue pool (an in-memory SQLite database has a pool of its own kind).
+        options |= {"pool_size": pool_size, "max_overflow": max(10, pool_size)}
     if parsed.get_backend_name() == "sqlite":
         options["connect_args"] = {"timeout": busy_timeout}
     try:

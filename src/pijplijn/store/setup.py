@@ -191,6 +191,7 @@ def _set_goal(stored: Goal, goal: GoalDef, position: int) -> None:
         "target_provisional": goal.target.provisional,
         "target_source": goal.target.source,
         "deadline": goal.deadline,
+        "milestones": milestones_json(goal),
         "trend_method": goal.trend,
         "source": goal.source,
         "notes": goal.notes,
@@ -198,6 +199,11 @@ def _set_goal(stored: Goal, goal: GoalDef, position: int) -> None:
     for name, value in values.items():
         if getattr(stored, name) != value:
             setattr(stored, name, value)
+
+
+def milestones_json(goal: GoalDef) -> str:
+    """Return the goal's dated intermediate targets as the ``goal.milestones`` column."""
+    return json.dumps([m.model_dump(mode="json") for m in goal.milestones], ensure_ascii=False)
 
 
 def _sync_partners(session: Session, goal: GoalDef) -> None:

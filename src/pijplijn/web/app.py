@@ -7,19 +7,23 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pijplijn import __version__
+from pijplijn.accounts.users import record_refused
 from pijplijn.engine import cache
 from pijplijn.settings import Settings
-from pijplijn.store.db import open_engine, require_schema, schema_revision
+from pijplijn.store.db import open_engine, require_schema, schema_revision, session_scope
 from pijplijn.web import auth, problems
+from pijplijn.web.admin import goals as admin_goals
 from pijplijn.web.admin import people, register, uploads
 from pijplijn.web.api import benchmark as benchmark_api
 from pijplijn.web.api import cube as cube_api
@@ -29,8 +33,10 @@ from pijplijn.web.api import projections as projections_api
 from pijplijn.web.api import register as register_api
 from pijplijn.web.conditional import ConditionalGet, StaleResults
 from pijplijn.web.limits import BodyTimeout, LoginGate
+from pijplijn.web.page_cache import PageCache
 from pijplijn.web.pages import (
     account,
+    embed,
     gemeenten,
     goals,
     indicators,
@@ -58,6 +64,20 @@ SECURITY_HEADERS = {
 """No inline script and no eval: charts run Vega's expression interpreter (``ast: true`` in
 ``static/app.js``). Inline *styles* are allowed: Vega's SVG renderer writes style attributes."""
 
+EMBED_HEADERS = {
+    **{k: v for k, v in SECURITY_HEADERS.items() if k != "X-Frame-Options"},
+    "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "frame-ancestors 'none'", "frame-ancestors *"
+    ),
+}
+"""The headers of ``/embed/`` (a chart for an iframe on a partner's site): any site may frame
+it; every other path keeps ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``."""
+
+
+def security_headers(path: str) -> dict[str, str]:
+    """The security headers of a response to ``path``."""
+    return EMBED_HEADERS if path.startswith(embed.PREFIX) else SECURITY_HEADERS
+
 
 class SecurityHeaders:
     """Pure ASGI middleware adding SECURITY_HEADERS to every response (Starlette's
@@ -71,10 +91,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        chosen = security_headers(scope["path"])
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in chosen.items():
                     headers.setdefault(name, value)
             await send(message)
 
@@ -109,6 +131,11 @@ class Health(BaseModel):
     schema_revision: str | None
 
 
+def _count_refused(engine: Engine, email: str, ip: str) -> None:
+    with session_scope(engine) as session:
+        record_refused(session, email, ip)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Return the app for the configured database (``PIJPLIJN_DATABASE_URL`` or default)."""
     settings = settings or Settings()
@@ -116,11 +143,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.resolved_database_url(),
         busy_timeout=settings.sqlite_busy_timeout,
         pool_timeout=settings.db_pool_timeout,
+        pool_size=settings.db_pool_size,
     )
     require_schema(engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The worker's thread pool: requests beyond it wait on the event loop (holding no
+        # thread), so its threads and the event loop share the interpreter lock in few.
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         yield
         engine.dispose()
 
@@ -156,17 +187,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(goals.router)
     app.include_router(indicators.router)
     app.include_router(scenarios.router)
+    app.include_router(embed.router)
     app.include_router(account.router)
     app.include_router(people.router)
     # The upload routes come before the register's: '/beheer/deelname/upload' is not a record.
     app.include_router(uploads.router)
     app.include_router(register.router)
+    app.include_router(admin_goals.router)
     app.include_router(register_api.router)
 
     cache.configure(settings.cache_max_bytes, settings.cache_max_stale)
     app.add_middleware(StaleResults)
+    # Outside StaleResults, so an answer built from a stale result is seen as such and not kept.
+    app.add_middleware(PageCache, engine=engine, max_bytes=settings.page_cache_max_bytes)
     app.add_middleware(BodyTimeout, seconds=settings.request_body_timeout)
-    app.add_middleware(LoginGate, slots=settings.login_slots, wait=settings.login_wait)
+    app.add_middleware(
+        LoginGate,
+        slots=settings.login_slots,
+        wait=settings.login_wait,
+        queue=settings.login_queue,
+        count_refused=lambda email, ip: _count_refused(engine, email, ip),
+    )
     app.add_middleware(ConditionalGet, engine=engine)
     # Pages, JSON, CSV and static files go out compressed; an already-encoded response (the
     # pre-compressed chart bundle) passes through untouched.

@@ -34,6 +34,9 @@ class ChartBlock(BaseModel):
     attribution: str | None = None
     missing: str | None = None
     """Without a chart: which source the figures need (no empty chart frame is drawn)."""
+    embed: str | None = None
+    """The chart's embed (``/embed/<page>/<chart>?<state>``, see ``pages/embed.py``): a bare
+    page for an iframe; with ``.svg`` or ``.png`` the chart as an image."""
 
     @property
     def title(self) -> str:
@@ -47,6 +50,14 @@ class ChartBlock(BaseModel):
         """Return the URL of this table as ``fmt`` (csv or xlsx)."""
         separator = "&" if "?" in self.data_url else "?"
         return f"{self.data_url}{separator}format={fmt}"
+
+    def embed_url(self, lang: str, fmt: str | None = None) -> str:
+        """Return the embed page (``fmt`` None) or image (svg, png) in ``lang``."""
+        assert self.embed is not None
+        path, _, query = self.embed.partition("?")
+        if lang != "nl":
+            query = f"{query}&lang={lang}" if query else f"lang={lang}"
+        return path + (f".{fmt}" if fmt else "") + (f"?{query}" if query else "")
 
 
 def has_values(rows: list[dict[str, Any]]) -> bool:

@@ -4,6 +4,8 @@ chart of the same figures."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -21,19 +23,54 @@ from pijplijn.web.pages.common import render
 router = APIRouter(include_in_schema=False)
 
 
+class GoalSection(BaseModel):
+    """A group of goals on the page: the programme office's own, or a programme of the
+    content pack (the read-only history), finished when all its deadlines have passed."""
+
+    kind: str
+    """``office`` or ``history``."""
+    programme: str | None = None
+    finished: bool = False
+    goals: list[str]
+    """The goal ids, in scorecard order."""
+
+
 class GoalsPage(BaseModel):
     card: Scorecard
     blocks: dict[str, ChartBlock]
     """Per goal id: its chart and the table behind it."""
+    sections: list[GoalSection] = []
 
 
-def goals_page(session: Session, catalog: Catalog) -> GoalsPage:
+def goals_page(session: Session, catalog: Catalog, today: date | None = None) -> GoalsPage:
     """Return the scorecard and, per goal, a chart of measurements, target line and trend."""
     card = scorecard(session, catalog)
+    blocks = {g.id: _block(g, _sources(session, catalog, g)) for g in card.goals}
+    for goal_id, block in blocks.items():
+        block.embed = f"/embed/doelen/{goal_id}"
     return GoalsPage(
-        card=card,
-        blocks={g.id: _block(g, _sources(session, catalog, g)) for g in card.goals},
+        card=card, blocks=blocks, sections=goal_sections(card.goals, today or date.today())
     )
+
+
+def goal_sections(goals: list[GoalStatus], today: date) -> list[GoalSection]:
+    """Return the office's goals first (always, so the page says when there are none), then
+    each programme of the content pack as history."""
+    sections = [GoalSection(kind="office", goals=[g.id for g in goals if g.origin != "pack"])]
+    programmes: dict[str, list[GoalStatus]] = {}
+    for goal in goals:
+        if goal.origin == "pack":
+            programmes.setdefault(goal.programme, []).append(goal)
+    for programme, members in programmes.items():
+        sections.append(
+            GoalSection(
+                kind="history",
+                programme=programme,
+                finished=all(g.target.deadline < today for g in members),
+                goals=[g.id for g in members],
+            )
+        )
+    return sections
 
 
 def _sources(session: Session, catalog: Catalog, goal: GoalStatus) -> list[Source]:
