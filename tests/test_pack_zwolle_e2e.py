@@ -186,11 +186,6 @@ def test_projection_pages_say_the_pack_has_no_projection(client: TestClient) -> 
         assert response.status_code == 400 and "projection.yaml" in response.text, path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="web/pages/indicators.py and web/api/monitor.py compare and default to a "
-    "hard-coded 'twente' until issue 16 point 2 moves them into the pack. Drop this mark then.",
-)
 def test_indicator_pages_name_no_twente(client: TestClient) -> None:
     pages = [f"/indicatoren/{i.id}" for i in load_pack("zwolle").indicators]
     assert failures(client, [*pages, *sorted(VIEWS_LITERALS)]) == {}

@@ -42,7 +42,6 @@ from pijplijn.report.figures import Figure, render
 from pijplijn.report.keyfigures import KeyFigure, key_figures
 from pijplijn.store.models import Region
 
-CLASSIFICATION = "techniek"
 PROJECTED_STAGES = ("mbo-2", "mbo-3", "mbo-4", "hbo")
 """The projected series the report shows, as ``stage:domain`` states."""
 MAX_MAPS = 3
@@ -134,7 +133,7 @@ def report_view(
     region = canonical_region(session, region)
     card, goals_note = _card_for(session, scorecard(session, catalog), region, lang)
     year = year or latest_year(session)
-    stages = pipeline(session, region, year, CLASSIFICATION) if year else None
+    stages = pipeline(session, region, year, pack.classification) if year else None
     projection, comparison, backtest = _outlook(session, pack, region, notes)
     years = _years(projection)
     return ReportView(

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pijplijn.content.loader import ContentPack
+from pijplijn.content.loader import NATIONAL, ContentPack
 from pijplijn.engine.cube import CubeQuery, query
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.evaluate import indicator_values
@@ -27,8 +27,6 @@ from pijplijn.store.goal_models import Goal
 from pijplijn.store.models import Institution, Region, RegionMember
 from pijplijn.store.register_models import Organisation, Participation, Project, Theme
 
-CLASSIFICATION = "techniek"
-NATIONAL = "NL01"
 REACH_FIELDS = ("pupils", "students", "teachers", "companies")
 
 
@@ -171,7 +169,7 @@ def find_gemeente(session: Session, name_or_code: str) -> Region:
         if len(candidates) != 1:
             raise QueryError(
                 f"gemeente {name_or_code!r}: onbekend; geef een naam of een CBS-code "
-                "(bijvoorbeeld GM0153); zie `pijplijn regions`"
+                "(bijvoorbeeld GM0363); zie `pijplijn regions`"
             )
         found = candidates[0]
     return found
@@ -198,7 +196,7 @@ def gemeente_sheet(
     routes: list[StageCount] = []
     if year is not None:
         try:
-            routes = pipeline(session, gemeente.code, year, CLASSIFICATION).stages
+            routes = pipeline(session, gemeente.code, year, pack.classification).stages
         except PijplijnError as exc:
             notes.append(f"pijplijn: {exc}")
     institutions = [
@@ -292,7 +290,9 @@ def instelling_sheet(session: Session, pack: ContentPack, brin: str) -> Instelli
     notes: list[str] = []
     rows: list[InstellingRow] = []
     for measure in ("enrolled", "graduates"):
-        rows += _domain_rows(session, measure, CubeQuery(measure=measure, institution=brin))
+        rows += _domain_rows(
+            session, measure, CubeQuery(measure=measure, institution=brin), pack.classification
+        )
     enrolled = [r for r in rows if r.measure == "enrolled" and r.share is not None]
     share_period = max((r.period for r in enrolled), key=Period.parse, default=None)
     cells: list[Cell] = []
@@ -311,6 +311,7 @@ def instelling_sheet(session: Session, pack: ContentPack, brin: str) -> Instelli
                     session,
                     "enrolled",
                     CubeQuery(measure="enrolled", region=code, periods=(share_period,)),
+                    pack.classification,
                 )
                 if r.period == share_period
             ]
@@ -343,8 +344,11 @@ def instelling_sheet(session: Session, pack: ContentPack, brin: str) -> Instelli
     )
 
 
-def _domain_rows(session: Session, measure: str, base: CubeQuery) -> list[InstellingRow]:
-    """The total and the techniek part per period of ``base``; a suppressed part stays None."""
+def _domain_rows(
+    session: Session, measure: str, base: CubeQuery, classification: str
+) -> list[InstellingRow]:
+    """The total and the part inside ``classification`` (the pack's headline one, e.g.
+    techniek) per period of ``base``; a suppressed part stays None."""
     try:
         totals = query(session, base)
         parts = query(
@@ -355,12 +359,12 @@ def _domain_rows(session: Session, measure: str, base: CubeQuery) -> list[Instel
                 institution=base.institution,
                 periods=base.periods,
                 by=("domain",),
-                classification=CLASSIFICATION,
+                classification=classification,
             ),
         )
     except PijplijnError:
         return []
-    domain = {r.period: r for r in parts if r.keys.get("domain") == CLASSIFICATION}
+    domain = {r.period: r for r in parts if r.keys.get("domain") == classification}
     rows = []
     for total in totals:
         part = domain.get(total.period)

@@ -142,7 +142,7 @@ def overview_view(
         title=f"{pack.pack.title}: {'de monitor voor' if lang == 'nl' else 'monitor for'} {name}",
         headline=headline(counts, lang),
         status_counts=counts,
-        flow=pipeline_flow(session, pack, region, None, "techniek", lang),
+        flow=pipeline_flow(session, pack, region, None, pack.classification, lang),
         coverage=_coverage(session, pack, region),
         figures=[
             f

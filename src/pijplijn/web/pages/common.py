@@ -70,7 +70,7 @@ def chart_spec(environment: jinja2.Environment, spec: dict[str, Any], lang: str)
     page's context, so the pack comes from the environment's globals (``render`` sets it)."""
     from pijplijn import charts
 
-    pack = str(environment.globals.get("pack_name", "twente"))
+    pack = _environment_pack(environment)
     return charts.localise(spec, lang, pack_names(pack), pack_english(pack))
 
 
@@ -78,7 +78,15 @@ def chart_spec(environment: jinja2.Environment, spec: dict[str, Any], lang: str)
 def place_name(environment: jinja2.Environment, code: Any) -> Any:
     """The name of a region or institution code (the template filter ``place_name``); the
     code itself when the pack does not know it."""
-    return pack_names(str(environment.globals.get("pack_name", "twente"))).get(str(code), code)
+    return pack_names(_environment_pack(environment)).get(str(code), code)
+
+
+def _environment_pack(environment: jinja2.Environment) -> str:
+    """The pack of the page being rendered (``render`` sets it), else the settings' default."""
+    from pijplijn.settings import Settings
+
+    default = Settings.model_fields["content_pack"].default
+    return str(environment.globals.get("pack_name") or default)
 
 
 TEMPLATES.env.globals["asset_url"] = asset_url

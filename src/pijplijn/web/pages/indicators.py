@@ -1,5 +1,6 @@
-"""Indicatoren: the catalogue, and per indicator its series for Twente, Overijssel and the
-Netherlands with the goal line, a breakdown chosen by the reader, and a map of the gemeenten.
+"""Indicatoren: the catalogue, and per indicator its series for the pack's compared regions
+(``compared_regions`` in pack.yaml: e.g. the region set, its province, the Netherlands) with
+the goal line, a breakdown chosen by the reader, and a map of the gemeenten.
 Every chart comes with its table, CSV/XLSX downloads and its sources (a ChartBlock)."""
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from pijplijn.web.pages.common import render
 from pijplijn.web.problems import not_found
 
 router = APIRouter(include_in_schema=False)
-COMPARED = ("twente", "PV23", "NL01")
 MIN_GEMEENTEN = 2
 """A map needs figures of at least this many gemeenten; otherwise the data is not per gemeente."""
 
@@ -44,6 +44,8 @@ MIN_GEMEENTEN = 2
 class IndicatorPage(BaseModel):
     indicator: IndicatorSummary
     region: str
+    compared: list[str]
+    """The regions the series chart compares (the pack's ``compared_regions``)."""
     by: str | None
     compare: ChartBlock
     breakdown: ChartBlock | None
@@ -71,12 +73,14 @@ def indicator_page(
     indicator = summary(catalog.get(indicator_id))
     notes: list[str] = []
     coverage: list[str] = []
-    compare = _compare(session, catalog, indicator, notes, coverage)
+    compared = pack.compared_regions()
+    compare = _compare(session, catalog, indicator, compared, notes, coverage)
     breakdown = _breakdown(session, catalog, indicator, region, by) if by else None
     gemeenten, shown, periods = _map(session, catalog, pack, indicator, map_period)
     return IndicatorPage(
         indicator=indicator,
         region=region,
+        compared=compared,
         by=by,
         compare=compare,
         breakdown=breakdown,
@@ -92,6 +96,7 @@ def _compare(
     session: Session,
     catalog: Catalog,
     indicator: IndicatorSummary,
+    compared: list[str],
     notes: list[str],
     coverage: list[str],
 ) -> ChartBlock:
@@ -100,7 +105,7 @@ def _compare(
     value_notes: list[str] = []
     names = region_names(session)
     series = []
-    for region in COMPARED:
+    for region in compared:
         try:
             values = indicator_values(session, catalog, indicator.id, region, by=[])
         except QueryError as exc:
@@ -116,7 +121,7 @@ def _compare(
                 f"{names.get(values.region, values.region)} heeft geen eigen cijfers: "
                 f"de cijfers zijn die van {names.get(other, other)} ({other})"
             )
-            if other in COMPARED or other.lower() in {c.lower() for c in COMPARED}:
+            if other in compared or other.lower() in {c.lower() for c in compared}:
                 continue
             label = other
         series.append(values)
@@ -126,12 +131,12 @@ def _compare(
         coverage.extend(values.coverage_lines())
         sources.update({s.dataset: s for s in values.sources})
     breaks = charts.break_marks(series)
-    goals = _goal_lines(session, catalog, indicator.id)
+    goals = _goal_lines(session, catalog, indicator.id, compared)
     spec = charts.series_chart(
         rows,
         indicator.unit,
         indicator.title,
-        f"{indicator.title}: {', '.join(COMPARED)} per periode"
+        f"{indicator.title}: {', '.join(names.get(c, c) for c in compared)} per periode"
         + (", met de doellijn (zwart gestippeld)" if goals else "")
         + (", en een grijze lijn bij elke breuk in de reeks." if breaks else "."),
         goal_lines=goals,
@@ -146,7 +151,7 @@ def _compare(
         columns=[*series_columns("region", "regio"), COVERAGE_COLUMN],
         rows=rows,
         data_url=f"/api/v1/indicators/{indicator.id}/values?"
-        + urlencode([("region", r) for r in COMPARED] + [("by", "")]),
+        + urlencode([("region", r) for r in compared] + [("by", "")]),
         sources=list(sources.values()),
     )
 
@@ -168,13 +173,15 @@ def _left_out_rows(values: IndicatorValues, key: str, label: Any) -> list[dict[s
     ]
 
 
-def _goal_lines(session: Session, catalog: Catalog, indicator_id: str) -> list[dict[str, Any]]:
+def _goal_lines(
+    session: Session, catalog: Catalog, indicator_id: str, compared: list[str]
+) -> list[dict[str, Any]]:
     """Return per goal on this indicator (whole region, no selection) its baseline and its
     target at the deadline, as points of a line."""
     return [
         point
         for goal in scorecard(session, catalog).goals
-        if goal.indicator == indicator_id and not goal.filters and goal.region in COMPARED
+        if goal.indicator == indicator_id and not goal.filters and goal.region in compared
         for point in goal.target_line(f"doel: {goal.title}")
     ]
 
@@ -270,7 +277,7 @@ def indicator(
     catalog: CatalogDep,
     pack: PackDep,
     indicator_id: Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9-]+$")],
-    region: Annotated[str, Query(max_length=32, pattern=r"^[\w-]+$")] = "twente",
+    region: Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")] = None,
     by: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")] = None,
     map_period: Annotated[str | None, Query(max_length=20, pattern=r"^[\w-]+$")] = None,
 ) -> Response:
@@ -279,7 +286,9 @@ def indicator(
     except QueryError as exc:
         raise not_found(str(exc)) from None
     # A parameter the indicator does not allow raises QueryError: a 400 problem page.
-    page = indicator_page(session, catalog, pack, indicator_id, region, by, map_period)
+    page = indicator_page(
+        session, catalog, pack, indicator_id, region or pack.pack.default_region, by, map_period
+    )
     return render(
         request,
         "indicator.html",

@@ -26,7 +26,6 @@ from pijplijn.web.problems import ERROR_RESPONSES
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["monitor"], responses=ERROR_RESPONSES)
 
-CLASSIFICATION = "techniek"
 RegionParam = Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")]
 YearParam = Annotated[int | None, Query(ge=1990, le=2100)]
 
@@ -54,7 +53,7 @@ def pipeline_page(
     lang: str,
 ) -> PipelinePage:
     """Return what the pipeline page shows: the flow and, for a chosen stage, its drill-down."""
-    flow = pipeline_flow(session, pack, region, year, CLASSIFICATION, lang)
+    flow = pipeline_flow(session, pack, region, year, pack.classification, lang)
     drill = _drill(session, flow, stage, by, lang) if flow and stage else None
     return PipelinePage(flow=flow, drill=drill)
 
@@ -128,4 +127,4 @@ def pipeline_api(
     techniek, period and sources), bands (doorstroom with count and percentage, or the route
     only when no flow figures are loaded), the basis and the Vega spec the page draws."""
     code = canonical_region(session, region or pack.pack.default_region)
-    return pipeline_flow(session, pack, code, year, CLASSIFICATION, lang)
+    return pipeline_flow(session, pack, code, year, pack.classification, lang)
