@@ -25,7 +25,8 @@ from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.regions import region_names
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
-from pijplijn.views.pipeline import PipelineFlow, pipeline_flow
+from pijplijn.views.pipeline import PipelineFlow, flow_tables, pipeline_flow
+from pijplijn.views.render import View, ViewTable
 
 STALE_YEARS = 2
 """A source whose newest figure is older than this many years gets a warning."""
@@ -105,7 +106,7 @@ class CoverageLine(BaseModel):
     missing: list[str]
 
 
-class OverviewView(BaseModel):
+class OverviewView(View):
     region: str
     region_name: str
     title: str
@@ -117,6 +118,59 @@ class OverviewView(BaseModel):
     figures: list[KeyFigure]
     goals: list[GoalChip]
     sources: list[SourceFreshness]
+
+    def tables(self) -> list[ViewTable]:
+        """The page's figures as tables: the goals' verdicts, the key figures, the coverage
+        of demand, the newest figures per source, and the flow's stages and bands."""
+        return [
+            ViewTable(
+                name="doelen",
+                title=self.headline,
+                columns=["id", "title", "status", "status_label", "status_reason", "final"],
+                rows=[g.model_dump() for g in self.goals],
+            ),
+            ViewTable(
+                name="kerncijfers",
+                title="Kerncijfers",
+                columns=[
+                    "indicator",
+                    "title",
+                    "unit",
+                    "period",
+                    "value",
+                    "exact",
+                    "previous_period",
+                    "previous",
+                    "restated_on",
+                    "datasets",
+                ],  # fmt: skip
+                rows=[f.model_dump(exclude={"sparkline"}) for f in self.figures],
+                units={"value": "=unit", "previous": "=unit"},
+            ),
+            ViewTable(
+                name="dekking",
+                title="Dekking van de vraag",
+                columns=[
+                    "group",
+                    "title",
+                    "period",
+                    "coverage",
+                    "coverage_low",
+                    "coverage_high",
+                    "published",
+                    "missing",
+                ],  # fmt: skip
+                rows=[c.model_dump() for c in self.coverage],
+                units={c: "share" for c in ("coverage", "coverage_low", "coverage_high")},
+            ),
+            ViewTable(
+                name="bronnen",
+                title="De nieuwste cijfers",
+                columns=["source_key", "title", "latest_period", "age_years", "stale", "loaded_at"],
+                rows=[s.model_dump() for s in self.sources],
+            ),
+            *flow_tables(self.flow, "pijplijn-"),
+        ]
 
 
 def overview_view(

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pijplijn import charts
@@ -20,10 +19,13 @@ from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.results import IndicatorValues, Source
 from pijplijn.engine.regions import region_names
+from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
+from pijplijn.views.render import View, ViewTable
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
 from pijplijn.web.i18n import term
+from pijplijn.web.negotiate import page_route
 from pijplijn.web.pages.blocks import (
     COVERAGE_COLUMN,
     VALUE_COLUMNS,
@@ -33,7 +35,7 @@ from pijplijn.web.pages.blocks import (
     needed_sources,
     series_columns,
 )
-from pijplijn.web.pages.common import render
+from pijplijn.web.pages.common import render_page
 from pijplijn.web.problems import not_found
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +43,23 @@ MIN_GEMEENTEN = 2
 """A map needs figures of at least this many gemeenten; otherwise the data is not per gemeente."""
 
 
-class IndicatorPage(BaseModel):
+class CataloguePage(View):
+    """The catalogue: every indicator of the pack with its unit, breakdowns and sources."""
+
+    indicators: list[IndicatorSummary]
+
+    def tables(self) -> list[ViewTable]:
+        return [
+            ViewTable(
+                name="indicatoren",
+                title="Indicatoren",
+                columns=["id", "title", "title_en", "unit", "group", "breakdowns", "sources"],
+                rows=[i.model_dump() for i in self.indicators],
+            )
+        ]
+
+
+class IndicatorPage(View):
     indicator: IndicatorSummary
     region: str
     compared: list[str]
@@ -56,6 +74,13 @@ class IndicatorPage(BaseModel):
     coverage: list[str] = []
     """What coverage did to the series: values flagged partial (with what they cover) and
     datasets left out for a region."""
+
+    def tables(self) -> list[ViewTable]:
+        """The tables behind the page's charts: the comparison, the breakdown, the map."""
+        return [b.table() for b in self.tables_blocks()]
+
+    def tables_blocks(self) -> list[ChartBlock]:
+        return [b for b in (self.compare, self.breakdown, self.map) if b is not None]
 
 
 def indicator_page(
@@ -261,16 +286,15 @@ def _map(
     return block, found.period, found.periods
 
 
-@router.get("/indicatoren")
-def catalogue(request: Request, catalog: CatalogDep) -> Response:
-    return render(
-        request,
-        "indicators.html",
-        {"indicators": catalog.summaries(), "json_url": "/api/v1/indicators"},
+@page_route(router, "/indicatoren")
+def catalogue(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
+    page = CataloguePage(indicators=catalog.summaries())
+    return render_page(
+        request, "indicators.html", page, data_version(session), {"indicators": page.indicators}
     )
 
 
-@router.get("/indicatoren/{indicator_id}")
+@page_route(router, "/indicatoren/{indicator_id}")
 def indicator(
     request: Request,
     session: SessionDep,
@@ -289,8 +313,5 @@ def indicator(
     page = indicator_page(
         session, catalog, pack, indicator_id, region or pack.pack.default_region, by, map_period
     )
-    return render(
-        request,
-        "indicator.html",
-        {"page": page, "json_url": f"/api/v1/indicators/{indicator_id}/values"},
-    )
+    datasets = sorted({str(s.dataset) for b in page.tables_blocks() for s in b.sources})
+    return render_page(request, "indicator.html", page, data_version(session), datasets=datasets)

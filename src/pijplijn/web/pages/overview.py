@@ -7,23 +7,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from pijplijn.engine.version import data_version
 from pijplijn.views.overview import OverviewView, overview_view
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
-from pijplijn.web.pages.common import language, render
+from pijplijn.web.negotiate import page_route
+from pijplijn.web.pages.common import language, render_page
 from pijplijn.web.problems import ERROR_RESPONSES
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["monitor"], responses=ERROR_RESPONSES)
 
 
-@router.get("/")
+@page_route(router, "/")
 def overview(request: Request, session: SessionDep, pack: PackDep, catalog: CatalogDep) -> Response:
-    lang = language(request)
-    return render(
-        request,
-        "overview.html",
-        {"view": overview_view(session, pack, catalog, lang), "json_url": "/api/v1/overview"},
-    )
+    view = overview_view(session, pack, catalog, language(request))
+    return render_page(request, "overview.html", view, data_version(session))
 
 
 @api.get("/overview", response_model=OverviewView)
