@@ -5,7 +5,6 @@ chart of the same figures."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pijplijn import charts
@@ -13,18 +12,80 @@ from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard, scorecard
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.results import Source
+from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
+from pijplijn.views.render import View, ViewTable
 from pijplijn.web.deps import CatalogDep, SessionDep
+from pijplijn.web.negotiate import page_route
 from pijplijn.web.pages.blocks import ChartBlock, series_columns
-from pijplijn.web.pages.common import render
+from pijplijn.web.pages.common import render_page
 
 router = APIRouter(include_in_schema=False)
 
 
-class GoalsPage(BaseModel):
+class GoalsPage(View):
     card: Scorecard
     blocks: dict[str, ChartBlock]
     """Per goal id: its chart and the table behind it."""
+
+    def tables(self) -> list[ViewTable]:
+        """The scorecard, one row per goal, then each goal's chart table."""
+        return [scorecard_table(self.card), *(b.table() for b in self.blocks.values())]
+
+
+SCORECARD_UNITS = {
+    c: "=unit"
+    for c in ("baseline", "target", "latest", "projected", "projected_low", "projected_high")
+}
+
+
+def scorecard_table(card: Scorecard) -> ViewTable:
+    """The scorecard as one table: per goal its baseline, target, deadline, latest
+    measurement, progress, trend at the deadline with its interval, and status."""
+    return ViewTable(
+        name="doelen",
+        title="Doelen",
+        columns=[
+            "id",
+            "title",
+            "indicator",
+            "region",
+            "unit",
+            "baseline_period",
+            "baseline",
+            "target",
+            "deadline",
+            "latest_period",
+            "latest",
+            "progress",
+            "projected",
+            "projected_low",
+            "projected_high",
+            "status",
+            "status_label",
+            "status_reason",
+        ],  # fmt: skip
+        rows=[
+            {
+                **g.model_dump(include={"id", "title", "indicator", "region", "unit"}),
+                "baseline_period": g.baseline.period,
+                "baseline": g.baseline.value,
+                "target": g.target.value,
+                "deadline": g.target.deadline.isoformat(),
+                "latest_period": g.latest.period if g.latest else None,
+                "latest": g.latest.value if g.latest else None,
+                "progress": g.progress,
+                "projected": g.projected.value,
+                "projected_low": g.projected.low,
+                "projected_high": g.projected.high,
+                "status": g.status.value,
+                "status_label": g.status_label,
+                "status_reason": g.status_reason,
+            }
+            for g in card.goals
+        ],
+        units={**SCORECARD_UNITS, "progress": "share"},
+    )
 
 
 def goals_page(session: Session, catalog: Catalog) -> GoalsPage:
@@ -99,7 +160,7 @@ def _block(goal: GoalStatus, sources: list[Source]) -> ChartBlock:
     )
 
 
-@router.get("/doelen")
+@page_route(router, "/doelen")
 def goals_route(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
     page = goals_page(session, catalog)
-    return render(request, "goals.html", {"page": page, "json_url": "/api/v1/goals"})
+    return render_page(request, "goals.html", page, data_version(session))

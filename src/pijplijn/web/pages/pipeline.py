@@ -18,9 +18,12 @@ from pijplijn.engine.cube import CubeQuery
 from pijplijn.engine.disclosure import published
 from pijplijn.engine.pipeline import DRILL_DIMENSIONS, STAGES
 from pijplijn.engine.regions import canonical_region
-from pijplijn.views.pipeline import TEXTS, PipelineFlow, pipeline_flow
+from pijplijn.engine.version import data_version
+from pijplijn.views.pipeline import TEXTS, PipelineFlow, flow_tables, pipeline_flow
+from pijplijn.views.render import View, ViewTable
 from pijplijn.web.deps import PackDep, SessionDep
-from pijplijn.web.pages.common import language, render
+from pijplijn.web.negotiate import page_route
+from pijplijn.web.pages.common import language, render_page
 from pijplijn.web.problems import ERROR_RESPONSES
 
 router = APIRouter(include_in_schema=False)
@@ -38,9 +41,27 @@ class Drill(BaseModel):
     chart: dict[str, Any]
 
 
-class PipelinePage(BaseModel):
+class PipelinePage(View):
     flow: PipelineFlow | None
     drill: Drill | None
+
+    def tables(self) -> list[ViewTable]:
+        """The flow's stages and bands, and the drill-down of the chosen stage."""
+        drill = self.drill
+        extra = (
+            [
+                ViewTable(
+                    name="uitsplitsing",
+                    title=f"{drill.stage} naar {drill.by}, {drill.period}",
+                    columns=[drill.by, "period", "value", "flag"],
+                    rows=drill.rows,
+                    units={"value": "count"},
+                )
+            ]
+            if drill
+            else []
+        )
+        return [*flow_tables(self.flow), *extra]
 
 
 def pipeline_page(
@@ -88,7 +109,7 @@ def _drill(session: Session, flow: PipelineFlow, stage: str, by: str, lang: str)
     return Drill(stage=stage, by=by, period=node.period, rows=rows, chart=chart)
 
 
-@router.get("/pijplijn")
+@page_route(router, "/pijplijn")
 def pipeline_route(
     request: Request,
     session: SessionDep,
@@ -101,16 +122,15 @@ def pipeline_route(
     region = canonical_region(session, region or pack.pack.default_region)
     lang = language(request)
     page = pipeline_page(session, pack, region, year, stage, by, lang)
-    query = f"region={region}" + (f"&year={year}" if year else "")
-    return render(
+    return render_page(
         request,
         "pipeline.html",
+        page,
+        data_version(session),
         {
-            "page": page,
             "labels": TEXTS.get(lang, TEXTS["nl"]),
             "region": region,
             "drill_dimensions": DRILL_DIMENSIONS,
-            "json_url": f"/api/v1/pipeline?{query}",
         },
     )
 
