@@ -59,14 +59,14 @@ class LabourPage(View):
             self.jobs.table(),
             self.vacancies.table(),
             ViewTable(
-                name="dekking",
+                name="coverage",
                 title="Dekking van de vraag per niveau",
                 columns=list(coverage[0]) if coverage else ["group"],
                 rows=coverage,
                 units={"demand": "count", "graduates": "count", **shares},
             ),
             ViewTable(
-                name="beroepen",
+                name="occupations",
                 title=self.view.occupations.title,
                 columns=[
                     "code",
