@@ -131,7 +131,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
 }
 PAGES_AS_DATA = (
     "/", "/bronnen", "/pijplijn", "/doelen", "/indicatoren", "/indicatoren/{indicator_id}",
-    "/scenarios", "/arbeidsmarkt",
+    "/scenarios", "/arbeidsmarkt", "/gemeenten/{name}", "/partners/{organisation}",
 )  # fmt: skip
 """Public pages that are also their view as JSON and their tables as CSV and XLSX
 (``negotiate.page_route``: ``PAGE.json``, ``PAGE.csv``, ``PAGE.xlsx``): public as well."""

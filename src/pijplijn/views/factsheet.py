@@ -26,6 +26,7 @@ from pijplijn.periods import Period
 from pijplijn.store.goal_models import Goal
 from pijplijn.store.models import Institution, Region, RegionMember
 from pijplijn.store.register_models import Organisation, Participation, Project, Theme
+from pijplijn.views.render import View, ViewTable
 
 REACH_FIELDS = ("pupils", "students", "teachers", "companies")
 
@@ -57,7 +58,7 @@ class InstitutionRef(BaseModel):
     kind: str | None
 
 
-class GemeenteSheet(BaseModel):
+class GemeenteSheet(View):
     kind: str = "gemeente"
     code: str
     name: str
@@ -73,6 +74,47 @@ class GemeenteSheet(BaseModel):
     notes: list[str]
     data_version: str
     made_on: date
+
+    def tables(self) -> list[ViewTable]:
+        """The key figures against the region set, province and the Netherlands (one row per
+        indicator and region), the routes through the pipeline, and the institutions."""
+        return [
+            ViewTable(
+                name="kerncijfers",
+                title="Kerncijfers",
+                columns=[
+                    "indicator",
+                    "title",
+                    "unit",
+                    "period",
+                    "region",
+                    "value",
+                    "flag",
+                    "exact",
+                ],
+                rows=[
+                    {
+                        **c.model_dump(include={"indicator", "title", "unit", "period"}),
+                        **cell.model_dump(),
+                    }
+                    for c in self.comparisons
+                    for cell in c.cells
+                ],
+                units={"value": "=unit"},
+            ),
+            ViewTable(
+                name="routes",
+                title=f"Routes {self.routes_year or ''}".strip(),
+                columns=list(StageCount.model_fields),
+                rows=[r.model_dump() for r in self.routes],
+            ),
+            ViewTable(
+                name="instellingen",
+                title="Instellingen",
+                columns=["brin", "name", "kind"],
+                rows=[i.model_dump() for i in self.institutions],
+            ),
+        ]
 
 
 class InstellingRow(BaseModel):
@@ -128,7 +170,7 @@ class GoalShare(BaseModel):
     """Participation records with a blank reach: the figures are then lower bounds."""
 
 
-class PartnerSheet(BaseModel):
+class PartnerSheet(View):
     kind: str = "partner"
     id: int
     name: str
@@ -143,6 +185,24 @@ class PartnerSheet(BaseModel):
     notes: list[str]
     data_version: str
     made_on: date
+
+    def tables(self) -> list[ViewTable]:
+        """The organisation's registered participation, and its share in each goal."""
+        return [
+            ViewTable(
+                name="deelname",
+                title="Deelname",
+                columns=list(ParticipationRow.model_fields),
+                rows=[r.model_dump() for r in self.participations],
+            ),
+            ViewTable(
+                name="doelen",
+                title="Aandeel in de doelen",
+                columns=list(GoalShare.model_fields),
+                rows=[g.model_dump() for g in self.goals],
+                units={"share": "share"},
+            ),
+        ]
 
 
 def find_gemeente(session: Session, name_or_code: str) -> Region:

@@ -1,54 +1,57 @@
 """``/gemeenten/{naam}`` and ``/partners/{organisatie}``: the factsheets of
-``views/factsheet.py`` as pages (HTML, the sheet as the CLI prints it) and as JSON (the model).
-Plain ``def`` handlers: the views query the database."""
+``views/factsheet.py`` as pages (HTML, the sheet as the CLI prints it), as JSON (the model,
+``.json`` or ``Accept: application/json``) and their tables as CSV and XLSX
+(``negotiate.page_route``). Plain ``def`` handlers: the views query the database."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
 
 from pijplijn.errors import QueryError
 from pijplijn.views.factsheet import gemeente_sheet, partner_sheet
 from pijplijn.web.deps import PackDep, SessionDep
+from pijplijn.web.negotiate import page_format, page_response, page_route
 
 router = APIRouter(include_in_schema=False)
 _Sheet = TypeVar("_Sheet")
 
 
-@router.get("/gemeenten/{name}.json")
-def gemeente_json(name: str, session: SessionDep, pack: PackDep) -> JSONResponse:
-    sheet = _found(lambda: gemeente_sheet(session, pack, name))
-    return JSONResponse(sheet.model_dump(mode="json"))
+def _name(request: Request, value: str) -> str:
+    """The path parameter without the format suffix the request carries."""
+    fmt = page_format(request)
+    return value.removesuffix(f".{fmt}") if fmt and request.url.path.endswith(f".{fmt}") else value
 
 
-@router.get("/gemeenten/{name}")
-def gemeente_page(name: str, session: SessionDep, pack: PackDep) -> HTMLResponse:
-    # The sheet's renderer draws its charts with vl-convert: imported here, not at a worker's
-    # start (tests/test_serve.py).
-    from pijplijn.report.factsheet import to_html
+@page_route(router, "/gemeenten/{name}")
+def gemeente_page(request: Request, name: str, session: SessionDep, pack: PackDep) -> Response:
+    sheet = _found(lambda: gemeente_sheet(session, pack, _name(request, name)))
 
-    return HTMLResponse(
-        to_html(_found(lambda: gemeente_sheet(session, pack, name)), pack.pack.title)
-    )
+    def html() -> Response:
+        # The sheet's renderer draws its charts with vl-convert: imported here, not at a
+        # worker's start (tests/test_serve.py).
+        from pijplijn.report.factsheet import to_html
 
+        return HTMLResponse(to_html(sheet, pack.pack.title))
 
-@router.get("/partners/{organisation}.json")
-def partner_json(organisation: str, session: SessionDep) -> JSONResponse:
-    return JSONResponse(
-        _found(lambda: partner_sheet(session, organisation)).model_dump(mode="json")
-    )
+    return page_response(request, sheet, sheet.data_version, html)
 
 
-@router.get("/partners/{organisation}")
-def partner_page(organisation: str, session: SessionDep, pack: PackDep) -> HTMLResponse:
-    from pijplijn.report.factsheet import to_html
+@page_route(router, "/partners/{organisation}")
+def partner_page(
+    request: Request, organisation: str, session: SessionDep, pack: PackDep
+) -> Response:
+    sheet = _found(lambda: partner_sheet(session, _name(request, organisation)))
 
-    return HTMLResponse(
-        to_html(_found(lambda: partner_sheet(session, organisation)), pack.pack.title)
-    )
+    def html() -> Response:
+        from pijplijn.report.factsheet import to_html
+
+        return HTMLResponse(to_html(sheet, pack.pack.title))
+
+    return page_response(request, sheet, sheet.data_version, html)
 
 
 def _found(make: Callable[[], _Sheet]) -> _Sheet:
