@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+from pijplijn.content.loader import load_pack
 from pijplijn.numbers import DASH, format_number
 from pijplijn.settings import Settings
 from pijplijn.web.app import create_app
@@ -247,3 +248,24 @@ def test_an_unchanged_page_json_is_a_304(client: TestClient) -> None:
     first = client.get("/doelen.json")
     again = client.get("/doelen.json", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_any_region_and_the_pack_goals_elsewhere(client: TestClient) -> None:
+    """``?region=`` (#18.4): a province gets its own overview, and the pack's goals, which are
+    Twente's, are not shown for it: the page says whose they are instead."""
+    twente_goals = [g.id for g in load_pack("twente").goals if g.region == "twente"]
+    assert twente_goals
+    gelderland = as_json(client, "/?region=PV25")
+    assert gelderland["region"] == "PV25" and gelderland["region_name"] == "Gelderland"
+    assert gelderland["goals"] == [] and gelderland["status_counts"] == {}
+    assert "Twente" in gelderland["goals_note"] and "Gelderland" in gelderland["goals_note"]
+    assert gelderland["goals_note"] in client.get("/?region=PV25").text
+    goals = client.get("/doelen?region=PV25").text
+    assert "De doelen van dit contentpakket gelden voor Twente" in goals
+    assert 'class="goal ' not in goals
+    own = as_json(client, "/doelen?region=twente")
+    assert [g["id"] for g in own["card"]["goals"]] == twente_goals and own["note"] is None
+    # The indicator page sets a chosen region beside the pack's compared regions.
+    page = as_json(client, "/indicatoren/mbo-techniek-studenten?region=PV25")
+    assert page["compared"] == ["PV25", *load_pack("twente").compared_regions()]
+    assert client.get("/?region=bestaat-niet").status_code == 400

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pijplijn import charts
+from pijplijn.content.goals import goals_elsewhere
 from pijplijn.content.loader import ContentPack
 from pijplijn.engine.datasets import DatasetSummary, list_datasets
 from pijplijn.engine.goals.scorecard import scorecard
@@ -22,7 +23,7 @@ from pijplijn.engine.goals.status import LABELS, Status
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.compare import latest_comparison
 from pijplijn.engine.indicators.evaluate import indicator_values
-from pijplijn.engine.regions import region_names
+from pijplijn.engine.regions import canonical_region, region_names
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
 from pijplijn.views.pipeline import PipelineFlow, flow_tables, pipeline_flow
@@ -112,6 +113,9 @@ class OverviewView(View):
     title: str
     headline: str
     """The goals' verdicts in one line, e.g. '3 van de 9 doelen gehaald; 2 niet op koers'."""
+    goals_note: str | None = None
+    """Set when the pack's goals belong to other regions than ``region``: they are left out,
+    and this line says whose they are."""
     status_counts: dict[str, int]
     flow: PipelineFlow | None
     coverage: list[CoverageLine]
@@ -179,14 +183,25 @@ def overview_view(
     catalog: Catalog,
     lang: str = "nl",
     today: date | None = None,
+    region: str | None = None,
 ) -> OverviewView:
-    """Return what the overview shows for the pack's default region."""
-    region = pack.pack.default_region
-    name = region_names(session).get(region, region)
+    """Return what the overview shows for ``region`` (any region the store knows: a region
+    set, province, COROP area, arbeidsmarktregio or gemeente; default the pack's). Only the
+    region's own goals count; when the pack's goals belong to other regions, ``goals_note``
+    says so instead of showing theirs."""
+    region = canonical_region(session, region or pack.pack.default_region)
+    names = region_names(session)
+    name = names.get(region, region)
     try:
-        goals = scorecard(session, catalog).goals
+        every_goal = scorecard(session, catalog).goals
     except QueryError:
-        goals = []
+        every_goal = []
+    goals = [g for g in every_goal if g.region == region]
+    goals_note = (
+        goals_elsewhere([g.region for g in every_goal], region, names, lang)
+        if every_goal and not goals
+        else None
+    )
     counts: dict[str, int] = {}
     for goal in goals:
         counts[goal.status.value] = counts.get(goal.status.value, 0) + 1
@@ -194,7 +209,8 @@ def overview_view(
         region=region,
         region_name=name,
         title=f"{pack.pack.title}: {'de monitor voor' if lang == 'nl' else 'monitor for'} {name}",
-        headline=headline(counts, lang),
+        headline=goals_note if goals_note else headline(counts, lang),
+        goals_note=goals_note,
         status_counts=counts,
         flow=pipeline_flow(session, pack, region, None, pack.classification, lang),
         coverage=_coverage(session, pack, region),

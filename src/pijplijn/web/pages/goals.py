@@ -4,21 +4,25 @@ chart of the same figures."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from pijplijn import charts
+from pijplijn.content.goals import goals_elsewhere
 from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard, scorecard
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.results import Source
+from pijplijn.engine.regions import canonical_region, region_names
 from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
 from pijplijn.views.render import View, ViewTable
 from pijplijn.web.deps import CatalogDep, SessionDep
 from pijplijn.web.negotiate import page_route
 from pijplijn.web.pages.blocks import ChartBlock, series_columns
-from pijplijn.web.pages.common import render_page
+from pijplijn.web.pages.common import language, render_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,6 +31,10 @@ class GoalsPage(View):
     card: Scorecard
     blocks: dict[str, ChartBlock]
     """Per goal id: its chart and the table behind it."""
+    region: str | None = None
+    """The region asked for (``?region=``): only its goals are shown."""
+    note: str | None = None
+    """Set when the pack's goals belong to other regions than ``region``."""
 
     def tables(self) -> list[ViewTable]:
         """The scorecard, one row per goal, then each goal's chart table."""
@@ -88,12 +96,26 @@ def scorecard_table(card: Scorecard) -> ViewTable:
     )
 
 
-def goals_page(session: Session, catalog: Catalog) -> GoalsPage:
-    """Return the scorecard and, per goal, a chart of measurements, target line and trend."""
+def goals_page(
+    session: Session, catalog: Catalog, region: str | None = None, lang: str = "nl"
+) -> GoalsPage:
+    """Return the scorecard and, per goal, a chart of measurements, target line and trend;
+    with ``region``, only that region's goals, or none and the line that says whose the
+    pack's goals are."""
     card = scorecard(session, catalog)
+    note = None
+    if region is not None:
+        region = canonical_region(session, region)
+        mine = [g for g in card.goals if g.region == region]
+        if card.goals and not mine:
+            names = region_names(session)
+            note = goals_elsewhere([g.region for g in card.goals], region, names, lang)
+        card = card.model_copy(update={"goals": mine})
     return GoalsPage(
         card=card,
         blocks={g.id: _block(g, _sources(session, catalog, g)) for g in card.goals},
+        region=region,
+        note=note,
     )
 
 
@@ -161,6 +183,11 @@ def _block(goal: GoalStatus, sources: list[Source]) -> ChartBlock:
 
 
 @page_route(router, "/doelen")
-def goals_route(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
-    page = goals_page(session, catalog)
+def goals_route(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    region: Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")] = None,
+) -> Response:
+    page = goals_page(session, catalog, region, language(request))
     return render_page(request, "goals.html", page, data_version(session))

@@ -18,7 +18,7 @@ from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary, summar
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.results import IndicatorValues, Source
-from pijplijn.engine.regions import region_names
+from pijplijn.engine.regions import canonical_region, region_names
 from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
@@ -98,7 +98,12 @@ def indicator_page(
     indicator = summary(catalog.get(indicator_id))
     notes: list[str] = []
     coverage: list[str] = []
+    # A region chosen with ?region= (any region: a province, COROP area, arbeidsmarktregio,
+    # gemeente) is set beside the pack's compared regions.
     compared = pack.compared_regions()
+    chosen = canonical_region(session, region)
+    if chosen.lower() not in {c.lower() for c in compared}:
+        compared = [chosen, *compared]
     compare = _compare(session, catalog, indicator, compared, notes, coverage)
     breakdown = _breakdown(session, catalog, indicator, region, by) if by else None
     gemeenten, shown, periods = _map(session, catalog, pack, indicator, map_period)
