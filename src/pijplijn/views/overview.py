@@ -129,7 +129,7 @@ class OverviewView(View):
         return [
             ViewTable(
                 name="doelen",
-                title=self.headline,
+                title="Doelen",
                 columns=["id", "title", "status", "status_label", "status_reason", "final"],
                 rows=[g.model_dump() for g in self.goals],
             ),
@@ -198,7 +198,7 @@ def overview_view(
         every_goal = []
     goals = [g for g in every_goal if g.region == region]
     goals_note = (
-        goals_elsewhere([g.region for g in every_goal], region, names, lang)
+        goals_elsewhere([g.region for g in every_goal], region, names, lang, codes=False)
         if every_goal and not goals
         else None
     )

@@ -958,7 +958,7 @@ def flow_tables(flow: PipelineFlow | None, prefix: str = "") -> list[ViewTable]:
     return [
         ViewTable(
             name=f"{prefix}stadia",
-            title=flow.title,
+            title=f"{flow.title}: fasen",
             columns=[
                 "id",
                 "label",
@@ -976,7 +976,7 @@ def flow_tables(flow: PipelineFlow | None, prefix: str = "") -> list[ViewTable]:
         ),
         ViewTable(
             name=f"{prefix}stromen",
-            title=flow.title,
+            title=f"{flow.title}: doorstroom",
             columns=["source", "target", "kind", "value", "share_of_source", "flag", "label"],
             rows=[b.model_dump() for b in flow.bands],
             units={"value": "count", "share_of_source": "share"},

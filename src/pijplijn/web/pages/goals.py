@@ -109,7 +109,7 @@ def goals_page(
         mine = [g for g in card.goals if g.region == region]
         if card.goals and not mine:
             names = region_names(session)
-            note = goals_elsewhere([g.region for g in card.goals], region, names, lang)
+            note = goals_elsewhere([g.region for g in card.goals], region, names, lang, codes=False)
         card = card.model_copy(update={"goals": mine})
     return GoalsPage(
         card=card,

@@ -22,6 +22,7 @@ from pijplijn.engine.version import data_version
 from pijplijn.views.pipeline import TEXTS, PipelineFlow, flow_tables, pipeline_flow
 from pijplijn.views.render import View, ViewTable
 from pijplijn.web.deps import PackDep, SessionDep
+from pijplijn.web.i18n import term
 from pijplijn.web.negotiate import page_route
 from pijplijn.web.pages.common import language, render_page
 from pijplijn.web.problems import ERROR_RESPONSES
@@ -52,7 +53,8 @@ class PipelinePage(View):
             [
                 ViewTable(
                     name="uitsplitsing",
-                    title=f"{drill.stage} naar {drill.by}, {drill.period}",
+                    title=f"{TEXTS['nl'].get(drill.stage, drill.stage)} naar "
+                    f"{term('nl', 'by', drill.by)}, {drill.period}",
                     columns=[drill.by, "period", "value", "flag"],
                     rows=drill.rows,
                     units={"value": "count"},
