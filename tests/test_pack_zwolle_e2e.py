@@ -147,6 +147,9 @@ def public_pages(client: TestClient) -> list[str]:
 
 NO_PROJECTION = {
     "/scenarios",
+    "/scenarios.json",
+    "/scenarios.csv",
+    "/scenarios.xlsx",
     "/scenarios/scenario.yaml",
     "/api/v1/projections",
     "/api/v1/scenarios",
@@ -156,7 +159,8 @@ model); the Regio Zwolle pack has none yet, and these pages say so with a 400.""
 NATIONAL_LISTS = {"/api/v1/regions"}
 """Lists of every national region (Twente (AM) and its gemeenten among the 342): data."""
 VIEWS_LITERALS = {"/api/v1/openapi.json"}
-"""Documents a hard-coded default region 'twente' (web/api/monitor.py, helper views)."""
+"""Documented a hard-coded default region 'twente' (web/api/monitor.py) until the defaults
+came from the pack (issue 16 point 2); checked with the indicator pages."""
 
 
 def failures(client: TestClient, paths: list[str]) -> dict[str, tuple[int, list[str]]]:
