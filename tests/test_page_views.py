@@ -269,3 +269,31 @@ def test_any_region_and_the_pack_goals_elsewhere(client: TestClient) -> None:
     page = as_json(client, "/indicatoren/mbo-techniek-studenten?region=PV25")
     assert page["compared"] == ["PV25", *load_pack("twente").compared_regions()]
     assert client.get("/?region=bestaat-niet").status_code == 400
+
+
+REAL_PAGES = ["/", "/pijplijn?year=2019", "/arbeidsmarkt", "/doelen", "/bronnen"]
+"""One pass on all of ../shared/data: the flow, coverage and sources with real figures."""
+
+
+@pytest.fixture(scope="module")
+def real_client(real_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=real_url))) as test_client:
+        yield test_client
+
+
+def test_on_the_real_data_pages_and_downloads_equal_their_json(real_client: TestClient) -> None:
+    checked = {path: check_page(real_client, path) for path in REAL_PAGES}
+    assert all(checked.values()), checked
+    for path in REAL_PAGES:
+        view = as_json(real_client, path)
+        for table in view["tables"]:
+            text = download(real_client, path, table["name"], "csv").decode("utf-8")
+            rows = list(csv.DictReader(io.StringIO(text)))
+            assert len(rows) == len(table["rows"]), (path, table["name"])
+            for got, want in zip(rows, table["rows"], strict=True):
+                for column in table["columns"]:
+                    expected = _csv_cell(want[column])
+                    assert got[column] in (expected, f"'{expected}"), (path, table["name"])
+    # The flow on the real data has counted stages, and the page shows them as the JSON has.
+    flow = as_json(real_client, "/pijplijn?year=2019")["flow"]
+    assert any(n["total"] is not None for n in flow["nodes"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from pijplijn import labour_charts
@@ -29,7 +30,9 @@ class LabourPage(View):
     view: LabourView
     jobs: ChartBlock
     vacancies: ChartBlock
-    names: dict[str, str]
+    names: dict[str, str] = Field(exclude=True)
+    """Code → name of every region in the store, for the template; not part of the page's
+    JSON (a national list, not what the page shows)."""
 
     def tables(self) -> list[ViewTable]:
         """The jobs and vacancy charts' tables, the coverage of demand per level group (its
