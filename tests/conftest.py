@@ -22,6 +22,9 @@ from pijplijn.store.setup import initialise
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 TEST_DATABASE_URL = os.environ.get("PIJPLIJN_TEST_DATABASE_URL")
+# `init --demo` through the CLI loads the seed figures only, as the demo fixtures do: the
+# pack's extract of the open data is loaded where a test asks for it (tests/test_extract.py).
+os.environ.setdefault("PIJPLIJN_DEMO_EXTRACT", "0")
 
 
 def shared_path(*parts: str) -> Path:
@@ -156,3 +159,18 @@ def demo_engine(demo_url: str) -> Iterator[Engine]:
     engine = open_engine(demo_url)
     yield engine
     engine.dispose()
+
+
+# Tests that time a live server (answers within N seconds under load) run one after another in
+# one worker, so they never share the machine with each other's servers.
+TIMED_LIVE_MODULES = {"test_live_server", "test_uploads_kill"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (decision 0013): each test module stays in one worker, so its module
+    fixtures (a real-data store, a rendered report) are built once; the timed live-server
+    modules share one group."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else item.nodeid
+        group = "timed-live" if module in TIMED_LIVE_MODULES else module
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -55,10 +55,18 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/gemeenten/{name}.json"): PUBLIC,
     ("GET", "/partners/{organisation}"): PUBLIC,
     ("GET", "/partners/{organisation}.json"): PUBLIC,
+    ("GET", "/instellingen/{brin}"): PUBLIC,
+    ("GET", "/instellingen/{brin}.json"): PUBLIC,
     ("GET", "/api/v1/labour/demand"): PUBLIC,
     ("GET", "/api/v1/labour/coverage"): PUBLIC,
     ("GET", "/api/v1/labour/occupations"): PUBLIC,
     ("GET", "/scenarios/scenario.yaml"): PUBLIC,
+    # Embeds of the public charts (and their SVG/PNG): public like the pages they come from.
+    ("GET", "/embed/indicatoren/{indicator_id}/{chart}"): PUBLIC,
+    ("GET", "/embed/pijplijn/{chart}"): PUBLIC,
+    ("GET", "/embed/arbeidsmarkt/{chart}"): PUBLIC,
+    ("GET", "/embed/scenarios/{chart}"): PUBLIC,
+    ("GET", "/embed/doelen/{goal}"): PUBLIC,
     # Saving a scenario (a new version): the editors and the programme office.
     ("POST", "/scenarios/bewaren"): EDITORS,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
@@ -126,12 +134,20 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/beheer/gebruikers/{user_id:int}/uitschakelen"): BEHEERDER,
     ("POST", "/beheer/gebruikers/{user_id:int}/inschakelen"): BEHEERDER,
     ("POST", "/beheer/gebruikers/{user_id:int}/rol"): BEHEERDER,
+    # The programme office's own goals (issue 18): the beheerder only.
+    ("GET", "/beheer/doelen"): BEHEERDER,
+    ("GET", "/beheer/doelen/nieuw"): BEHEERDER,
+    ("POST", "/beheer/doelen"): BEHEERDER,
+    ("GET", "/beheer/doelen/{goal_id}"): BEHEERDER,
+    ("POST", "/beheer/doelen/{goal_id}"): BEHEERDER,
+    ("POST", "/beheer/doelen/{goal_id}/archiveren"): BEHEERDER,
+    ("POST", "/beheer/doelen/{goal_id}/herstellen"): BEHEERDER,
     ("GET", "/beheer/audit"): BEHEERDER,
     ("POST", "/beheer/audit/{audit_id:int}/terugzetten"): BEHEERDER,
 }
 PAGES_AS_DATA = (
     "/", "/bronnen", "/pijplijn", "/doelen", "/indicatoren", "/indicatoren/{indicator_id}",
-    "/scenarios", "/arbeidsmarkt", "/gemeenten/{name}", "/partners/{organisation}",
+    "/scenarios", "/arbeidsmarkt",
 )  # fmt: skip
 """Public pages that are also their view as JSON and their tables as CSV and XLSX
 (``negotiate.page_route``: ``PAGE.json``, ``PAGE.csv``, ``PAGE.xlsx``): public as well."""
@@ -180,6 +196,8 @@ def params(world: World) -> dict[str, str]:
             )
         )
         return {
+            "chart": "series",
+            "goal": "tt-bedrijvenparticipatie-register",
             "user_id": str(victim.id),
             "token_id": str(token.id),
             "audit_id": str(audit),
@@ -188,6 +206,7 @@ def params(world: World) -> dict[str, str]:
             "goal_id": "tt-bedrijvenparticipatie-register",
             "name": "Enschede",
             "organisation": "onbekend",
+            "brin": "27YU",
         }
 
 

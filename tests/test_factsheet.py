@@ -17,7 +17,8 @@ from pijplijn.content.loader import load_pack
 from pijplijn.store.db import open_engine, session_scope
 from pijplijn.store.models import Observation
 from pijplijn.store.register_models import Organisation, Participation, Project
-from pijplijn.views.factsheet import instelling_sheet, partner_sheet
+from pijplijn.views.factsheet import partner_sheet
+from pijplijn.views.instelling import instelling_sheet
 
 runner = CliRunner()
 PACK = load_pack("twente")
@@ -42,8 +43,14 @@ def test_instelling_counts_are_the_observations(demo_url: str) -> None:
             ).all()
         )
         sheet = instelling_sheet(session, PACK, "27YU")
-    got = {r.period: r.total for r in sheet.rows if r.measure == "enrolled"}
+    enrolled = [t for t in sheet.tables if t.measure == "enrolled"]
+    # The demo holds the seed's table of ROC van Twente's technical departments only: a source
+    # that counts only techniek gives its count as the techniek part, and no total or share.
+    assert enrolled and all(t.domain_only for t in enrolled)
+    got = {r.period: r.in_domain for t in enrolled for r in t.rows}
     assert got == pytest.approx(expected)
+    assert all(r.total is None and r.share is None for t in enrolled for r in t.rows)
+    assert sheet.share_period is None and sheet.region_share == []
     assert sheet.notes, "a head-office gemeente must be explained"
 
 

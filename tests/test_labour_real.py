@@ -154,3 +154,49 @@ def test_twente_coverage_per_level_on_the_real_data(shared_data: Path, real_url:
     occupations = figures["beroepen-techniek"]
     assert occupations.flag == "estimated" and occupations.region == "CR12"
     assert occupations.replacement == pytest.approx(expected)
+
+
+def test_twente_technical_ho_graduates_are_shown_without_demand(
+    shared_data: Path, real_url: str, real_engine: Engine
+) -> None:
+    """#15.4: the coverage of hbo and wo is not computable on the real data (no demand per
+    level), but the supply it would set against the demand is: Twente's technical hbo
+    graduates (every degree) and wo masters per year, summed here from the raw DUO files
+    over the 14 gemeenten and CROHO onderdeel techniek."""
+    twente = {
+        "0141", "0147", "1774", "0153", "0158", "0163", "0164",
+        "1735", "0168", "0173", "1742", "0183", "1700", "0189",
+    }  # fmt: skip
+    years = ("2014", "2015", "2016", "2017", "2018")
+    expected: dict[str, dict[str, int]] = {}
+    for stage, wanted in (("hbo", None), ("wo", "wo master")):
+        totals = dict.fromkeys(years, 0)
+        path = shared_data / "duo" / f"{stage}_gediplomeerden_2014-2018.csv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter=";"):
+                if (row["GEMEENTENUMMER"] or "").zfill(4) not in twente:
+                    continue
+                if row["CROHO ONDERDEEL"] != "techniek":
+                    continue
+                if wanted is not None and row["SOORT DIPLOMA"] != wanted:
+                    continue
+                for year in years:
+                    if (row[year] or "").strip().isdigit():
+                        totals[year] += int(row[year])
+        expected[stage] = totals
+    result = CliRunner().invoke(
+        app, ["labour", "--region", "twente", "--format", "json", "--database", real_url]
+    )
+    assert result.exit_code == 0, result.output
+    groups = {r["group"]: r for r in json.loads(result.output)}
+    for stage in ("hbo", "wo"):
+        assert groups[stage]["coverage"] is None
+        assert groups[stage]["graduates_period"] == "2018"
+        assert groups[stage]["graduates"] == expected[stage]["2018"]
+    from pijplijn.engine.labour.coverage import graduates_by_year
+
+    with session_scope(real_engine) as session:
+        for stage in ("hbo", "wo"):
+            found, sources = graduates_by_year(session, stage, "twente")
+            assert found == {y: float(v) for y, v in expected[stage].items()}
+            assert sources

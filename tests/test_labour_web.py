@@ -94,3 +94,27 @@ def test_no_indicator_page_draws_an_empty_chart(client: TestClient) -> None:
             assert needs and all(n.strip() for n in needs), indicator
     spanning = client.get("/indicatoren/spanningsindicator").text
     assert "kortdurig werklozen (UWV" in spanning
+
+
+def test_page_names_occupations_and_shows_ho_graduates(client: TestClient) -> None:
+    """Names, not codes: ROA's table gives BRC codes only; the page shows the BRC 2014 names
+    from the pack beside them. hbo and wo graduates appear even though their coverage is not
+    computable; the coverage table stacks per row on a phone (.stack, labelled cells)."""
+    from pijplijn.content.loader import load_pack
+
+    labour = load_pack("twente").labour
+    assert labour is not None
+    names = labour.technical_occupations.names
+    text = client.get("/arbeidsmarkt?lang=nl").text
+    table = text[text.index('id="occupations-table"') :]
+    table = table[: table.index("</table>")]
+    codes = re.findall(r"BRC (07\d\d)", table)
+    assert codes
+    for code in codes:
+        if code in names:
+            assert f"{names[code]} <small>(BRC {code})</small>" in table
+    coverage = text[text.index('id="coverage-table"') :]
+    coverage = coverage[: coverage.index("</table>")]
+    assert 'class="data stack"' in text and 'data-label="gediplomeerden"' in coverage
+    hbo = coverage[coverage.index(">hbo<") :]
+    assert re.search(r'data-label="gediplomeerden">[\d.]+ <small>\(2018\)</small>', hbo)

@@ -450,3 +450,77 @@ def test_explain_reads_the_real_files(shared_data: Path) -> None:
         code, text = run("import", "--explain", str(shared_data / "duo" / name))
         assert code == 0, text
         assert "perioden: " in text and "rijen: " in text
+
+
+def test_the_two_residence_datasets_never_add_up(engine: Engine) -> None:
+    """DUO's mbo students per instelling by woongemeente and per sectorkamer by woongemeente
+    count the same students: one series, so the file loaded last supersedes the other for
+    the years both cover (2024) and never adds to it."""
+    pack = load_pack("twente")
+    sectorkamer_file = FIXTURES / "synthetic_mbo_sectorkamer_woongemeente.csv"
+    instelling_file = FIXTURES / "synthetic_mbo_studenten_instelling_woongemeente.csv"
+    outcomes = import_files(engine, pack, [sectorkamer_file, instelling_file])
+    assert all(o.parsed.report.valid for o in outcomes)
+    keys = {o.parsed.info.source_key for o in outcomes}
+    assert keys == {"duo-mbo-studenten-woonplaats"}
+
+    almelo_sectorkamer = {
+        year: sum(
+            int(r[f"JAAR_{year}"])
+            for r in rows(sectorkamer_file.name)
+            if r["WOONGEMEENTE"] == "Almelo" and r[f"JAAR_{year}"].isdigit()
+        )
+        for year in ("2021", "2022", "2023", "2025")
+    }
+    almelo_instelling = [r for r in rows(instelling_file.name) if r["WOONGEMEENTE"] == "Almelo"]
+    almelo_2024 = sum(
+        int(r[c])
+        for r in almelo_instelling
+        for c in ("BBL", "BOLDT", "BOLVT", "EX")
+        if r[c].isdigit()
+    )
+    with session_scope(engine) as session:
+        found = query(session, CubeQuery(measure="enrolled", stage="mbo", region="GM0141"))
+    got = {r.period: (r.value, r.flag) for r in found}
+    # 2024 is the later file's (a <5 in it: a lower bound), the other years the sectorkamer's.
+    assert got["2024"] == (almelo_2024, "suppressed")
+    assert {p: v for p, (v, _) in got.items() if p != "2024"} == almelo_sectorkamer
+
+
+def test_explain_knows_the_reference_regions_without_a_store(shared_data: Path) -> None:
+    """--explain opens no database, yet knows the COROP areas and the pack's CBS measures:
+    the jobs table explains with every row and no problem."""
+    code, text = run(
+        "import",
+        "--explain",
+        "--format",
+        "json",
+        str(shared_data / "cbs" / "83582ned_banen_corop.csv"),
+    )
+    assert code == 0, text
+    explained = json.loads(text)[0]
+    with (shared_data / "cbs" / "83582ned_banen_corop.csv").open(encoding="utf-8") as handle:
+        raw = list(csv.DictReader(handle))
+    assert explained["rows"] == explained["observations"] == len(raw)
+    assert explained["periods"] == sorted({r["Perioden"][:4] for r in raw})
+    assert explained["report"]["issues"] == []
+
+
+def test_explain_of_an_older_layout_says_where_each_column_goes(shared_data: Path) -> None:
+    code, text = run(
+        "import", "--explain", str(shared_data / "duo" / "vo_examenkandidaten_2019-2024.csv")
+    )
+    assert code == 0, text
+    assert "INSTELLINGSCODE → institution (gelezen door duo-vo-examens)" in text
+    assert "SLAAGPERC SCHOOLJAAR 2019-2020 - MAN → niet geladen" in text
+    assert "EXAMENKANDIDATEN SCHOOLJAAR 2019-2020 - MAN → waarde (exam_candidates" in text
+
+
+def test_a_cbs_header_with_a_renamed_column_names_the_cbs_layout(tmp_path: Path) -> None:
+    """The open CBS layout (any StatLine table) is in the registry for the near-miss message:
+    a table whose 'Perioden' became 'Periode' is named as a CBS table with that rename."""
+    header = "ID,BedrijfstakkenBranchesSBI2008,RegioS,Periode,BanenVanWerknemersInDecember_1"
+    path = write(tmp_path, "banen.csv", [header, "1,T001081,CR12,2010JJ00,276.4"])
+    code, text = run("import", "--explain", str(path))
+    assert code == 2
+    assert "het dichtst bij is 'cbs'" in text and "'Perioden' → 'Periode'" in text

@@ -39,7 +39,7 @@ PAGES = [
     "/bronnen",
     "/scenarios",
 ]
-DATA_PAGES = [*PAGES, "/gemeenten/Enschede"]
+DATA_PAGES = PAGES
 """Pages whose tables download; the gemeente factsheet's HTML is the report's sheet, whose
 figures ``tests/test_factsheet.py`` checks."""
 SKIPPED_TAGS = {"abbr", "small", "sup", "script"}

@@ -190,6 +190,8 @@ def page_paths(client: TestClient) -> list[str]:
             values = [g.name for g in _gemeenten(pack)]
         elif path.startswith("/partners"):
             values = _partners(client)
+        elif path.startswith("/instellingen"):
+            values = _institutions(client)
         else:
             pytest.fail(f"the raw-code scan does not know how to fill {path}")
         for value in values:
@@ -207,6 +209,12 @@ def _gemeenten(pack: Any) -> list[Any]:
 
 def _partners(client: TestClient) -> list[str]:
     return []
+
+
+def _institutions(client: TestClient) -> list[str]:
+    """The pack's institutions that the store holds (their factsheet pages)."""
+    brins, _ = _pack_codes()
+    return [b for b in brins if client.get(f"/instellingen/{b}.json").status_code == 200][:3]
 
 
 def _scan(url: str) -> list[str]:

@@ -509,6 +509,77 @@ def _band_skeleton(unit: str, title: str, description: str, colour: str) -> str:
     return _skeleton(chart)
 
 
+def difference_chart(
+    points: list[dict[str, Any]],
+    unit: str,
+    title: str,
+    description: str,
+    colour: str | None = None,
+) -> dict[str, Any]:
+    """Return a scenario's effect: the median of the per-draw differences (scenario minus
+    baseline, on the same draws) as a line, its 80% interval as a band, and the zero line
+    (no effect) in black. ``points`` have ``period``, ``value``, ``low`` and ``high`` (and
+    ``colour`` when several series are drawn: a line, dash and band each). For shares the
+    difference is in percentage points, written as a signed percentage."""
+    rows = _mark_last(points, colour) if colour else points
+    return _filled(_difference_skeleton(unit, title, description, colour), {TABLE: rows})
+
+
+@functools.lru_cache(maxsize=64)
+def _difference_skeleton(unit: str, title: str, description: str, colour: str | None) -> str:
+    percent = unit in ("share", "growth")
+    value_format = "+.1%" if percent else "+,.0f"
+    axis = alt.Axis(format="+.0%" if percent else "+,.0f")
+    base = alt.Chart(alt.NamedData(name=TABLE)).encode(x=_time_x())
+    # Several series: told apart by colour and dash, each named at its last point.
+    by: dict[str, Any] = (
+        {
+            "color": alt.Color(f"{colour}:N", title=None, legend=None),
+            "strokeDash": alt.StrokeDash(f"{colour}:N", title=None, legend=None),
+        }
+        if colour
+        else {}
+    )
+    fixed: dict[str, Any] = {} if colour else {"color": PALETTE[5]}
+    band = base.mark_area(opacity=0.25, **fixed).encode(
+        y=alt.Y("low:Q", title=None, axis=axis),
+        y2="high:Q",
+        **({"color": alt.Color(f"{colour}:N", legend=None)} if colour else {}),
+    )
+    line = base.mark_line(
+        point=alt.OverlayMarkDef(filled=True, size=45, **fixed), strokeWidth=2, **fixed
+    ).encode(
+        y="value:Q",
+        **by,
+        tooltip=[
+            *([alt.Tooltip(f"{colour}:N", title=" ")] if colour else []),
+            alt.Tooltip("period:N", title="periode"),
+            alt.Tooltip("value:Q", format=value_format, title="verschil"),
+            alt.Tooltip("low:Q", format=value_format, title="80%-marge laag"),
+            alt.Tooltip("high:Q", format=value_format, title="80%-marge hoog"),
+        ],
+    )
+    # No effect: the zero line, drawn for the eye (the table gives the figures).
+    zero = (
+        alt.Chart(alt.NamedData(name=TABLE))
+        .transform_aggregate(count="count()")
+        .transform_calculate(zero="0")
+        .mark_rule(color="#000000", strokeWidth=1, aria=False)
+        .encode(y="zero:Q")
+    )
+    layers = [zero, band, line]
+    if colour:
+        layers.append(
+            base.transform_filter("datum.last")
+            .mark_text(align="left", dx=6, fontSize=LABEL_SIZE, fontWeight="bold")
+            .encode(y="value:Q", text=f"{colour}:N", color=alt.Color(f"{colour}:N", legend=None))
+        )
+    chart = alt.layer(*layers, title=title, description=description).properties(
+        width="container", height=220, **({"padding": {"right": 80}} if colour else {})
+    )
+    return _skeleton(chart)
+
+
 def sparkline(
     records: list[dict[str, Any]],
     unit: str,
@@ -774,6 +845,13 @@ EN_WORDS: tuple[tuple[str, str], ...] = (
     (", naar ", ", by "),
     ("mediaan en 80%-marge, basis en scenario", "median and 80% interval, baseline and scenario"),
     ("Projectie: ", "Projection: "),
+    ("Effect van het scenario: ", "Effect of the scenario: "),
+    (
+        ": mediaan en 80%-marge van het verschil per trekking (scenario min basis, op dezelfde "
+        "trekkingen).",
+        ": median and 80% interval of the difference per draw (scenario minus baseline, on the "
+        "same draws).",
+    ),
     ("Dekking van de vervangingsvraag", "Coverage of replacement demand"),
     (
         "Instromers op de arbeidsmarkt gedeeld door vervangings- en uitbreidingsvraag",
@@ -813,6 +891,7 @@ EN_LABELS = {
     "reden": "reason",
     "breuk in": "break in",
     "mediaan": "median",
+    "verschil": "difference",
     "80%-marge laag": "80% interval low",
     "80%-marge hoog": "80% interval high",
     "marge laag": "interval low",
@@ -944,3 +1023,72 @@ def _translate(spec: Any, english: dict[str, str]) -> None:
     elif isinstance(spec, list):
         for item in spec:
             _translate(item, english)
+
+
+STATIC_WIDTH = 800
+"""Pixels: the width of a chart rendered on the server (SVG and PNG downloads), where no
+container gives one."""
+IMAGE_FORMATS = ("svg", "png")
+
+
+def static_spec(spec: dict[str, Any], width: int = STATIC_WIDTH) -> dict[str, Any]:
+    """Return ``spec`` sized for a server-side rendering: a Vega-Lite ``container`` width (or
+    a Vega spec's width signal that reads the container) becomes ``width`` pixels."""
+    out: dict[str, Any] = json.loads(json.dumps(spec))
+    if is_vega(out):
+        out["signals"] = [
+            {"name": "width", "value": width} if s.get("name") == "width" else s
+            for s in out.get("signals", [])
+        ]
+        out["width"] = width
+    elif out.get("width") in (None, "container"):
+        out["width"] = width
+    return out
+
+
+def is_vega(spec: dict[str, Any]) -> bool:
+    """True for a Vega spec (the pipeline flow), False for Vega-Lite (every other chart)."""
+    return "/schema/vega/" in str(spec.get("$schema", ""))
+
+
+def to_image(spec: dict[str, Any], fmt: str, lang: str = "nl") -> bytes:
+    """Render a localised chart ``spec`` (``localise``) as SVG or PNG with vl-convert, the
+    same renderer the report uses; numbers and dates follow ``lang``. Slow (tens to hundreds
+    of milliseconds) and blocking: the web runs it in a worker thread."""
+    import vl_convert as vlc
+
+    if fmt not in IMAGE_FORMATS:
+        raise ValueError(f"onbekend beeldformaat '{fmt}'; kies svg of png")
+    sized = static_spec(spec)
+    locale = LOCALES.get(lang, LOCALES["nl"])
+    options: dict[str, Any] = {"format_locale": locale["number"]}
+    if "time" in locale:
+        options["time_format_locale"] = locale["time"]
+    if is_vega(sized):
+        if fmt == "svg":
+            return str(vlc.vega_to_svg(sized, **options)).encode()
+        return bytes(vlc.vega_to_png(sized, scale=2, **options))
+    version = _vl_version()
+    if fmt == "svg":
+        return str(vlc.vegalite_to_svg(sized, vl_version=version, **options)).encode()
+    return bytes(vlc.vegalite_to_png(sized, vl_version=version, scale=2, **options))
+
+
+@functools.cache
+def _vl_version() -> str:
+    """The Vega-Lite version Altair writes (``v5.20``), which vl-convert then compiles with."""
+    return "v" + ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def titled(spec: dict[str, Any], title: str) -> dict[str, Any]:
+    """Return ``spec`` with ``title`` drawn at its top when it has none of its own (the
+    pipeline flow's title stands in its page's heading, but an image has to carry it)."""
+    if spec.get("title") or not title:
+        return spec
+    out = dict(spec)
+    out["title"] = {"text": title, "anchor": "start", "fontSize": 14, "offset": 12}
+    if is_vega(out):
+        padding = dict(out.get("padding") or {})
+        padding["top"] = int(padding.get("top", 0)) + 30
+        out["padding"] = padding
+    return out

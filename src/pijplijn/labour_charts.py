@@ -27,7 +27,7 @@ def jobs_chart(view: LabourView, names: dict[str, str]) -> dict[str, Any] | None
     return charts.series_chart(
         rows,
         "thousand",
-        f"Banen van werknemers in december (× 1.000), {where}",
+        f"Banen (× 1.000), {where}",
         f"Banen van werknemers in december per jaar (× 1.000), {where}, CBS 83582NED.",
     )
 

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     """The list of sources ``pijplijn update`` downloads; default: the content pack's
     ``sources.yaml``."""
 
+    demo_extract: bool = True
+    """Whether ``pijplijn init --demo`` and the first start of ``pijplijn serve`` load the
+    pack's extract of the open data (DUO and CBS figures for the region, the province and
+    the Netherlands) with the seed figures. ``PIJPLIJN_DEMO_EXTRACT=0``: the seed figures
+    only (the test suite's demo fixtures use that, to stay fast)."""
+
     disclosure_threshold: int = Field(default=5, ge=0, le=1000)
     """For protected datasets, public outputs never show a count of persons or organisations
     above 0 and below this number, nor a figure that would give one away; open datasets are

@@ -21,7 +21,15 @@ ROLES: tuple[str, ...] = ("beheerder", "redacteur", "lezer")
 Role = Literal["beheerder", "redacteur", "lezer"]
 Action = Literal["read", "create", "edit", "archive", "restore", "revert", "upload", "manage"]
 ResourceKind = Literal[
-    "organisation", "project", "participation", "dataset", "user", "audit", "token", "scenario"
+    "organisation",
+    "project",
+    "participation",
+    "dataset",
+    "user",
+    "audit",
+    "token",
+    "scenario",
+    "goal",
 ]
 
 

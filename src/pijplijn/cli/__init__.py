@@ -4,6 +4,7 @@ from pijplijn.cli import (  # noqa: F401  (each module registers its commands)
     backup,
     data,
     export,
+    extract,
     factsheet,
     imports,
     indicators,

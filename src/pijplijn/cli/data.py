@@ -18,6 +18,7 @@ from pijplijn.cli.app import (
     engine_for,
     err,
     out,
+    settings,
     styled,
 )
 from pijplijn.errors import QueryError
@@ -42,7 +43,7 @@ def init(
 
     pack = content_pack()  # a bad pack stops here, before the database file is made
     engine = engine_for(database, need_schema=False)
-    result = initialise(engine, pack, demo=demo)
+    result = initialise(engine, pack, demo=demo, extract=demo and settings().demo_extract)
     if result.revision_before == result.revision_after:
         out.print(f"Schema is actueel (revisie {result.revision_after}).")
     else:
@@ -52,6 +53,12 @@ def init(
     for file, load in result.demo:
         verb = "geladen" if load.status == "loaded" else "al geladen, niets veranderd"
         out.print(f"Demodata {file}: {load.rows} waarnemingen {verb} (dataset {load.dataset_id}).")
+    for file, load in result.extract:
+        verb = "geladen" if load.status == "loaded" else "al geladen, niets veranderd"
+        out.print(
+            f"Uittreksel open data {file}: {load.rows} waarnemingen {verb} "
+            f"(dataset {load.dataset_id})."
+        )
     if result.goals:
         out.print(f"Doelen: {result.goals} uit het contentpakket.")
 

@@ -138,32 +138,10 @@ def _explain(files: list[Path], kind: str | None, format: OutputFormat) -> None:
 
 
 def _pack_context() -> ImportContext:
-    """What an explanation may know without a store: the pack's provinces and gemeenten."""
-    from pijplijn.ingest.context import ImportContext, normalise_place
-    from pijplijn.reference.labour_regions import PROVINCE_ALIASES, load_labour_regions
+    """What an explanation may know without a store (ingest/explain.py: reference_context)."""
+    from pijplijn.ingest.explain import reference_context
 
-    pack = content_pack()
-    reference = load_labour_regions()
-    names: dict[str, dict[str, str]] = {"provincie": {}, "gemeente": {}}
-    kinds = {"NL01": "land"}
-    # The core's national gemeenten and provinces first, then what the pack adds.
-    for code, (name, _) in reference.gemeenten.items():
-        names["gemeente"][normalise_place(name)] = code
-        kinds[code] = "gemeente"
-    for code, name in reference.provinces.items():
-        for text in (name, *PROVINCE_ALIASES.get(code, ())):
-            names["provincie"][normalise_place(text)] = code
-        kinds[code] = "provincie"
-    for region in pack.regions:
-        if region.kind in names:
-            for name in (region.name, *region.aliases):
-                names[region.kind][normalise_place(name)] = region.code
-    kinds.update({r.code: r.kind for r in pack.regions})
-    return ImportContext(
-        regions=kinds,
-        gemeente_by_name=names["gemeente"],
-        province_by_name=names["provincie"],
-    )
+    return reference_context(content_pack())
 
 
 def _record(outcome: ImportOutcome) -> dict[str, object]:

@@ -24,9 +24,11 @@ from pijplijn.cli.app import (
     emit,
     engine_for,
     err,
+    guard,
     out,
     styled,
 )
+from pijplijn.cli.goals_edit import goals_app
 from pijplijn.errors import QueryError
 from pijplijn.numbers import format_number
 
@@ -157,8 +159,10 @@ def indicator(
     emit(result.records(), format)
 
 
-@command()
+@goals_app.callback()
+@guard
 def goals(
+    ctx: typer.Context,
     region: Annotated[
         str | None,
         typer.Option(
@@ -173,7 +177,10 @@ def goals(
     """Toon de scorekaart: per doel basiswaarde, doel, laatste meting, voortgang, trend,
     status en de aandelen van de partners. Met --file: de doelen uit dat bestand. Met
     --region: de doelen van die regio; gelden de doelen voor een andere regio, dan staat
-    dat er."""
+    dat er. Met add, edit, archive of restore: de eigen doelen van het programmabureau
+    (zie 'pijplijn goals add --help')."""
+    if ctx.invoked_subcommand is not None:
+        return
     from pijplijn.content.goals import goals_elsewhere, load_goals
     from pijplijn.content.loader import national_region_codes
     from pijplijn.engine.goals.scorecard import scorecard
@@ -365,6 +372,8 @@ def _goal_details(g: GoalStatus) -> None:
         out.print(f"  geen voortgang: {g.progress_note}")
     if g.target.provisional:
         out.print(f"  doelwaarde voorlopig: {g.target.source}")
+    if g.split_note:
+        out.print(f"  partners (alle voorlopig): {g.split_note}")
     for p in g.partners:
         kind = "van de verandering" if p.sub_target_kind == "verandering" else "van de doelwaarde"
         sub = (
@@ -372,7 +381,11 @@ def _goal_details(g: GoalStatus) -> None:
             if p.sub_target is None
             else f"; deeldoel {show(p.sub_target, g.unit, signed=True)} ({kind})"
         )
-        flag = " — voorlopig: verdeling nog niet vastgesteld" if p.provisional else ""
+        flag = (
+            " — voorlopig: verdeling nog niet vastgesteld"
+            if p.provisional and not g.split_note
+            else ""
+        )
         out.print(
             f"  partner {p.name} ({p.kind}): {p.share:g}%{sub}{flag}", highlight=False, markup=False
         )

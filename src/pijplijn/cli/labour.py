@@ -99,8 +99,8 @@ def _records(view: LabourView) -> list[dict[str, Any]]:
                 "expansion_per_year": c.demand.expansion,
                 "demand_flag": c.demand.flag,
                 "demand_method": c.demand.method,
-                "graduates_period": point.period if point else None,
-                "graduates": point.graduates if point else None,
+                "graduates_period": point.period if point else _latest(c, 0),
+                "graduates": point.graduates if point else _latest(c, 1),
                 "entering_share": c.entering_share,
                 "coverage": point.coverage if point else None,
                 "coverage_low": point.coverage_low if point else None,
@@ -111,6 +111,12 @@ def _records(view: LabourView) -> list[dict[str, Any]]:
             }
         )
     return records
+
+
+def _latest(coverage: Any, index: int) -> Any:
+    """The latest year with graduates (index 0) or their number (1), demand known or not."""
+    latest = coverage.latest_graduates
+    return latest[index] if latest else None
 
 
 def _share(value: float | None) -> str:
@@ -139,10 +145,11 @@ def _table(view: LabourView) -> None:
         demand = _count(c.demand.total)
         if c.demand.flag == "estimated":
             demand += " (geschat)"
+        supply = (point.period, point.graduates) if point else c.latest_graduates
         table.add_row(
             c.title,
             demand,
-            f"{_count(point.graduates)} ({point.period})" if point else "–",
+            f"{_count(supply[1])} ({supply[0]})" if supply else "–",
             f"{_share(point.coverage)} [{_share(point.coverage_low)}–{_share(point.coverage_high)}]"
             if point
             else "niet berekenbaar",
@@ -158,7 +165,7 @@ def _table(view: LabourView) -> None:
         )
         for o in view.occupations.rows:
             jobs.add_row(
-                f"BRC {o.code}",
+                f"{o.name} (BRC {o.code})" if o.name else f"BRC {o.code}",
                 _count(o.replacement),
                 _count(o.expansion),
                 o.bottleneck_label or "–",

@@ -92,8 +92,8 @@ def serve(
 ) -> None:
     """Start de monitor in de browser (standaard http://127.0.0.1:8000).
 
-    Op een lege standaarddatabase laadt hij eerst de demodata van het contentpakket
-    (init --demo)."""
+    Op een lege standaarddatabase laadt hij eerst de demodata van het contentpakket en het
+    uittreksel van de open data (init --demo)."""
 
     from pijplijn.store.db import require_schema, schema_revision
     from pijplijn.store.setup import has_data, initialise
@@ -102,8 +102,10 @@ def serve(
     engine = engine_for(url, need_schema=False)
     embedded = database is None and settings().database_url is None
     if embedded and (schema_revision(engine) is None or not has_data(engine)):
-        out.print("Lege standaarddatabase: demodata laden (pijplijn init --demo)…")
-        initialise(engine, content_pack(), demo=True)
+        extract = settings().demo_extract
+        what = "demodata en uittreksel van de open data" if extract else "demodata"
+        out.print(f"Lege standaarddatabase: {what} laden (pijplijn init --demo)…")
+        initialise(engine, content_pack(), demo=True, extract=extract)
     require_schema(engine)
     engine.dispose()
     # Workers read the URL from the environment: the app keeps no state of its own.

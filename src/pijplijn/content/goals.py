@@ -8,9 +8,10 @@ to 100%, and its deadline must fall after the start of its baseline period.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -41,6 +42,9 @@ class PartnerDef(_Strict):
     provisional: bool = False
     """True while the split is not agreed (e.g. equal shares as a placeholder)."""
     note: str = ""
+    organisation_id: int | None = None
+    """The register's organisation, for a goal the programme office set (a pack names its
+    partners by name only: it cannot know the store's ids)."""
 
 
 class BaselineDef(_Strict):
@@ -79,6 +83,15 @@ class TargetDef(_Strict):
         return baseline + self.change
 
 
+class MilestoneDef(_Strict):
+    """A dated intermediate target: the value to reach by the date ``by`` (before the
+    deadline), in the indicator's unit."""
+
+    by: date
+    value: float
+    source: str = ""
+
+
 class MeasurementDef(_Strict):
     """A value entered by hand for a period, with its source (e.g. a partner survey)."""
 
@@ -102,6 +115,9 @@ class GoalDef(_Strict):
     baseline: BaselineDef
     target: TargetDef
     deadline: date
+    milestones: list[MilestoneDef] = []
+    """Dated intermediate targets on the way to the deadline (the target itself is at the
+    deadline)."""
     trend: Literal["linear", "damped"] = "linear"
     partners: list[PartnerDef]
     measurements: list[MeasurementDef] = []
@@ -126,90 +142,116 @@ def load_goals(
         if goal.id in seen:
             raise located.error([*loc, "id"], f"doel '{goal.id}' staat er twee keer in")
         seen.add(goal.id)
-        _check_goal(located, loc, goal, known, regions)
+        problems = check_goal(goal, known, regions)
+        if problems:
+            first = problems[0]
+            raise located.error([*loc, *first.path], f"doel '{goal.id}': {first.message}")
     return goals
 
 
-def _check_goal(
-    located: LocatedYaml,
-    loc: list[str | int],
-    goal: GoalDef,
-    known: dict[str, IndicatorDef],
-    regions: Collection[str],
-) -> None:
-    where = f"doel '{goal.id}'"
+@dataclass(frozen=True)
+class GoalProblem:
+    """One problem of a goal: where in the goal (``("baseline", "period")``) and what."""
+
+    path: tuple[str | int, ...]
+    message: str
+
+
+def check_goal(
+    goal: GoalDef, known: Mapping[str, IndicatorDef], regions: Collection[str]
+) -> list[GoalProblem]:
+    """Return every problem of ``goal`` against the catalogue and the known regions: the one
+    validation of a goal, used by the YAML loader (which names the line of the first) and
+    by the goal forms of the web and the CLI (which name the field of each)."""
+    problems: list[GoalProblem] = []
+
+    def problem(message: str, *path: str | int) -> None:
+        problems.append(GoalProblem(tuple(path), message))
+
     indicator = known.get(goal.indicator)
     if indicator is None:
-        raise located.error(
-            [*loc, "indicator"],
-            f"{where}: onbekende indicator '{goal.indicator}'; zie 'pijplijn indicators'",
-        )
+        problem(f"onbekende indicator '{goal.indicator}'; zie 'pijplijn indicators'", "indicator")
     if goal.region not in regions:
-        raise located.error([*loc, "region"], f"{where}: onbekende regio '{goal.region}'")
+        problem(f"onbekende regio '{goal.region}'", "region")
     for dim in goal.filters:
-        if dim not in indicator.breakdowns:
-            raise located.error(
-                [*loc, "filters", dim],
-                f"{where}: indicator {indicator.id} staat selectie op '{dim}' niet toe; "
+        if indicator is not None and dim not in indicator.breakdowns:
+            problem(
+                f"indicator {indicator.id} staat selectie op '{dim}' niet toe; "
                 f"toegestaan: {', '.join(indicator.breakdowns) or 'geen'}",
+                "filters",
+                dim,
             )
-    start = _period_start(located, [*loc, "baseline", "period"], where, goal.baseline.period)
-    if goal.deadline <= start:
-        raise located.error(
-            [*loc, "deadline"],
-            f"{where}: deadline {goal.deadline} ligt niet na het begin van de basisperiode "
+    start = _period_start(problem, goal.baseline.period, "baseline", "period")
+    if start is not None and goal.deadline <= start:
+        problem(
+            f"deadline {goal.deadline} ligt niet na het begin van de basisperiode "
             f"{goal.baseline.period}; verwacht een datum na {start}",
+            "deadline",
         )
+    dates = [m.by for m in goal.milestones]
+    if dates != sorted(set(dates)):
+        problem("tussendoelen staan op volgorde van datum, elke datum één keer", "milestones")
+    for index, milestone in enumerate(goal.milestones):
+        if (start is not None and milestone.by <= start) or milestone.by >= goal.deadline:
+            problem(
+                f"tussendoel {milestone.by} ligt niet tussen het begin van de basisperiode "
+                f"{goal.baseline.period} en de deadline {goal.deadline}",
+                "milestones",
+                index,
+            )
     if goal.baseline.value is not None and not goal.baseline.source:
-        raise located.error(
-            [*loc, "baseline"], f"{where}: een ingevoerde basiswaarde vraagt een 'source'"
-        )
-    _check_target(located, [*loc, "target"], where, goal)
-    _check_partners(located, [*loc, "partners"], where, goal)
+        problem("een ingevoerde basiswaarde vraagt een 'source'", "baseline")
+    _check_target(problem, goal)
+    _check_partners(problem, goal)
     for index, measurement in enumerate(goal.measurements):
-        _period_start(located, [*loc, "measurements", index, "period"], where, measurement.period)
+        _period_start(problem, measurement.period, "measurements", index, "period")
+    return problems
 
 
-def _check_target(located: LocatedYaml, loc: list[str | int], where: str, goal: GoalDef) -> None:
+class _Report(Protocol):
+    def __call__(self, message: str, *path: str | int) -> None: ...
+
+
+def _check_target(problem: _Report, goal: GoalDef) -> None:
     target = goal.target
     given = [k for k in ("change", "value") if getattr(target, k) is not None]
     expected = {"relative": ["change"], "absolute": ["value"], "share": ["change", "value"]}
     if len(given) != 1 or given[0] not in expected[target.rule]:
-        raise located.error(
-            loc,
-            f"{where}: doelregel '{target.rule}' vraagt precies één van "
+        problem(
+            f"doelregel '{target.rule}' vraagt precies één van "
             f"{' of '.join(expected[target.rule])}",
+            "target",
         )
     if target.rule == "share" and target.value is not None and not 0 <= target.value <= 1:
-        raise located.error(
-            [*loc, "value"], f"{where}: een aandeel ligt tussen 0 en 1 (50% is 0.5)"
-        )
+        problem("een aandeel ligt tussen 0 en 1 (50% is 0.5)", "target", "value")
 
 
-def _check_partners(located: LocatedYaml, loc: list[str | int], where: str, goal: GoalDef) -> None:
+def _check_partners(problem: _Report, goal: GoalDef) -> None:
     if not goal.partners:
-        raise located.error(loc, f"{where}: noem minstens één partner (eigenaar van het doel)")
+        problem("noem minstens één partner (eigenaar van het doel)", "partners")
+        return
     names = [p.name for p in goal.partners]
     if len(set(names)) != len(names):
-        raise located.error(loc, f"{where}: een partner staat er twee keer in")
+        problem("een partner staat er twee keer in", "partners")
     negative = [p.name for p in goal.partners if p.share < 0]
     if negative:
-        raise located.error(loc, f"{where}: partner '{negative[0]}' heeft een negatief aandeel")
+        problem(f"partner '{negative[0]}' heeft een negatief aandeel", "partners")
+        return
     total = sum(p.share for p in goal.partners)
     if abs(total - 100) > SHARE_TOLERANCE:
         shares = " + ".join(f"{p.share:g}" for p in goal.partners)
-        raise located.error(
-            loc,
-            f"{where}: de aandelen van de partners tellen op tot {total:g}% ({shares}); "
-            "verwacht 100%",
+        problem(
+            f"de aandelen van de partners tellen op tot {total:g}% ({shares}); verwacht 100%",
+            "partners",
         )
 
 
-def _period_start(located: LocatedYaml, loc: list[str | int], where: str, text: str) -> date:
+def _period_start(problem: _Report, text: str, *path: str | int) -> date | None:
     try:
         return Period.parse(text).start
     except PeriodError as exc:
-        raise located.error(loc, f"{where}: {exc}") from None
+        problem(str(exc), *path)
+        return None
 
 
 def goals_elsewhere(

@@ -31,6 +31,9 @@ class OccupationsDef(_Strict):
     brc_prefix: str
     title: str
     source: str
+    names: dict[str, str] = {}
+    """BRC 2014 beroepsgroep code → its name (ROA's table gives codes only)."""
+    names_source: str = ""
 
 
 class ShareDef(_Strict):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pijplijn.ingest.context import ImportContext
+from pijplijn.content.loader import ContentPack
+from pijplijn.ingest.context import CbsMeasure, ImportContext, normalise_place
 from pijplijn.ingest.issues import ImportReport
 from pijplijn.ingest.layouts import registry
 from pijplijn.ingest.registry import detect, kind_named, sniff_header
@@ -67,13 +68,62 @@ def explain(
         fit = layout.resolve(header)
         by_index = {index: name for name, index in fit.mapping.items()}
         columns = {c.name: c for c in layout.columns}
+        # An older layout is read by its own importer: its entry in layouts.yaml declares
+        # where that importer puts each column.
+        by = f" (gelezen door {layout.importer})" if layout.importer else ""
         for index, name in enumerate(header):
-            if layout.importer is not None:
-                explanation.mapping.append((name, f"gelezen door {layout.importer}"))
-            elif index in by_index:
-                explanation.mapping.append((name, columns[by_index[index]].describe()))
+            if index in by_index:
+                target = columns[by_index[index]].describe()
             elif index in fit.value_columns:
-                explanation.mapping.append((name, f"waarde ({layout.measure})"))
+                target = f"waarde ({layout.values.note or layout.measure})"
             else:
-                explanation.mapping.append((name, "niet geladen"))
+                target = layout.others or "niet geladen"
+            explanation.mapping.append((name, target + by))
     return explanation
+
+
+def reference_context(pack: ContentPack) -> ImportContext:
+    """What an explanation may know without a store: the core's reference regions (NL01,
+    provinces, gemeenten, COROP areas with CR99, arbeidsmarktregio's), the pack's regions and
+    places, and the pack's CBS measures; the same names ``store.reference.import_context``
+    builds from a store after ``pijplijn init``. Institutions stay unknown."""
+    from pijplijn.reference.labour_regions import (
+        COROP_UNKNOWN,
+        PROVINCE_ALIASES,
+        load_labour_regions,
+    )
+
+    reference = load_labour_regions()
+    names: dict[str, dict[str, str]] = {"provincie": {}, "gemeente": {}}
+    kinds = {"NL01": "land", COROP_UNKNOWN[0]: "corop"}
+    labels = {"land:nederland": "NL01"}
+    suffix = {"corop": "CR", "arbeidsmarktregio": "AM"}
+    for code, (name, _) in reference.gemeenten.items():
+        names["gemeente"][normalise_place(name)] = code
+        kinds[code] = "gemeente"
+        labels[f"gemeente:{name.lower()}"] = code
+    for code, name in reference.provinces.items():
+        for text in (name, *PROVINCE_ALIASES.get(code, ())):
+            names["provincie"][normalise_place(text)] = code
+        kinds[code] = "provincie"
+        labels[f"provincie:{name.lower()}"] = code
+    for area in reference.regions:
+        kinds[area.code] = area.kind
+        labels[f"{area.kind}:{area.name.lower()} ({suffix[area.kind].lower()})"] = area.code
+    for region in pack.regions:
+        if region.kind in names:
+            for name in (region.name, *region.aliases):
+                names[region.kind][normalise_place(name)] = region.code
+    kinds.update({r.code: r.kind for r in pack.regions})
+    known = set(kinds)
+    names["gemeente"].update({normalise_place(p): c for p, c in pack.places.items() if c in known})
+    return ImportContext(
+        regions=kinds,
+        gemeente_by_name=names["gemeente"],
+        province_by_name=names["provincie"],
+        region_names=labels,
+        cbs_measures={
+            key: CbsMeasure(m.measure, m.unit, m.note, m.year_note)
+            for key, m in pack.cbs_measures.items()
+        },
+    )

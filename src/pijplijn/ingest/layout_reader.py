@@ -442,9 +442,14 @@ def _info(path: Path, layout: Layout, stages: set[str], residence: bool) -> Data
     """Provenance; an hbo-only or wo-only ho file keeps the older importers' series
     (``duo-hbo-eerstejaars``), so a new release supersedes the old one for its periods. A file
     by place of residence is a series of its own (``...-woonplaats``): it counts the same
-    students as the one by institution, and the cube picks one basis (engine/cube.py)."""
+    students as the one by institution, and the cube picks one basis (engine/cube.py). DUO's
+    two mbo datasets by residence (per instelling and per sectorkamer) count the same students
+    too: they share one series (``residence_key``), so a newer file supersedes the other for
+    the years it covers instead of adding to it."""
     key = layout.source_key
-    if residence and not key.endswith("-woonplaats"):
+    if residence and layout.residence_key:
+        key = layout.residence_key
+    elif residence and not key.endswith("-woonplaats"):
         key += "-woonplaats"
     if key.startswith("duo-ho-") and len(stages) == 1:
         key = key.replace("duo-ho-", f"duo-{next(iter(stages))}-", 1)

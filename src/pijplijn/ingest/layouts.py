@@ -71,6 +71,9 @@ class Column:
     form: str | None = None
     basis: str | None = None
     optional: bool = False
+    note: str | None = None
+    """For the older layouts: where a dedicated importer puts the column, when no plain
+    field says it (the vo stage comes from school type and programme together)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -79,6 +82,8 @@ class Column:
 
     def describe(self) -> str:
         """Return where the column goes, for --explain: 'sector', 'stage+level (ho_stage…)'."""
+        if self.note:
+            return self.note
         if self.coded:
             return ", ".join(f"{f} via {c}" for f, c in self.coded)
         if self.to == "region":
@@ -95,6 +100,10 @@ class Values:
     gender: dict[str, str] = field(default_factory=dict)
     columns: dict[str, dict[str, str | None]] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
+    ignore_pattern: re.Pattern[str] | None = None
+    """Value-like columns deliberately not loaded, by pattern (DUO's SLAAGPERC per year)."""
+    note: str | None = None
+    """What the values are, for --explain, when one measure does not say it."""
 
     def is_value(self, folded: str) -> bool:
         """True when a (folded) header name is one of the value columns."""
@@ -105,6 +114,8 @@ class Values:
         return folded in {fold(c) for c in self.columns}
 
     def is_ignored(self, folded: str) -> bool:
+        if self.ignore_pattern is not None and self.ignore_pattern.match(folded):
+            return True
         return folded in {fold(c) for c in self.ignore}
 
     def describe(self) -> str:
@@ -132,11 +143,17 @@ class Layout:
     publisher: str = "DUO"
     source: str = ""
     source_key: str = ""
+    residence_key: str | None = None
+    """The series of the layout's files by place of residence, where another layout's files
+    count the same students by residence (they then supersede each other, never add up)."""
     ckan: str | None = None
     importer: str | None = None
     """For the older layouts: the dedicated importer (kind) that reads them."""
     file_name: re.Pattern[str] | None = None
     """For two tables with one header: what the file name must match (searched, lower case)."""
+    others: str | None = None
+    """For an open header (any CBS StatLine table): what an undeclared column is. Such columns
+    are then not 'new' in a near-miss message, but may still pair with a missing one."""
 
     def fits_name(self, file_name: str) -> bool:
         """True when the file name does not rule this layout out."""
@@ -184,13 +201,15 @@ class HeaderFit:
 
     @property
     def fits(self) -> bool:
-        return not self.missing and not self.new and bool(self.value_columns)
+        open_header = self.layout.others is not None
+        return not self.missing and (open_header or not self.new) and bool(self.value_columns)
 
     @property
     def score(self) -> float:
         """How close the header is: matched columns over all columns either side names."""
-        matched = len(self.mapping) + (1 if self.value_columns else 0)
-        return matched / (matched + len(self.missing) + len(self.new) or 1)
+        matched = len(self.mapping) + (1 if self.value_columns or self.layout.others else 0)
+        new = 0 if self.layout.others is not None else len(self.new)
+        return matched / (matched + len(self.missing) + new or 1)
 
     def renamed(self) -> list[tuple[str, str]]:
         """Pair each missing column with the most similar new one (a rename), if any."""
@@ -216,9 +235,9 @@ class HeaderFit:
         if missing:
             parts.append("ontbreekt: " + ", ".join(f"'{m}'" for m in missing))
         new = [n for n in self.new if n not in came]
-        if new:
+        if new and self.layout.others is None:
             parts.append("nieuw: " + ", ".join(f"'{n}'" for n in new))
-        if not self.value_columns:
+        if not self.value_columns and self.layout.others is None:
             parts.append(f"geen waardekolommen ({self.layout.values.describe()})")
         return "; ".join(parts)
 
@@ -291,7 +310,7 @@ def _layout(item: dict[str, Any], codes: dict[str, tuple[CodeEntry, ...]]) -> La
         name=name,
         title=str(item["title"]),
         columns=columns,
-        values=_values(where, item["values"]),
+        values=_values(where, item["values"], periods=item.get("importer") is None),
         measure=item.get("measure"),
         stage=item.get("stage"),
         stage_from_file_name=bool(item.get("stage_from_file_name")),
@@ -299,9 +318,11 @@ def _layout(item: dict[str, Any], codes: dict[str, tuple[CodeEntry, ...]]) -> La
         publisher=str(item.get("publisher", "DUO")),
         source=str(item.get("source", "")),
         source_key=str(item.get("source_key", name)),
+        residence_key=item.get("residence_key"),
         ckan=item.get("ckan"),
         importer=item.get("importer"),
         file_name=re.compile(item["file_name"]) if item.get("file_name") else None,
+        others=item.get("others"),
     )
     if layout.importer is None:
         _check(where, layout)
@@ -341,13 +362,16 @@ def _column(
         form=spec.get("form"),
         basis=spec.get("basis"),
         optional=bool(spec.get("optional")),
+        note=spec.get("note"),
     )
 
 
-def _values(where: str, spec: dict[str, Any]) -> Values:
+def _values(where: str, spec: dict[str, Any], *, periods: bool = True) -> Values:
+    """Read a layout's values; ``periods``: a value pattern must give the year (the generic
+    reader's layouts; an older importer's layout may match other value columns)."""
     pattern = spec.get("pattern")
     compiled = re.compile(pattern) if pattern else None
-    if compiled is not None and "year" not in compiled.groupindex:
+    if periods and compiled is not None and "year" not in compiled.groupindex:
         raise LayoutError(f"{where}: values.pattern heeft geen groep 'year'")
     return Values(
         column=spec.get("column"),
@@ -355,6 +379,8 @@ def _values(where: str, spec: dict[str, Any]) -> Values:
         gender={str(k): str(v) for k, v in (spec.get("gender") or {}).items()},
         columns={str(k): dict(v or {}) for k, v in (spec.get("columns") or {}).items()},
         ignore=tuple(spec.get("ignore", ())),
+        ignore_pattern=re.compile(spec["ignore_pattern"]) if spec.get("ignore_pattern") else None,
+        note=spec.get("note"),
     )
 
 

@@ -1,4 +1,5 @@
-"""Goals and their partners (issue 4). Tables are created by migration 0004.
+"""Goals and their partners (issue 4). Tables are created by migration 0004; origin,
+version and archive (issue 18) by 0010_goals.
 
 A goal follows one catalogue indicator for a region (and a selection on its breakdowns) from
 a baseline to a target before a deadline; its partners own shares of it that sum to 100%.
@@ -6,9 +7,20 @@ a baseline to a target before a deadline; its partners own shares of it that sum
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pijplijn.store.models import Base
@@ -46,6 +58,19 @@ class Goal(Base):
     trend_method: Mapped[str] = mapped_column(String(16), default="linear")
     source: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(16), default="pack", server_default="pack")
+    """``pack``: the content pack's goal (read-only history, synced by ``init``);
+    ``office``: set by the programme office in the web or the CLI (``register/goals.py``)."""
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """An archived goal is off the scorecard; it is never deleted and can be restored."""
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set by every change of an office goal, so that a change of its partners alone
+    raises ``version`` too."""
+    milestones: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    """Dated intermediate targets before the deadline, as a JSON list of ``{by, value, source}``."""
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
 
 class GoalPartner(Base):
@@ -64,6 +89,10 @@ class GoalPartner(Base):
     share: Mapped[float] = mapped_column(Float)
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", name="fk_goal_partner_organisation")
+    )
+    """The register's organisation (office goals); NULL for a pack's partner named only."""
 
 
 class GoalMeasurement(Base):

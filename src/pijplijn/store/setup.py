@@ -18,7 +18,8 @@ from pijplijn.errors import PijplijnError
 from pijplijn.ingest.records import DatasetInfo, ParsedSource
 from pijplijn.ingest.template import KnownCodes, parse_template_csv, template_info
 from pijplijn.register.seed import seed_projects, sync_programme_reference
-from pijplijn.store.db import session_scope, upgrade
+from pijplijn.store.db import refresh_statistics, session_scope, upgrade
+from pijplijn.store.extract import load_extract
 from pijplijn.store.goal_models import Goal, GoalMeasurement, GoalPartner
 from pijplijn.store.load import LoadResult, load_source
 from pijplijn.store.models import Dataset, Institution, Region
@@ -41,10 +42,13 @@ class InitResult:
     """The number of the pack's goals in the store after a demo load."""
     projects_created: int = 0
     """The pack's named projects added to the register (the first demo load only)."""
+    extract: list[tuple[str, LoadResult]] = field(default_factory=list)
+    """Each dataset of the pack's extract of the open data, when loaded (``extract``)."""
 
 
-def initialise(engine: Engine, pack: ContentPack, demo: bool) -> InitResult:
-    """Create or upgrade the schema, sync reference data and, with ``demo``, load the seeds.
+def initialise(engine: Engine, pack: ContentPack, demo: bool, extract: bool = False) -> InitResult:
+    """Create or upgrade the schema, sync reference data and, with ``demo``, load the seeds,
+    and with ``extract`` as well the pack's extract of the open data (store/extract.py).
 
     Running it twice changes nothing the second time.
     """
@@ -56,6 +60,10 @@ def initialise(engine: Engine, pack: ContentPack, demo: bool) -> InitResult:
     result = InitResult(revision_before=before, revision_after=after)
     if demo:
         result.demo = load_demo(engine, pack)
+        if extract:
+            result.extract = load_extract(engine, pack)
+            if any(load.status == "loaded" for _, load in result.extract):
+                refresh_statistics(engine)
         with session_scope(engine) as session:
             result.goals = sync_goals(session, pack.goals)
             if pack.programme is not None:
@@ -183,6 +191,7 @@ def _set_goal(stored: Goal, goal: GoalDef, position: int) -> None:
         "target_provisional": goal.target.provisional,
         "target_source": goal.target.source,
         "deadline": goal.deadline,
+        "milestones": milestones_json(goal),
         "trend_method": goal.trend,
         "source": goal.source,
         "notes": goal.notes,
@@ -190,6 +199,11 @@ def _set_goal(stored: Goal, goal: GoalDef, position: int) -> None:
     for name, value in values.items():
         if getattr(stored, name) != value:
             setattr(stored, name, value)
+
+
+def milestones_json(goal: GoalDef) -> str:
+    """Return the goal's dated intermediate targets as the ``goal.milestones`` column."""
+    return json.dumps([m.model_dump(mode="json") for m in goal.milestones], ensure_ascii=False)
 
 
 def _sync_partners(session: Session, goal: GoalDef) -> None:

@@ -1,7 +1,8 @@
 """Factsheets: one model per kind of unit (gemeente, instelling, partner), each the unit's own
-figures against the region and the Netherlands. The CLI's PDF/HTML sheets (``report/``) and
-the web pages ``/gemeenten/{naam}`` and ``/partners/{organisatie}`` render these models; no
-figure is computed anywhere else.
+figures against the region and the Netherlands (the institution's in ``views/instelling.py``).
+The CLI's PDF/HTML sheets (``report/``) and the web pages ``/gemeenten/{naam}``,
+``/instellingen/{brin}`` and ``/partners/{organisatie}`` render these models; no figure is
+computed anywhere else.
 
 A comparison shows a unit's value only where it rests on the unit's own figures: a value that
 falls back on an enclosing region is None ("geen eigen cijfer"), never the region's."""
@@ -15,8 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pijplijn.content.loader import NATIONAL, ContentPack
-from pijplijn.engine.cube import CubeQuery, query
+from pijplijn.content.loader import ContentPack
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.pipeline import StageCount, latest_year, pipeline
@@ -26,8 +26,9 @@ from pijplijn.periods import Period
 from pijplijn.store.goal_models import Goal
 from pijplijn.store.models import Institution, Region, RegionMember
 from pijplijn.store.register_models import Organisation, Participation, Project, Theme
-from pijplijn.views.render import View, ViewTable
 
+CLASSIFICATION = "techniek"
+NATIONAL = "NL01"
 REACH_FIELDS = ("pupils", "students", "teachers", "companies")
 
 
@@ -35,6 +36,8 @@ class Cell(BaseModel):
     """One region's value of a figure in the sheet's period (None: no own figure)."""
 
     region: str
+    code: str | None = None
+    """The region's CBS code (or an institution's BRIN code): its key in the API."""
     value: float | None
     flag: str | None = None
     exact: bool = True
@@ -46,6 +49,7 @@ class Comparison(BaseModel):
 
     indicator: str
     title: str
+    title_en: str
     unit: str
     period: str
     cells: list[Cell]
@@ -58,7 +62,7 @@ class InstitutionRef(BaseModel):
     kind: str | None
 
 
-class GemeenteSheet(View):
+class GemeenteSheet(BaseModel):
     kind: str = "gemeente"
     code: str
     name: str
@@ -71,75 +75,6 @@ class GemeenteSheet(View):
     institutions: list[InstitutionRef]
     organisations: int
     """Partner organisations registered in the gemeente (not archived, not voorbeeld)."""
-    notes: list[str]
-    data_version: str
-    made_on: date
-
-    def tables(self) -> list[ViewTable]:
-        """The key figures against the region set, province and the Netherlands (one row per
-        indicator and region), the routes through the pipeline, and the institutions."""
-        return [
-            ViewTable(
-                name="kerncijfers",
-                title="Kerncijfers",
-                columns=[
-                    "indicator",
-                    "title",
-                    "unit",
-                    "period",
-                    "region",
-                    "value",
-                    "flag",
-                    "exact",
-                ],
-                rows=[
-                    {
-                        **c.model_dump(include={"indicator", "title", "unit", "period"}),
-                        **cell.model_dump(),
-                    }
-                    for c in self.comparisons
-                    for cell in c.cells
-                ],
-                units={"value": "=unit"},
-            ),
-            ViewTable(
-                name="routes",
-                title=f"Routes {self.routes_year or ''}".strip(),
-                columns=list(StageCount.model_fields),
-                rows=[r.model_dump() for r in self.routes],
-            ),
-            ViewTable(
-                name="instellingen",
-                title="Instellingen",
-                columns=["brin", "name", "kind"],
-                rows=[i.model_dump() for i in self.institutions],
-            ),
-        ]
-
-
-class InstellingRow(BaseModel):
-    measure: str
-    period: str
-    total: float | None
-    in_domain: float | None
-    share: float | None
-    flag: str | None
-
-
-class InstellingSheet(BaseModel):
-    kind: str = "instelling"
-    brin: str
-    name: str
-    sector: str | None
-    place: str | None
-    gemeente: str | None
-    region_basis: str | None
-    rows: list[InstellingRow]
-    """Per measure and period: the institution's students, the techniek part and share."""
-    region_share: list[Cell]
-    """The techniek share of the latest ``enrolled`` period for the institution, its region
-    set and the Netherlands."""
-    share_period: str | None
     notes: list[str]
     data_version: str
     made_on: date
@@ -161,6 +96,7 @@ class GoalShare(BaseModel):
     goal: str
     title: str
     projects: list[str]
+    project_count: int
     own: int | None
     """Pupils and students reached by the organisation's participation in those projects."""
     total: int | None
@@ -170,7 +106,19 @@ class GoalShare(BaseModel):
     """Participation records with a blank reach: the figures are then lower bounds."""
 
 
-class PartnerSheet(View):
+class ProjectReach(BaseModel):
+    """The organisation's participation in one project, summed over its periods."""
+
+    project: str
+    periods: list[str]
+    participations: int
+    pupils: int | None
+    students: int | None
+    teachers: int | None
+    companies: int | None
+
+
+class PartnerSheet(BaseModel):
     kind: str = "partner"
     id: int
     name: str
@@ -179,30 +127,14 @@ class PartnerSheet(View):
     sector: str | None
     gemeente: str | None
     participations: list[ParticipationRow]
+    projects: list[ProjectReach]
+    """The participation per project (what the sheet prints when it has many rows)."""
     reach: dict[str, int | None]
     """The sum of each reach field over the organisation's participation (None: unknown)."""
     goals: list[GoalShare]
     notes: list[str]
     data_version: str
     made_on: date
-
-    def tables(self) -> list[ViewTable]:
-        """The organisation's registered participation, and its share in each goal."""
-        return [
-            ViewTable(
-                name="deelname",
-                title="Deelname",
-                columns=list(ParticipationRow.model_fields),
-                rows=[r.model_dump() for r in self.participations],
-            ),
-            ViewTable(
-                name="doelen",
-                title="Aandeel in de doelen",
-                columns=list(GoalShare.model_fields),
-                rows=[g.model_dump() for g in self.goals],
-                units={"share": "share"},
-            ),
-        ]
 
 
 def find_gemeente(session: Session, name_or_code: str) -> Region:
@@ -256,7 +188,7 @@ def gemeente_sheet(
     routes: list[StageCount] = []
     if year is not None:
         try:
-            routes = pipeline(session, gemeente.code, year, pack.classification).stages
+            routes = pipeline(session, gemeente.code, year, CLASSIFICATION).stages
         except PijplijnError as exc:
             notes.append(f"pijplijn: {exc}")
     institutions = [
@@ -303,148 +235,63 @@ def _comparison(
     session: Session, catalog: Catalog, indicator_id: str, chain: list[str], notes: list[str]
 ) -> Comparison | None:
     """The indicator in the latest period in which the unit (chain[0]) has an own figure,
-    with the same period for the regions around it; None when the unit has none."""
+    with the same period for the regions around it; None when the unit has none.
+
+    The unit's whole series is read first (to find that period); the regions around it are
+    read for that one period only, and not at all when the unit has no own figure: the
+    Netherlands' series is the costliest evaluation of a sheet (benchmarked in
+    bench/report_bench.py)."""
     indicator = catalog.get(indicator_id)
-    per_region: dict[str, dict[str, Cell]] = {}
-    for code in chain:
-        try:
-            values = indicator_values(session, catalog, indicator_id, code, by=[])
-        except PijplijnError:
-            continue
-        own_only = code == chain[0]
-        for v in values.values:
-            if v.keys or (own_only and not all(i.region == code for i in v.inputs)):
-                continue
-            per_region.setdefault(code, {})[v.period] = Cell(
-                region=_name(session, code),
-                value=v.value,
-                flag=v.flag,
-                exact=v.exact,
-                coverage=v.coverage_note,
-            )
-    own = {p: c for p, c in per_region.get(chain[0], {}).items() if c.value is not None}
+    unit = chain[0]
+    own = {
+        p: c
+        for p, c in _cells(session, catalog, indicator_id, unit, (), own_only=True).items()
+        if c.value is not None
+    }
     if not own:
         return None
     period = max(own, key=Period.parse)
-    cells = [
-        per_region.get(code, {}).get(period) or Cell(region=_name(session, code), value=None)
-        for code in chain
-    ]
+    cells = [own[period]]
+    for code in chain[1:]:
+        found = _cells(session, catalog, indicator_id, code, (period,), own_only=False)
+        cells.append(found.get(period) or Cell(region=_name(session, code), code=code, value=None))
     return Comparison(
         indicator=indicator_id,
         title=indicator.title.nl,
+        title_en=indicator.title.en,
         unit=indicator.unit,
         period=period,
         cells=cells,
     )
 
 
-def instelling_sheet(session: Session, pack: ContentPack, brin: str) -> InstellingSheet:
-    """Return the factsheet of an institution: its students and graduates per year with the
-    techniek part, and its techniek share beside its region set and the Netherlands."""
-    institution = session.get(Institution, brin.strip().upper())
-    if institution is None:
-        raise QueryError(
-            f"instelling {brin!r}: onbekende BRIN-code; zie `pijplijn query --by institution`"
-        )
-    notes: list[str] = []
-    rows: list[InstellingRow] = []
-    for measure in ("enrolled", "graduates"):
-        rows += _domain_rows(
-            session, measure, CubeQuery(measure=measure, institution=brin), pack.classification
-        )
-    enrolled = [r for r in rows if r.measure == "enrolled" and r.share is not None]
-    share_period = max((r.period for r in enrolled), key=Period.parse, default=None)
-    cells: list[Cell] = []
-    if share_period is not None:
-        own = next(r for r in enrolled if r.period == share_period)
-        cells.append(Cell(region=institution.name, value=own.share, flag=own.flag))
-        region_set = (
-            _region_set(session, institution.gemeente_code, pack.pack.default_region)
-            if institution.gemeente_code
-            else None
-        )
-        for code in [c for c in (region_set, NATIONAL) if c]:
-            found = [
-                r
-                for r in _domain_rows(
-                    session,
-                    "enrolled",
-                    CubeQuery(measure="enrolled", region=code, periods=(share_period,)),
-                    pack.classification,
-                )
-                if r.period == share_period
-            ]
-            cells.append(
-                Cell(
-                    region=_name(session, code),
-                    value=found[0].share if found else None,
-                    flag=found[0].flag if found else None,
-                )
-            )
-    if institution.region_basis == "head-office":
-        notes.append(
-            "De gemeente is die van de hoofdvestiging: DUO telt de studenten van de instelling "
-            "daar, niet op hun woon- of lesplaats."
-        )
-    gemeente = session.get(Region, institution.gemeente_code) if institution.gemeente_code else None
-    return InstellingSheet(
-        brin=institution.brin,
-        name=institution.name,
-        sector=institution.kind,
-        place=institution.place.title() if institution.place else None,
-        gemeente=gemeente.name if gemeente else None,
-        region_basis=institution.region_basis,
-        rows=rows,
-        region_share=cells,
-        share_period=share_period,
-        notes=notes,
-        data_version=data_version(session),
-        made_on=date.today(),
-    )
-
-
-def _domain_rows(
-    session: Session, measure: str, base: CubeQuery, classification: str
-) -> list[InstellingRow]:
-    """The total and the part inside ``classification`` (the pack's headline one, e.g.
-    techniek) per period of ``base``; a suppressed part stays None."""
+def _cells(
+    session: Session,
+    catalog: Catalog,
+    indicator_id: str,
+    code: str,
+    periods: tuple[str, ...],
+    own_only: bool,
+) -> dict[str, Cell]:
+    """The indicator's totals for region ``code`` per period; with ``own_only`` only values
+    that rest on the region's own figures (no fallback on an enclosing region)."""
     try:
-        totals = query(session, base)
-        parts = query(
-            session,
-            CubeQuery(
-                measure=measure,
-                region=base.region,
-                institution=base.institution,
-                periods=base.periods,
-                by=("domain",),
-                classification=classification,
-            ),
-        )
+        values = indicator_values(session, catalog, indicator_id, code, periods, by=[])
     except PijplijnError:
-        return []
-    domain = {r.period: r for r in parts if r.keys.get("domain") == classification}
-    rows = []
-    for total in totals:
-        part = domain.get(total.period)
-        in_domain = part.value if part else None
-        share = (
-            in_domain / total.value
-            if in_domain is not None and total.value not in (None, 0)
-            else None
+        return {}
+    name = _name(session, code)
+    return {
+        v.period: Cell(
+            region=name,
+            code=code,
+            value=v.value,
+            flag=v.flag,
+            exact=v.exact,
+            coverage=v.coverage_note,
         )
-        rows.append(
-            InstellingRow(
-                measure=measure,
-                period=total.period,
-                total=total.value,
-                in_domain=in_domain,
-                share=share,
-                flag=total.flag or (part.flag if part else None),
-            )
-        )
-    return sorted(rows, key=lambda r: Period.parse(r.period))
+        for v in values.values
+        if not v.keys and not (own_only and not all(i.region == code for i in v.inputs))
+    }
 
 
 def find_organisation(session: Session, name_or_id: str) -> Organisation:
@@ -489,6 +336,18 @@ def partner_sheet(session: Session, name_or_id: str) -> PartnerSheet:
         for p, j in sorted(own, key=lambda pj: (Period.parse(pj[0].period), pj[1].name))
     ]
     reach = {f: _sum(getattr(p, f) for p, _ in own) for f in REACH_FIELDS}
+    by_project: dict[str, list[ParticipationRow]] = {}
+    for row in rows:
+        by_project.setdefault(row.project, []).append(row)
+    projects = [
+        ProjectReach(
+            project=name,
+            periods=list(dict.fromkeys(r.period for r in found)),
+            participations=len(found),
+            **{f: _sum(getattr(r, f) for r in found) for f in REACH_FIELDS},
+        )
+        for name, found in sorted(by_project.items())
+    ]
     themes = {(t.programme, t.title): t.code for t in session.scalars(select(Theme))}
     goals = []
     for goal in session.scalars(select(Goal).order_by(Goal.position)):
@@ -507,6 +366,7 @@ def partner_sheet(session: Session, name_or_id: str) -> PartnerSheet:
                 goal=goal.id,
                 title=goal.title,
                 projects=sorted({j.name for _, j in mine}),
+                project_count=len({j.id for _, j in mine}),
                 own=own_reach,
                 total=total_reach,
                 share=own_reach / total_reach if own_reach is not None and total_reach else None,
@@ -528,6 +388,7 @@ def partner_sheet(session: Session, name_or_id: str) -> PartnerSheet:
         sector=organisation.sector,
         gemeente=gemeente.name if gemeente else None,
         participations=rows,
+        projects=projects,
         reach=reach,
         goals=goals,
         notes=notes,

@@ -757,10 +757,34 @@ def _fmt(value: float | None, lang: str) -> str:
     return text.replace(",", ".") if lang == "nl" else text
 
 
+LINE = 13
+"""Pixels per line of a node's label (11 px text)."""
+_SHIFT = f"(narrow ? (datum.{{row}} + 1) * {LINE} : 0)"
+"""How far a node (and the bands at it) moves down on a phone: a line per node above it and
+its own name's line."""
+
+
+def _rows(nodes: list[FlowNode]) -> dict[str, int]:
+    """Each node's place in its column from the top (0 for the first)."""
+    ordered = sorted(nodes, key=lambda n: (n.x, n.y))
+    rows: dict[str, int] = {}
+    seen: dict[float, int] = {}
+    for node in ordered:
+        rows[node.id] = seen.get(node.x, 0)
+        seen[node.x] = rows[node.id] + 1
+    return rows
+
+
 def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
     """Return the Vega spec: bands as ``path`` marks (linkpath), nodes as ``rect``s split into
     the domain and the rest, labels as ``text``; x scales to the container's width."""
     lang = "en" if t is TEXTS["en"] else "nl"
+    rows = _rows(view.nodes)
+    columns = sorted({n.x for n in view.nodes})
+    # On a phone a name stands on its own line above its figure: every node moves down by
+    # one line per node above it in its column, and the labels are cut at the column's width.
+    step = (columns[1] - columns[0]) if len(columns) > 1 else WIDTH
+    extra = LINE * (max(rows.values(), default=0) + 1)
     node_rows = []
     for n in view.nodes:
         counts = _fmt(n.total, lang)
@@ -784,8 +808,10 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
                 "figure": counts if n.total is not None else t["none"],
                 "tooltip": detail,
                 "lek": n.id == "lek",
+                "row": rows[n.id],
             }
         )
+    by_id = {n.id: n for n in view.nodes}
     band_rows = [
         {
             "sx": b.sx,
@@ -795,6 +821,8 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
             "th": b.thickness,
             "kind": b.kind,
             "stage": b.stage,
+            "srow": rows.get(b.source, 0) if b.source in by_id else 0,
+            "trow": rows.get(b.target, 0) if b.target in by_id else 0,
             "tooltip": (
                 f"{b.label}: {_fmt(b.value, lang)}"
                 + (
@@ -812,12 +840,13 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
         if b.thickness > 0
     ]
     scale_x = "width / 1000"
+    # As tall as the nodes reach: a flow of small stages leaves no empty band below.
+    height = max((n.y + n.height for n in view.nodes), default=HEIGHT) + 20
     return {
         "$schema": "https://vega.github.io/schema/vega/v5.json",
         "description": view.description,
         "width": 800,
-        # As tall as the nodes reach: a flow of small stages leaves no empty band below.
-        "height": max((n.y + n.height for n in view.nodes), default=HEIGHT) + 20,
+        "height": height,
         "padding": {"left": 4, "right": 4, "top": 14, "bottom": 4},
         "autosize": "none",
         "signals": [
@@ -832,6 +861,9 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
                 ],
             },
             {"name": "narrow", "update": "width < 600"},
+            {"name": "height", "update": f"{height} + (narrow ? {extra} : 0)"},
+            # The room a label has: its column's step less the node and a little air.
+            {"name": "room", "update": f"max(({step} - {NODE_WIDTH}) * {scale_x} - 6, 40)"},
         ],
         "data": [
             {
@@ -841,17 +873,37 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
                     {"type": "formula", "as": "x0", "expr": f"datum.sx * {scale_x}"},
                     {"type": "formula", "as": "x1", "expr": f"datum.tx * {scale_x}"},
                     {
+                        "type": "formula",
+                        "as": "y0",
+                        "expr": f"datum.sy + {_SHIFT.format(row='srow')}",
+                    },
+                    {
+                        "type": "formula",
+                        "as": "y1",
+                        "expr": f"datum.ty + {_SHIFT.format(row='trow')}",
+                    },
+                    {
                         "type": "linkpath",
                         "sourceX": "x0",
-                        "sourceY": "sy",
+                        "sourceY": "y0",
                         "targetX": "x1",
-                        "targetY": "ty",
+                        "targetY": "y1",
                         "orient": "horizontal",
                         "shape": "diagonal",
                     },
                 ],
             },
-            {"name": "nodes", "values": node_rows},
+            {
+                "name": "nodes",
+                "values": node_rows,
+                "transform": [
+                    {
+                        "type": "formula",
+                        "as": "top",
+                        "expr": f"datum.y + {_SHIFT.format(row='row')}",
+                    }
+                ],
+            },
         ],
         "scales": [
             {
@@ -890,7 +942,7 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
                     "update": {
                         "x": {"signal": f"datum.x * {scale_x}"},
                         "width": {"signal": f"max({NODE_WIDTH} * {scale_x}, 6)"},
-                        "y": {"signal": "datum.y + datum.dh"},
+                        "y": {"signal": "datum.top + datum.dh"},
                         "height": {"signal": "max(datum.h - datum.dh, 0)"},
                         "fill": {
                             "signal": "datum.empty ? '#ffffff' : datum.lek ? '"
@@ -915,7 +967,7 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
                     "update": {
                         "x": {"signal": f"datum.x * {scale_x}"},
                         "width": {"signal": f"max({NODE_WIDTH} * {scale_x}, 6)"},
-                        "y": {"field": "y"},
+                        "y": {"field": "top"},
                         "height": {"field": "dh"},
                         "fill": {"value": COLOURS["techniek"]},
                         "tooltip": {"field": "tooltip"},
@@ -934,12 +986,16 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
                             "signal": f"datum.last ? datum.x * {scale_x} - 3 : "
                             f"datum.x * {scale_x} + max({NODE_WIDTH} * {scale_x}, 6) + 3"
                         },
-                        "y": {"signal": "datum.y - 2"},
+                        "y": {"signal": "datum.top - 2"},
                         "align": {"signal": "datum.last ? 'right' : 'left'"},
                         "baseline": {"value": "bottom"},
+                        # Desktop: "name figure" on one line; phone: the name above the figure.
                         "text": {
-                            "signal": "narrow ? datum.figure : datum.label + ' ' + datum.figure"
+                            "signal": "narrow ? [datum.label, datum.figure] "
+                            ": datum.label + ' ' + datum.figure"
                         },
+                        "lineHeight": {"value": LINE},
+                        "limit": {"signal": "narrow ? room : 0"},
                         "fontSize": {"value": 11},
                         "fill": {"value": "#222222"},
                     }
@@ -982,3 +1038,28 @@ def flow_tables(flow: PipelineFlow | None, prefix: str = "") -> list[ViewTable]:
             units={"value": "count", "share_of_source": "share"},
         ),
     ]
+
+
+def with_legend(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
+    """Return the flow's spec with its legend drawn below it (techniek, the rest and, for
+    flows, the leak), for where no page gives the swatches beside it: an embed, an image."""
+    spec: dict[str, Any] = {**view.spec}
+    kinds = ["techniek", "overig", *(["lek"] if view.basis == "flows" else [])]
+    words = {"techniek": t["techniek"], "overig": t["overig"], "lek": t["leak"]}
+    names = ", ".join(f"'{k}': '{v}'" for k, v in words.items())
+    padding = dict(spec.get("padding") or {})
+    padding["bottom"] = int(padding.get("bottom", 0)) + 28
+    spec["padding"] = padding
+    spec["legends"] = [
+        {
+            "fill": "colour",
+            "values": kinds,
+            "orient": "bottom-left",
+            "direction": "horizontal",
+            "offset": 8,
+            "symbolType": "square",
+            "labelFontSize": 11,
+            "encode": {"labels": {"update": {"text": {"signal": f"{{{names}}}[datum.value]"}}}},
+        }
+    ]
+    return spec

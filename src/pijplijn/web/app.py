@@ -20,6 +20,7 @@ from pijplijn.engine import cache
 from pijplijn.settings import Settings
 from pijplijn.store.db import open_engine, require_schema, schema_revision
 from pijplijn.web import auth, problems
+from pijplijn.web.admin import goals as admin_goals
 from pijplijn.web.admin import people, register, uploads
 from pijplijn.web.api import cube as cube_api
 from pijplijn.web.api import labour as labour_api
@@ -30,6 +31,7 @@ from pijplijn.web.conditional import ConditionalGet, StaleResults
 from pijplijn.web.limits import BodyTimeout, LoginGate
 from pijplijn.web.pages import (
     account,
+    embed,
     gemeenten,
     goals,
     indicators,
@@ -57,6 +59,20 @@ SECURITY_HEADERS = {
 """No inline script and no eval: charts run Vega's expression interpreter (``ast: true`` in
 ``static/app.js``). Inline *styles* are allowed: Vega's SVG renderer writes style attributes."""
 
+EMBED_HEADERS = {
+    **{k: v for k, v in SECURITY_HEADERS.items() if k != "X-Frame-Options"},
+    "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "frame-ancestors 'none'", "frame-ancestors *"
+    ),
+}
+"""The headers of ``/embed/`` (a chart for an iframe on a partner's site): any site may frame
+it; every other path keeps ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``."""
+
+
+def security_headers(path: str) -> dict[str, str]:
+    """The security headers of a response to ``path``."""
+    return EMBED_HEADERS if path.startswith(embed.PREFIX) else SECURITY_HEADERS
+
 
 class SecurityHeaders:
     """Pure ASGI middleware adding SECURITY_HEADERS to every response (Starlette's
@@ -70,10 +86,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        chosen = security_headers(scope["path"])
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in chosen.items():
                     headers.setdefault(name, value)
             await send(message)
 
@@ -154,11 +172,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(goals.router)
     app.include_router(indicators.router)
     app.include_router(scenarios.router)
+    app.include_router(embed.router)
     app.include_router(account.router)
     app.include_router(people.router)
     # The upload routes come before the register's: '/beheer/deelname/upload' is not a record.
     app.include_router(uploads.router)
     app.include_router(register.router)
+    app.include_router(admin_goals.router)
     app.include_router(register_api.router)
 
     cache.configure(settings.cache_max_bytes, settings.cache_max_stale)

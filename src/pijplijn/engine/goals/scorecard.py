@@ -20,6 +20,7 @@ from pijplijn.content.goals import (
     BaselineDef,
     GoalDef,
     MeasurementDef,
+    MilestoneDef,
     PartnerDef,
     TargetDef,
 )
@@ -81,6 +82,8 @@ class TargetView(BaseModel):
     deadline: date
     provisional: bool
     source: str
+    milestones: list[MilestoneDef] = []
+    """Dated intermediate targets on the way to the deadline."""
 
 
 class PartnerShare(BaseModel):
@@ -98,6 +101,8 @@ class PartnerShare(BaseModel):
     else share × target."""
     sub_target_kind: str | None
     """``verandering`` or ``doelwaarde``: what ``sub_target`` is a part of."""
+    organisation_id: int | None = None
+    """The partner's organisation in the register, when the goal names one."""
 
 
 class GoalStatus(BaseModel):
@@ -140,6 +145,14 @@ class GoalStatus(BaseModel):
     measurements: list[Point]
     source: str
     notes: str
+    split_note: str | None = None
+    """Said once for the goal when no partner's share is agreed (e.g. 'verdeling nog niet
+    vastgesteld'), instead of beside every partner."""
+    origin: str = "pack"
+    """``pack``: a goal of the content pack, read-only history; ``office``: set by the
+    programme office (``register/goals.py``); ``file``: from ``--file``."""
+    version: int = 1
+    """The stored goal's version (optimistic locking of an edit)."""
 
     def target_line(self, label: str) -> list[dict[str, Any]]:
         """Return the goal as a line for a chart: its baseline (period, value) and its target
@@ -148,6 +161,10 @@ class GoalStatus(BaseModel):
             return []
         return [
             {"goal": label, "period": self.baseline.period, "value": self.baseline.value},
+            *(
+                {"goal": label, "period": str(m.by.year), "value": m.value}
+                for m in self.target.milestones
+            ),
             {
                 "goal": label,
                 "period": str(self.target.deadline.year),
@@ -182,10 +199,28 @@ def scorecard(
         return cached(
             session,
             ("scorecard", catalog.digest, day.isoformat()),
-            lambda: _scorecard(session, catalog, stored_goals(session), day),
+            lambda: _stamped(_scorecard(session, catalog, stored_goals(session), day), session),
             reads_register=True,  # a goal may follow a register indicator
         )
-    return _scorecard(session, catalog, list(goals), day)
+    card = _scorecard(session, catalog, list(goals), day)
+    return card.model_copy(
+        update={"goals": [g.model_copy(update={"origin": "file"}) for g in card.goals]}
+    )
+
+
+def _stamped(card: Scorecard, session: Session) -> Scorecard:
+    """Return ``card`` with each stored goal's origin and version."""
+    meta = {
+        goal_id: (origin, version)
+        for goal_id, origin, version in session.execute(select(Goal.id, Goal.origin, Goal.version))
+    }
+    goals = [
+        g.model_copy(update=dict(zip(("origin", "version"), meta[g.id], strict=True)))
+        if g.id in meta
+        else g
+        for g in card.goals
+    ]
+    return card.model_copy(update={"goals": goals})
 
 
 def _scorecard(session: Session, catalog: Catalog, goals: list[GoalDef], today: date) -> Scorecard:
@@ -275,6 +310,7 @@ def goal_status(
             deadline=goal.deadline,
             provisional=goal.target.provisional,
             source=goal.target.source,
+            milestones=list(goal.milestones),
         ),
         latest=latest,
         progress=None if why_not else _progress(baseline.value, target_value, latest, upward),
@@ -289,6 +325,7 @@ def goal_status(
         restated_on=restated_on,
         breaks=values.breaks,
         partners=[_partner(p, baseline.value, target_value, upward) for p in goal.partners],
+        split_note=_split_note(goal.partners),
         measurements=chosen.points,
         source=goal.source,
         notes=goal.notes,
@@ -515,7 +552,17 @@ def _partner(
         note=partner.note,
         sub_target=sub,
         sub_target_kind=kind,
+        organisation_id=partner.organisation_id,
     )
+
+
+def _split_note(partners: Sequence[PartnerDef]) -> str | None:
+    """Return the note of a split that no partner has agreed (said once per goal), when
+    every partner is provisional with one note."""
+    notes = {p.note for p in partners}
+    if partners and all(p.provisional for p in partners) and len(notes) == 1:
+        return notes.pop() or "verdeling nog niet vastgesteld"
+    return None
 
 
 def _deadline_period(deadline: date, unit: PeriodUnit) -> Period:
@@ -535,7 +582,8 @@ def _contains(period_text: str, day: date) -> bool:
 
 
 def stored_goals(session: Session) -> list[GoalDef]:
-    """Return the goals in the store, with partners and entered measurements."""
+    """Return the goals in the store that are not archived, with partners and entered
+    measurements: the office's goals first, then the content pack's."""
     partners: dict[str, list[PartnerDef]] = {}
     for p in session.scalars(
         select(GoalPartner).order_by(GoalPartner.goal_id, GoalPartner.position)
@@ -548,6 +596,7 @@ def stored_goals(session: Session) -> list[GoalDef]:
                 share=p.share,
                 provisional=p.provisional,
                 note=p.note,
+                organisation_id=p.organisation_id,
             )
         )
     entered: dict[str, list[MeasurementDef]] = {}
@@ -576,11 +625,18 @@ def stored_goals(session: Session) -> list[GoalDef]:
                 source=g.target_source,
             ),
             deadline=g.deadline,
+            milestones=json.loads(g.milestones or "[]"),
             trend=g.trend_method,
             partners=partners.get(g.id, []),
             measurements=entered.get(g.id, []),
             source=g.source,
             notes=g.notes,
         )
-        for g in session.scalars(select(Goal).order_by(Goal.position, Goal.id))
+        for g in session.scalars(
+            # The office's goals first, then the pack's (the history), each in their order;
+            # an archived goal is off the scorecard.
+            select(Goal)
+            .where(Goal.archived_at.is_(None))
+            .order_by(Goal.origin != "office", Goal.position, Goal.id)
+        )
     ]

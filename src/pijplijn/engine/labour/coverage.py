@@ -117,13 +117,8 @@ def _coverage(
     if not graduates:
         stage, levels = GROUP_STAGES[group]
         what = f"mbo niveau {'/'.join(str(x) for x in levels)}" if stage == "mbo" else stage
-        where = (
-            "DUO 'Gediplomeerde mbo-studenten', soort duo-mbo-gediplomeerden; tabellen zonder "
-            "niveau tellen niet mee"
-            if stage == "mbo"
-            else "DUO, soort duo-ho-gediplomeerden"
-        )
-        missing.append(f"technische gediplomeerden {what} per jaar in de regio ({where})")
+        where = "soort duo-mbo-gediplomeerden" if stage == "mbo" else "soort duo-ho-gediplomeerden"
+        missing.append(f"technische gediplomeerden {what} per jaar (DUO, {where})")
     if entering is None:
         missing.append("aandeel gediplomeerden dat gaat werken (labour.yaml: entering_work)")
     points = []
@@ -156,6 +151,7 @@ def _coverage(
         entering_high=entering.high if entering else None,
         entering_source=entering.source.strip() if entering else "",
         graduates_source=sources,
+        graduates=dict(sorted(graduates.items())),
         points=points,
         missing=missing,
         published=found[0] if found else None,

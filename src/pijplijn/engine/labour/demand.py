@@ -262,10 +262,11 @@ def _group_demand(
             period=period,
             region=region,
             flag="missing",
-            method="niet berekenbaar",
-            missing=f"vervangingsvraag per opleidingsniveau in {domain} voor "
-            f"{names.get(amr or '', 'de arbeidsmarktregio')} of Nederland (ROA's AIS-bestand per "
-            "opleiding, soort roa-ais; ROA's tabel per beroepsgroep heeft geen niveau)",
+            method="niet berekenbaar: ROA's vraag per opleidingsniveau is niet geladen, voor "
+            f"{names.get(amr or '', 'de arbeidsmarktregio')} noch voor Nederland; ROA's tabel per "
+            "beroepsgroep heeft geen opleidingsniveau",
+            missing=f"vervangingsvraag per opleidingsniveau in {domain} (ROA's AIS-bestand, "
+            "soort roa-ais)",
         )
     expansion = _demand_rows(session, "expansion_demand", "NL01", stage, levels, domain)
     return _estimate(group, period, years, region, national, expansion, jobs, names, session)

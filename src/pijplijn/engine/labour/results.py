@@ -85,8 +85,19 @@ class Coverage(_Frozen):
     entering_high: float | None
     entering_source: str
     graduates_source: list[str] = []
+    graduates: dict[str, float] = {}
+    """The group's technical graduates per year in the region, known or not the demand: a
+    coverage that is not computable still shows the supply it would set against the demand."""
     points: list[CoveragePoint] = []
     missing: list[str] = []
     published: float | None = None
     """The published coverage of this group (the seeds' 28%, 42%), for comparison only."""
     published_period: str | None = None
+
+    @property
+    def latest_graduates(self) -> tuple[str, float] | None:
+        """The latest year with graduates and their number, or None when none are known."""
+        if not self.graduates:
+            return None
+        period = max(self.graduates)
+        return period, self.graduates[period]

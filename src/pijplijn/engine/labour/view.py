@@ -34,6 +34,8 @@ class Occupation(_Frozen):
     """A technical beroepsgroep (BRC 2014) with ROA's national figures 2025-2030."""
 
     code: str
+    name: str | None = None
+    """The beroepsgroep's BRC 2014 name from the pack (labour.yaml), None when unknown."""
     replacement: float | None
     expansion: float | None
     replacement_rate: float | None
@@ -219,6 +221,7 @@ def technical_occupations(session: Session, pack: ContentPack) -> Occupations:
     occupations = [
         Occupation(
             code=code,
+            name=params.technical_occupations.names.get(code),
             replacement=figures.get("replacement_demand", (None, None))[0],
             expansion=figures.get("expansion_demand", (None, None))[0],
             replacement_rate=figures.get("replacement_rate", (None, None))[0],
@@ -236,7 +239,8 @@ def technical_occupations(session: Session, pack: ContentPack) -> Occupations:
         title=params.technical_occupations.title,
         rows=occupations[:TOP_OCCUPATIONS],
         sources=_source_titles(session, used),
-        note="ROA's tabel per beroepsgroep geeft codes, geen namen (roa/SOURCE.md); "
+        note="ROA's tabel per beroepsgroep geeft codes, geen namen (roa/SOURCE.md); de namen "
+        f"komen uit {params.technical_occupations.names_source or 'de BRC 2014'}; "
         "landelijke cijfers: ROA geeft per beroep geen regionale aantallen in deze tabel.",
     )
 
@@ -271,8 +275,8 @@ def _headline(name: str, jobs: JobsSummary, coverage: list[Coverage], names: dic
         described = names.get(jobs.described or "", jobs.described)
         where = f" (cijfers van {described})" if jobs.described else ""
         parts.append(
-            f"{name}{where} telde in {jobs.last[0]} {count} banen van werknemers, "
-            f"{growth} sinds {jobs.first[0]}"
+            f"{name} telde in {jobs.last[0]} {count} banen van werknemers, "
+            f"{growth} sinds {jobs.first[0]}{where}"
         )
     computed = [c for c in coverage if c.points]
     if computed:
@@ -284,7 +288,7 @@ def _headline(name: str, jobs: JobsSummary, coverage: list[Coverage], names: dic
         )
     else:
         parts.append(
-            "de dekking van de vraag door gediplomeerden is nog niet te berekenen: "
+            "de dekking van de vraag door gediplomeerden is nog niet te berekenen; er ontbreken: "
             + "; ".join(dict.fromkeys(m for c in coverage for m in c.missing))
         )
     text = "; ".join(parts) + "."

@@ -18,7 +18,7 @@ from pijplijn.engine.cache import cached
 from pijplijn.engine.labour.demand import projection_demand
 from pijplijn.engine.projection import scenario as scenarios
 from pijplijn.engine.projection.estimate import Estimate, Options, estimate
-from pijplijn.engine.projection.gap import gap_points
+from pijplijn.engine.projection.gap import coverage_differences, gap_points
 from pijplijn.engine.projection.model import ProjectionError, build_structure
 from pijplijn.engine.projection.observed import Observed, load_observed
 from pijplijn.engine.projection.results import (
@@ -335,14 +335,68 @@ def compare(
     check_draws(draws)
     first, levers_a = _simulate(prepared, a, horizon, draws, seed, None, uncertainty)
     second, levers_b = _simulate(prepared, b, horizon, draws, seed, None, uncertainty)
+    return _comparison(prepared, (a, first, levers_a), (b, second, levers_b), horizon, seed)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """A scenario and the baseline run on the same random draws, and their difference."""
+
+    baseline: Projection
+    scenario: Projection
+    difference: Comparison
+    """The scenario minus the baseline per series and year: the quantiles of the per-draw
+    differences, so the interval is that of the effect, not of either run."""
+
+
+def run_paired(
+    prepared: Prepared,
+    scenario: ScenarioDef,
+    *,
+    horizon: int | None = None,
+    draws: int | None = None,
+    seed: int = 0,
+) -> Paired:
+    """Project the baseline and ``scenario`` on the same random draws (one seed, the same
+    numbers for both) and return both projections with the difference of every draw. The
+    bands of the two projections overlap whenever the effect is smaller than the spread of
+    the projection; the difference's interval shows the effect itself (issue 16.6)."""
+    content = prepared.content
+    horizon = horizon if horizon is not None else content.defaults.horizon
+    draws = draws if draws is not None else content.defaults.draws
+    check_horizon(prepared, horizon)
+    check_draws(draws)
+    base = ScenarioDef(name=scenarios.BASELINE)
+    first, levers_a = _simulate(prepared, base, horizon, draws, seed, None)
+    second, levers_b = _simulate(prepared, scenario, horizon, draws, seed, None)
+    return Paired(
+        baseline=_projection(prepared, base, horizon, draws, seed, first, levers_a),
+        scenario=_projection(prepared, scenario, horizon, draws, seed, second, levers_b),
+        difference=_comparison(
+            prepared, (base, first, levers_a), (scenario, second, levers_b), horizon, seed
+        ),
+    )
+
+
+def _comparison(
+    prepared: Prepared,
+    a: tuple[ScenarioDef, Outcome, list[LeverInfo]],
+    b: tuple[ScenarioDef, Outcome, list[LeverInfo]],
+    horizon: int,
+    seed: int,
+) -> Comparison:
+    """B minus A from two outcomes simulated with the same seed: per series and year the
+    median and the 80% and 95% intervals of the per-draw differences."""
+    (spec_a, first, levers_a), (spec_b, second, levers_b) = a, b
     assert first.draws is not None and second.draws is not None
+    assert first.draws.shape == second.draws.shape, "paired runs need the same draws"
     years = list(range(prepared.estimate.base_year, horizon + 1))
+    others = {s: v for s, _, _, v in _series_draws(prepared, second.draws[:, 0])}
     differences = []
     for state, label, measure, values_a in _series_draws(prepared, first.draws[:, 0]):
-        values_b = next(
-            v for s, _, _, v in _series_draws(prepared, second.draws[:, 0]) if s == state
-        )
-        delta = summarise(values_b - values_a)
+        values_b = others[state]
+        # In float64: the difference of equal float32 draws is exactly 0.
+        delta = summarise(values_b.astype(np.float64) - values_a.astype(np.float64))
         mid_a, mid_b = np.median(values_a, axis=0), np.median(values_b, axis=0)
         for k, year in enumerate(years):
             if np.isnan(delta[k]).any():
@@ -367,9 +421,9 @@ def compare(
         region=prepared.region,
         base_year=prepared.estimate.base_year,
         horizon=horizon,
-        a=a.name,
-        b=b.name,
-        draws=draws,
+        a=spec_a.name,
+        b=spec_b.name,
+        draws=first.draws.shape[0],
         seed=seed,
         differences=differences,
         levers_a=levers_a,
@@ -378,6 +432,14 @@ def compare(
             "beide scenario's zijn doorgerekend met dezelfde trekkingen; het interval is dat "
             "van het verschil"
         ],
+        coverage=coverage_differences(
+            prepared.estimate,
+            prepared.content,
+            prepared.region,
+            first.draws[:, 0],
+            second.draws[:, 0],
+            years,
+        ),
     )
 
 

@@ -155,6 +155,22 @@ class DifferencePoint(BaseModel):
     high_95: float
 
 
+class CoverageDifference(BaseModel):
+    """Scenario B's coverage of demand minus scenario A's for one niveau and year, from the
+    per-draw coverages of two runs on the same random draws (80% and 95% intervals)."""
+
+    level: str
+    domain: str
+    period: str
+    a: float
+    b: float
+    difference: float
+    low: float
+    high: float
+    low_95: float
+    high_95: float
+
+
 class Comparison(BaseModel):
     region: str
     base_year: int
@@ -167,6 +183,8 @@ class Comparison(BaseModel):
     levers_a: list[LeverInfo]
     levers_b: list[LeverInfo]
     notes: list[str]
+    coverage: list[CoverageDifference] = []
+    """The coverage of vervangingsvraag per niveau and year: B minus A (fractions)."""
 
 
 class BacktestScore(BaseModel):

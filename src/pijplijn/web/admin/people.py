@@ -27,8 +27,8 @@ AnyRegisterReader = Annotated[Login, Depends(require("read", "organisation"))]
 ManageUsers = Annotated[Login, Depends(require("manage", "user"))]
 ReadAudit = Annotated[Login, Depends(require("read", "audit"))]
 Revert = Annotated[Login, Depends(require("revert", "audit"))]
-AUDIT_ENTITIES = ("organisation", "project", "participation", "user")
-ENTITY_PATTERN = r"^(organisation|project|participation|user)$"
+AUDIT_ENTITIES = ("organisation", "project", "participation", "user", "goal")
+ENTITY_PATTERN = r"^(organisation|project|participation|user|goal)$"
 AUDIT_LIMIT = 500
 """Audit records on one page; narrow with the filters for older ones."""
 
@@ -44,6 +44,7 @@ def admin_index(request: Request, login: AnyRegisterReader) -> Response:
         "datasets": can(actor, "upload", Resource(kind="dataset")),
         "users": can(actor, "manage", Resource(kind="user")),
         "audit": can(actor, "read", Resource(kind="audit")),
+        "goals": can(actor, "create", Resource(kind="goal")),
     }
     return page(request, "admin/index.html", login, {"may": may})
 
@@ -152,7 +153,7 @@ def audit_page(
     session: SessionDep,
     login: ReadAudit,
     entity: Annotated[str | None, Query(pattern=ENTITY_PATTERN)] = None,
-    record: Annotated[str | None, Query(alias="id", pattern=r"^\d{1,12}$")] = None,
+    record: Annotated[str | None, Query(alias="id", pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")] = None,
 ) -> Response:
     records = history(session, entity or None, record)[:AUDIT_LIMIT]
     current: dict[tuple[str, str], int] = {}

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pijplijn.content.projection import load_projection
 from pijplijn.engine.projection import scenario as scenarios
 from pijplijn.engine.projection.model import ProjectionError
-from pijplijn.engine.projection.project import project
+from pijplijn.engine.projection.project import prepared_for, project, run_paired
 from pijplijn.engine.version import data_version
 from pijplijn.web.deps import PackDep, SessionDep
 from pijplijn.web.negotiate import (
@@ -61,7 +61,7 @@ def projection(
     scenario: Annotated[str | None, Query(max_length=80, pattern=r"^[a-z0-9-]+$")] = None,
     levers: Annotated[str | None, Query(max_length=600, pattern=LEVERS_PATTERN)] = None,
     state: Annotated[list[str] | None, Query(max_length=MAX_STATES)] = None,
-    table: Literal["series", "gap"] = "series",
+    table: Literal["series", "gap", "difference", "gap-difference"] = "series",
     draws: Annotated[int | None, Query(ge=1, le=MAX_DRAWS)] = None,
     seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
     format: TableFormatParam = None,
@@ -70,7 +70,10 @@ def projection(
     and the 95% interval, for the baseline, a named scenario (names only: no files) or the
     pack's levers set by ``levers=id:change,...`` (what the Scenario's page sliders send).
     ``state`` keeps only those series; ``table=gap`` gives the coverage of
-    vervangingsvraag per niveau and year instead."""
+    vervangingsvraag per niveau and year instead; ``table=difference`` the scenario minus the
+    baseline per series and year, both run on the same random draws: the median of the
+    per-draw differences and their 80% and 95% intervals (the effect's own interval);
+    ``table=gap-difference`` the same for the coverage of vervangingsvraag per niveau."""
     version = data_version(session)
     if answer := unchanged(request, version):
         return answer
@@ -82,15 +85,16 @@ def projection(
         if levers is not None
         else scenarios.find(session, content, scenario)
     )
-    result = project(
-        session,
-        content,
-        region or pack.pack.default_region,
-        horizon=horizon,
-        scenario=spec,
-        draws=draws,
-        seed=seed,
-    )
+    code = region or pack.pack.default_region
+    if table in ("difference", "gap-difference"):
+        paired = run_paired(
+            prepared_for(session, content, code), spec, horizon=horizon, draws=draws, seed=seed
+        )
+        result = paired.scenario
+    else:
+        result = project(
+            session, content, code, horizon=horizon, scenario=spec, draws=draws, seed=seed
+        )
     envelope = {
         "region": result.region,
         "scenario": result.scenario,
@@ -102,7 +106,15 @@ def projection(
         "provenance": {"rates": [r.model_dump(mode="json") for r in result.rates]},
     }
     chosen = set(state or ())
-    rows = result.gap if table == "gap" else result.series
+    rows = (
+        result.gap
+        if table == "gap"
+        else paired.difference.differences
+        if table == "difference"
+        else paired.difference.coverage
+        if table == "gap-difference"
+        else result.series
+    )
     records = [
         p.model_dump(mode="json") for p in rows if not chosen or getattr(p, "state", None) in chosen
     ]

@@ -38,6 +38,9 @@ class ChartBlock(BaseModel):
     page_url: str | None = Field(default=None, exclude=True)
     """The page's own download URL of this table without its format (set by
     ``negotiate.page_response``): ``{page_url}.csv?…&table={id}``."""
+    embed: str | None = None
+    """The chart's embed (``/embed/<page>/<chart>?<state>``, see ``pages/embed.py``): a bare
+    page for an iframe; with ``.svg`` or ``.png`` the chart as an image."""
 
     @property
     def title(self) -> str:
@@ -65,6 +68,14 @@ class ChartBlock(BaseModel):
             rows=self.rows,
             units={c.key: self.unit for c in self.columns if c.numeric},
         )
+
+    def embed_url(self, lang: str, fmt: str | None = None) -> str:
+        """Return the embed page (``fmt`` None) or image (svg, png) in ``lang``."""
+        assert self.embed is not None
+        path, _, query = self.embed.partition("?")
+        if lang != "nl":
+            query = f"{query}&lang={lang}" if query else f"lang={lang}"
+        return path + (f".{fmt}" if fmt else "") + (f"?{query}" if query else "")
 
 
 def has_values(rows: list[dict[str, Any]]) -> bool:

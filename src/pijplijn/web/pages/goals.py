@@ -4,9 +4,11 @@ chart of the same figures."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pijplijn import charts
@@ -27,10 +29,23 @@ from pijplijn.web.pages.common import language, render_page
 router = APIRouter(include_in_schema=False)
 
 
+class GoalSection(BaseModel):
+    """A group of goals on the page: the programme office's own, or a programme of the
+    content pack (the read-only history), finished when all its deadlines have passed."""
+
+    kind: str
+    """``office`` or ``history``."""
+    programme: str | None = None
+    finished: bool = False
+    goals: list[str]
+    """The goal ids, in scorecard order."""
+
+
 class GoalsPage(View):
     card: Scorecard
     blocks: dict[str, ChartBlock]
     """Per goal id: its chart and the table behind it."""
+    sections: list[GoalSection] = []
     region: str | None = None
     """The region asked for (``?region=``): only its goals are shown."""
     note: str | None = None
@@ -97,7 +112,11 @@ def scorecard_table(card: Scorecard) -> ViewTable:
 
 
 def goals_page(
-    session: Session, catalog: Catalog, region: str | None = None, lang: str = "nl"
+    session: Session,
+    catalog: Catalog,
+    region: str | None = None,
+    lang: str = "nl",
+    today: date | None = None,
 ) -> GoalsPage:
     """Return the scorecard and, per goal, a chart of measurements, target line and trend;
     with ``region``, only that region's goals, or none and the line that says whose the
@@ -111,12 +130,36 @@ def goals_page(
             names = region_names(session)
             note = goals_elsewhere([g.region for g in card.goals], region, names, lang, codes=False)
         card = card.model_copy(update={"goals": mine})
+    blocks = {g.id: _block(g, _sources(session, catalog, g)) for g in card.goals}
+    for goal_id, block in blocks.items():
+        block.embed = f"/embed/doelen/{goal_id}"
     return GoalsPage(
         card=card,
-        blocks={g.id: _block(g, _sources(session, catalog, g)) for g in card.goals},
+        blocks=blocks,
+        sections=goal_sections(card.goals, today or date.today()),
         region=region,
         note=note,
     )
+
+
+def goal_sections(goals: list[GoalStatus], today: date) -> list[GoalSection]:
+    """Return the office's goals first (always, so the page says when there are none), then
+    each programme of the content pack as history."""
+    sections = [GoalSection(kind="office", goals=[g.id for g in goals if g.origin != "pack"])]
+    programmes: dict[str, list[GoalStatus]] = {}
+    for goal in goals:
+        if goal.origin == "pack":
+            programmes.setdefault(goal.programme, []).append(goal)
+    for programme, members in programmes.items():
+        sections.append(
+            GoalSection(
+                kind="history",
+                programme=programme,
+                finished=all(g.target.deadline < today for g in members),
+                goals=[g.id for g in members],
+            )
+        )
+    return sections
 
 
 def _sources(session: Session, catalog: Catalog, goal: GoalStatus) -> list[Source]:

@@ -107,6 +107,12 @@ def indicator_page(
     compare = _compare(session, catalog, indicator, compared, notes, coverage)
     breakdown = _breakdown(session, catalog, indicator, region, by) if by else None
     gemeenten, shown, periods = _map(session, catalog, pack, indicator, map_period)
+    embed = f"/embed/indicatoren/{indicator.id}"
+    compare.embed = f"{embed}/series"
+    if breakdown is not None:
+        breakdown.embed = f"{embed}/breakdown?" + urlencode({"region": region, "by": by})
+    if gemeenten is not None:
+        gemeenten.embed = f"{embed}/map?" + urlencode({"map_period": shown})
     return IndicatorPage(
         indicator=indicator,
         region=region,

@@ -91,12 +91,10 @@ def labour_page(session: Session, pack: ContentPack, catalog: Catalog, region: s
     """Return the page: the view and its two charts (each drawn only when it has figures)."""
     view = labour_view(session, pack, catalog, region)
     names = region_names(session)
-    return LabourPage(
-        view=view,
-        jobs=_jobs_block(view, names),
-        vacancies=_vacancy_block(view, names),
-        names=names,
-    )
+    jobs, vacancies = _jobs_block(view, names), _vacancy_block(view, names)
+    jobs.embed = f"/embed/arbeidsmarkt/jobs?region={view.region}"
+    vacancies.embed = f"/embed/arbeidsmarkt/vacancies?region={view.region}"
+    return LabourPage(view=view, jobs=jobs, vacancies=vacancies, names=names)
 
 
 def _jobs_block(view: LabourView, names: dict[str, str]) -> ChartBlock:

@@ -24,8 +24,14 @@ from pijplijn.engine.datasets import list_datasets
 from pijplijn.engine.indicators.results import Source
 from pijplijn.engine.projection import scenario as scenarios
 from pijplijn.engine.projection.model import ProjectionError
-from pijplijn.engine.projection.project import prepared_for, run
-from pijplijn.engine.projection.results import GapPoint, Projection, SeriesPoint
+from pijplijn.engine.projection.project import prepared_for, run, run_paired
+from pijplijn.engine.projection.results import (
+    Comparison,
+    DifferencePoint,
+    GapPoint,
+    Projection,
+    SeriesPoint,
+)
 from pijplijn.engine.version import data_version
 from pijplijn.register.errors import ForbiddenError
 from pijplijn.views.render import View, ViewTable
@@ -65,6 +71,11 @@ class KeyFigure(BaseModel):
     low: float
     high: float
     unit: str
+    difference: float | None = None
+    """The scenario minus the baseline: the median of the per-draw differences."""
+    difference_low: float | None = None
+    difference_high: float | None = None
+    """The 80% interval of the difference (both runs on the same draws)."""
 
 
 class ScenarioPage(View):
@@ -108,10 +119,31 @@ def scenario_page(
         ("scenario-page.baseline", region.lower(), LIVE_DRAWS),
         lambda: run(prepared, draws=LIVE_DRAWS),
     )
-    result = run(prepared, scenario=spec, draws=LIVE_DRAWS) if spec.levers else baseline
+    difference: Comparison | None = None
+    result = baseline
+    if spec.levers:
+        # Both runs on the same draws: the effect gets its own interval (issue 16.6).
+        paired = run_paired(prepared, spec, draws=LIVE_DRAWS)
+        result, difference = paired.scenario, paired.difference
     used = _sources(session, result)
     query = urlencode(_slider_params(changes))
     lever_query = ",".join(f"{k}:{v:g}" for k, v in changes.items() if v)
+    blocks = []
+    for stage in KEY_STAGES:
+        blocks.append(_stage_block(content, stage, baseline, result, lever_query, used))
+        if difference is not None:
+            blocks.append(_difference_block(content, stage, difference, lever_query, used))
+    blocks.append(_gap_block(baseline, result, lever_query, used))
+    if difference is not None and difference.coverage:
+        blocks.append(_coverage_difference_block(difference, lever_query, used))
+    state = urlencode(
+        {
+            **({"region": region} if region != pack.pack.default_region else {}),
+            **_slider_params(changes),
+        }
+    )
+    for block in blocks:
+        block.embed = f"/embed/scenarios/{block.id}" + (f"?{state}" if state else "")
     return ScenarioPage(
         region=result.region,
         base_year=result.base_year,
@@ -119,14 +151,8 @@ def scenario_page(
         draws=LIVE_DRAWS,
         scenario=spec,
         sliders=_sliders(content, changes),
-        figures=_figures(content, baseline, result),
-        blocks=[
-            *(
-                _stage_block(content, stage, baseline, result, lever_query, used)
-                for stage in KEY_STAGES
-            ),
-            _gap_block(baseline, result, lever_query, used),
-        ],
+        figures=_figures(content, baseline, result, difference),
+        blocks=blocks,
         query=query,
         notes=[*result.notes, *result.warnings],
     )
@@ -157,9 +183,13 @@ def _state(content: ProjectionContent, stage: str) -> str:
 
 
 def _figures(
-    content: ProjectionContent, baseline: Projection, result: Projection
+    content: ProjectionContent,
+    baseline: Projection,
+    result: Projection,
+    difference: Comparison | None = None,
 ) -> list[KeyFigure]:
-    """Return the key series at the horizon: baseline, scenario and its 80% interval."""
+    """Return the key series at the horizon: baseline, scenario and its 80% interval, and
+    the scenario's effect with the interval of the paired difference."""
     figures = []
     for stage in KEY_STAGES:
         state = _state(content, stage)
@@ -167,6 +197,7 @@ def _figures(
             base, own = baseline.point(state, baseline.horizon), result.point(state, result.horizon)
         except KeyError:
             continue
+        effect = _difference_at(difference, state, str(result.horizon))
         figures.append(
             KeyFigure(
                 label=own.label,
@@ -176,9 +207,79 @@ def _figures(
                 low=own.low,
                 high=own.high,
                 unit="count",
+                difference=effect.difference if effect else None,
+                difference_low=effect.low if effect else None,
+                difference_high=effect.high if effect else None,
             )
         )
     return figures
+
+
+def _difference_at(
+    difference: Comparison | None, state: str, period: str
+) -> DifferencePoint | None:
+    if difference is None:
+        return None
+    return next(
+        (d for d in difference.differences if d.state == state and d.period == period), None
+    )
+
+
+def _difference_block(
+    content: ProjectionContent,
+    stage: str,
+    difference: Comparison,
+    lever_query: str,
+    sources: list[Source],
+) -> ChartBlock:
+    """The scenario minus the baseline for ``stage``, per year: the median of the per-draw
+    differences with its 80% interval (both runs on the same draws)."""
+    state = _state(content, stage)
+    rows = [
+        {
+            "series": "verschil",
+            "label": d.label,
+            "period": d.period,
+            "value": d.difference,
+            "low": d.low,
+            "high": d.high,
+        }
+        for d in difference.differences
+        if d.state == state
+    ]
+    label = rows[0]["label"] if rows else state
+    return ChartBlock(
+        id=f"verschil-{stage}",
+        spec=charts.difference_chart(
+            rows,
+            "count",
+            f"Effect van het scenario: {label}",
+            f"{label} in {difference.region}, {difference.base_year}–{difference.horizon}: "
+            "mediaan en 80%-marge van het verschil per trekking (scenario min basis, op "
+            "dezelfde trekkingen).",
+        )
+        if rows
+        else None,
+        unit="count",
+        columns=[
+            Column(key="period", label="jaar"),
+            Column(key="value", label="verschil (mediaan)", numeric=True),
+            Column(key="low", label="80% laag", numeric=True),
+            Column(key="high", label="80% hoog", numeric=True),
+        ],
+        rows=rows,
+        data_url="/api/v1/projections?"
+        + urlencode(
+            {
+                "region": difference.region,
+                "levers": lever_query,
+                "draws": str(LIVE_DRAWS),
+                "table": "difference",
+                "state": state,
+            }
+        ),
+        sources=sources,
+    )
 
 
 def _stage_block(
@@ -237,6 +338,49 @@ def _gap_block(
         columns=_band_columns(),
         rows=rows,
         data_url=_api_url(result, lever_query, table="gap"),
+        sources=sources,
+    )
+
+
+def _coverage_difference_block(
+    difference: Comparison, lever_query: str, sources: list[Source]
+) -> ChartBlock:
+    """The scenario's coverage of vervangingsvraag minus the baseline's, per mbo niveau and
+    year, with the 80% interval of the per-draw differences (percentage points)."""
+    rows = [
+        {
+            "series": f"niveau {d.level}",
+            "label": f"niveau {d.level} {d.domain}",
+            "period": d.period,
+            "value": d.difference,
+            "low": d.low,
+            "high": d.high,
+        }
+        for d in difference.coverage
+    ]
+    return ChartBlock(
+        id="verschil-dekking",
+        spec=charts.difference_chart(
+            rows,
+            "share",
+            "Effect van het scenario: dekking van de vervangingsvraag",
+            f"Dekking per mbo-niveau in {difference.region}, {difference.base_year}–"
+            f"{difference.horizon}, in procentpunten: mediaan en 80%-marge van het verschil "
+            "per trekking (scenario min basis, op dezelfde trekkingen).",
+            colour="series",
+        ),
+        unit="share",
+        columns=_band_columns(),
+        rows=rows,
+        data_url="/api/v1/projections?"
+        + urlencode(
+            {
+                "region": difference.region,
+                "levers": lever_query,
+                "draws": str(LIVE_DRAWS),
+                "table": "gap-difference",
+            }
+        ),
         sources=sources,
     )
 

@@ -32,3 +32,10 @@ function renderCharts(root) {
 }
 window.pijplijnRenderCharts = renderCharts;
 renderCharts(document);
+
+// The iframe code of an embed ("Insluitcode") names the embed with this site's address, so
+// a partner can paste it as it is.
+document.querySelectorAll("textarea[data-embed]").forEach(function (area) {
+  var absolute = new URL(area.dataset.embed, window.location.href).toString();
+  area.value = area.value.replace('src="' + area.dataset.embed + '"', 'src="' + absolute + '"');
+});
