@@ -26,6 +26,7 @@ from pijplijn.accounts.tokens import create_token
 from pijplijn.accounts.users import create_user, find_user
 from pijplijn.store.db import session_scope
 from pijplijn.store.register_models import AuditRecord
+from pijplijn.web.negotiate import page_paths
 
 ROLES = ("anonymous", "lezer", "redacteur_own", "redacteur_other", "beheerder")
 EVERYONE = frozenset(ROLES)
@@ -144,6 +145,13 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/beheer/audit"): BEHEERDER,
     ("POST", "/beheer/audit/{audit_id:int}/terugzetten"): BEHEERDER,
 }
+PAGES_AS_DATA = (
+    "/", "/bronnen", "/pijplijn", "/doelen", "/indicatoren", "/indicatoren/{indicator_id}",
+    "/scenarios", "/arbeidsmarkt",
+)  # fmt: skip
+"""Public pages that are also their view as JSON and their tables as CSV and XLSX
+(``negotiate.page_route``: ``PAGE.json``, ``PAGE.csv``, ``PAGE.xlsx``): public as well."""
+MATRIX |= {("GET", path): PUBLIC for page in PAGES_AS_DATA for path in page_paths(page)[:-1]}
 
 
 def app_routes(app: Any) -> set[tuple[str, str]]:

@@ -38,7 +38,8 @@ def test_page_shows_twente_jobs_labelled_with_cr12(client: TestClient, shared_da
     assert "vervangingsvraag per opleidingsniveau in techniek" in text
     assert "soort roa-ais" in text and "soort duo-mbo-gediplomeerden" in text
     assert "28,0%" in text and "42,0%" in text
-    assert 'type="application/json" href="/api/v1/labour?region=twente"' in text
+    # The page links its own JSON (the one view it shows, issue #16.1), not another resource.
+    assert 'type="application/json" href="/arbeidsmarkt.json"' in text
 
 
 def test_page_in_english(client: TestClient) -> None:

@@ -112,7 +112,8 @@ def test_overview_shows_key_figures_goals_and_sources(client: TestClient) -> Non
         )
     last = [v for v in values.values if v.value is not None][-1]
     shown = f"{last.value:,.0f}".replace(",", ".")
-    assert f"<strong>{shown}" in page and 'id="spark-spec-' in page  # the figure and its line
+    assert f'<strong data-col="value">{shown}' in page  # the figure
+    assert 'id="spark-spec-' in page  # and its line
     assert page.count('class="status-') >= len(pack.goals)  # every goal in the scorecard
     assert "seed:regiovisie-twente-techniek" in page
     engine.dispose()

@@ -175,7 +175,8 @@ def main_options(
             metavar="PAD",
             show_default=False,
             help="Contentpakket: een map met pack.yaml of de naam van een geïnstalleerd "
-            "pakket (anders PIJPLIJN_CONTENT_PACK, anders twente).",
+            "pakket (anders PIJPLIJN_CONTENT_PACK, anders het standaardpakket van de "
+            "instellingen, content_pack).",
         ),
     ] = None,
 ) -> None:

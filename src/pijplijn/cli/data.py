@@ -139,7 +139,7 @@ def query_command(
         ),
     ],
     region: Annotated[
-        str | None, typer.Option(help="Regio of regioset, bijv. PV23, GM0153, CR12.")
+        str | None, typer.Option(help="Regio of regioset, bijv. PV26, GM0363, CR17.")
     ] = None,
     institution: Annotated[str | None, typer.Option(help="BRIN, bijv. 27YU.")] = None,
     stage: Annotated[str | None, typer.Option(help="Fase, bijv. mbo, vmbo-tl, hbo.")] = None,

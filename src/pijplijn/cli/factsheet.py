@@ -69,7 +69,7 @@ def _guarded(run: Callable[[], None]) -> None:
 
 @factsheet_app.command("gemeente")
 def gemeente_command(
-    name: Annotated[str, typer.Argument(metavar="NAAM|CODE", help="Bijv. Enschede of GM0153.")],
+    name: Annotated[str, typer.Argument(metavar="NAAM|CODE", help="Bijv. Amsterdam of GM0363.")],
     out_path: OutOption = Path("factsheet.pdf"),
     lang: LangOption = "nl",
     database: DatabaseOption = None,

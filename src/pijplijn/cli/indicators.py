@@ -98,7 +98,7 @@ def indicator(
     region: Annotated[
         str | None,
         typer.Option(
-            help="Regio of regioset, bijv. PV23, GM0153, NL01 (standaard: die van het pakket)."
+            help="Regio of regioset, bijv. PV26, GM0363, NL01 (standaard: die van het pakket)."
         ),
     ] = None,
     period: Annotated[

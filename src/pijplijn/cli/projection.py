@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 RegionOption = Annotated[
     str | None,
-    typer.Option(help="Regio of regioset, bijv. PV23, GM0153 (standaard: die van het pakket)."),
+    typer.Option(help="Regio of regioset, bijv. PV26, GM0363 (standaard: die van het pakket)."),
 ]
 HorizonOption = Annotated[
     int | None, typer.Option(help="Laatste jaar van de projectie (standaard 2030).")

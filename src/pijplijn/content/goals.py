@@ -255,20 +255,26 @@ def _period_start(problem: _Report, text: str, *path: str | int) -> date | None:
 
 
 def goals_elsewhere(
-    goal_regions: Sequence[str], region: str, names: Mapping[str, str], lang: str = "nl"
+    goal_regions: Sequence[str],
+    region: str,
+    names: Mapping[str, str],
+    lang: str = "nl",
+    codes: bool = True,
 ) -> str:
     """Return the line that says a pack's goals belong to other regions than ``region``
-    (shown instead of those goals), naming the regions and how to choose them."""
+    (shown instead of those goals), naming the regions and how to choose them: by code for
+    the CLI and the report (``--region``), by name only on a page (``codes=False``)."""
     theirs = list(dict.fromkeys(goal_regions))
-    listed = ", ".join(f"{names.get(r, r)} ({r})" for r in theirs)
+    listed = ", ".join(f"{names.get(r, r)} ({r})" if codes else names.get(r, r) for r in theirs)
+    choose = theirs[0] if codes else names.get(theirs[0], theirs[0])
     if lang == "en":
         return (
             f"The goals of this content pack are set for {listed}, not for "
             f"{names.get(region, region)}: they are not shown here. Choose region "
-            f"{theirs[0]} to see them."
+            f"{choose} to see them."
         )
     return (
         f"De doelen van dit contentpakket gelden voor {listed}, niet voor "
-        f"{names.get(region, region)}: ze staan hier daarom niet. Kies regio {theirs[0]} "
+        f"{names.get(region, region)}: ze staan hier daarom niet. Kies regio {choose} "
         "om ze te zien."
     )

@@ -34,6 +34,8 @@ from pijplijn.periods import Period, PeriodError
 from pijplijn.reference.labour_regions import load_labour_regions
 from pijplijn.vocabulary import MEASURES, STAGES
 
+NATIONAL = "NL01"
+"""The Netherlands: the region every comparison ends with."""
 PACKS_ROOT = Path(__file__).parent
 """The folder of the packs shipped with pijplijn (each also declared as an entry point)."""
 ENTRY_POINT_GROUP = "pijplijn.packs"
@@ -205,6 +207,12 @@ class PackDef(_Strict):
     default_region: str
     key_indicators: list[str] = []
     """The indicators the overview page shows as key figures, in order."""
+    compared_regions: list[str] = []
+    """The regions the indicator pages set side by side, in order (the default region, its
+    province, the Netherlands); empty: the default region, its parents up to NL01."""
+    headline_classification: str | None = None
+    """The classification (``classifications.yaml``) the pipeline, the labour market and the
+    factsheets split by (inside versus the rest); absent: the pack's first classification."""
     disclosure: DisclosureDef = DisclosureDef()
 
 
@@ -262,6 +270,27 @@ class ContentPack:
     @property
     def name(self) -> str:
         return self.pack.name
+
+    @property
+    def classification(self) -> str:
+        """The headline classification: ``headline_classification``, else the first one."""
+        if self.pack.headline_classification:
+            return self.pack.headline_classification
+        return self.classifications[0].name if self.classifications else ""
+
+    def compared_regions(self) -> list[str]:
+        """The regions the indicator pages compare: ``compared_regions``, else the default
+        region followed by its parents (up to the Netherlands)."""
+        if self.pack.compared_regions:
+            return list(self.pack.compared_regions)
+        parents = {r.code: r.parent for r in self.regions}
+        parents |= {s.code: s.parent for s in self.region_sets}
+        chain = [self.pack.default_region]
+        while (parent := parents.get(chain[-1])) and parent not in chain:
+            chain.append(parent)
+        if NATIONAL not in chain:
+            chain.append(NATIONAL)
+        return chain
 
     def region_codes(self) -> set[str]:
         """Return every region and region-set code the pack defines."""
@@ -539,6 +568,28 @@ def _check_references(pack: ContentPack) -> None:
         raise ContentError(
             f"{pack.root / 'pack.yaml'}: default_region "
             f"'{pack.pack.default_region}' is geen regio van het pakket"
+        )
+    _check_pack_keys(pack, codes)
+
+
+def _check_pack_keys(pack: ContentPack, codes: set[str]) -> None:
+    """``compared_regions`` must name known regions and ``headline_classification`` a
+    classification of the pack; the error names pack.yaml, its line and the key."""
+    located = LocatedYaml(pack.root / "pack.yaml")
+    for index, code in enumerate(pack.pack.compared_regions):
+        if code not in codes:
+            raise located.error(
+                ["compared_regions", index],
+                f"sleutel 'compared_regions': onbekende regio '{code}'; verwacht een regio "
+                "van het pakket (regions.yaml) of van de kerngegevens (bijv. NL01, PV26)",
+            )
+    names = [c.name for c in pack.classifications]
+    chosen = pack.pack.headline_classification
+    if chosen is not None and chosen not in names:
+        raise located.error(
+            ["headline_classification"],
+            f"sleutel 'headline_classification': onbekende classificatie '{chosen}'; kies uit "
+            f"{', '.join(names) or '(geen classificaties in classifications.yaml)'}",
         )
 
 

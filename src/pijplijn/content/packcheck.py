@@ -139,7 +139,9 @@ def scaffold_pack(folder: Path, name: str, spec: str, title: str | None) -> Scaf
     reference = load_labour_regions()
     provinces = {reference.gemeenten[m][1] for m in members}
     template = loader.zwolle_pack()
-    key_indicators = loader.load_pack(str(template)).pack.key_indicators
+    template_pack = loader.load_pack(str(template))
+    key_indicators = template_pack.pack.key_indicators
+    parent = provinces.pop() if len(provinces) == 1 else loader.NATIONAL
     files = {
         "pack.yaml": _dump(
             "Content pack made by 'pijplijn pack new'. Add goals to goals.yaml; check with "
@@ -148,6 +150,8 @@ def scaffold_pack(folder: Path, name: str, spec: str, title: str | None) -> Scaf
                 "name": name,
                 "title": title or f"Techniekmonitor {region_name}",
                 "default_region": name,
+                "compared_regions": list(dict.fromkeys([name, parent, loader.NATIONAL])),
+                "headline_classification": template_pack.classification,
                 "key_indicators": key_indicators,
                 "disclosure": {"default": "open", "kinds": {"template": "protected"}},
             },
@@ -161,7 +165,7 @@ def scaffold_pack(folder: Path, name: str, spec: str, title: str | None) -> Scaf
                     {
                         "code": name,
                         "name": region_name,
-                        "parent": provinces.pop() if len(provinces) == 1 else "NL01",
+                        "parent": parent,
                         "members": members,
                         **({"labour_market": labour_market} if labour_market else {}),
                     }

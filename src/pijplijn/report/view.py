@@ -52,7 +52,6 @@ from pijplijn.views.pipeline import PipelineFlow, flow_spec, pipeline_flow
 from pijplijn.views.summary import Summary, summary
 from pijplijn.web.pages.common import pack_english, pack_names
 
-CLASSIFICATION = "techniek"
 PROJECTED_STAGES = ("mbo-2", "mbo-3", "mbo-4", "hbo")
 """The projected series the report shows, as ``stage:domain`` states."""
 MAX_MAPS = 3
@@ -188,7 +187,7 @@ def report_view(
     region = canonical_region(session, region)
     card, goals_note = _card_for(session, scorecard(session, catalog), region, lang)
     year = year or latest_year(session)
-    stages = pipeline(session, region, year, CLASSIFICATION) if year else None
+    stages = pipeline(session, region, year, pack.classification) if year else None
     projection, comparison, backtest = _outlook(session, pack, region, notes)
     years = _years(projection)
     names = {**pack_names(pack.pack.name), **region_names(session)}
@@ -198,7 +197,7 @@ def report_view(
     english = pack_english(pack.pack.name)
     draw = _Draw(lang, names, english)
     overview = overview_view(session, pack, catalog, lang)
-    flow = pipeline_flow(session, pack, region, year, CLASSIFICATION, lang)
+    flow = pipeline_flow(session, pack, region, year, pack.classification, lang)
     left_out: list[MapNote] = []
     datasets = list_datasets(session)
     return ReportView(

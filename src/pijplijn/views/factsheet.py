@@ -161,7 +161,7 @@ def find_gemeente(session: Session, name_or_code: str) -> Region:
         if len(candidates) != 1:
             raise QueryError(
                 f"gemeente {name_or_code!r}: onbekend; geef een naam of een CBS-code "
-                "(bijvoorbeeld GM0153); zie `pijplijn regions`"
+                "(bijvoorbeeld GM0363); zie `pijplijn regions`"
             )
         found = candidates[0]
     return found

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pijplijn import charts
+from pijplijn.content.goals import goals_elsewhere
 from pijplijn.content.loader import ContentPack
 from pijplijn.engine.datasets import DatasetSummary, list_datasets
 from pijplijn.engine.goals.scorecard import scorecard
@@ -22,10 +23,11 @@ from pijplijn.engine.goals.status import LABELS, Status
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.indicators.compare import latest_comparison
 from pijplijn.engine.indicators.evaluate import indicator_values
-from pijplijn.engine.regions import region_names
+from pijplijn.engine.regions import canonical_region, region_names
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
-from pijplijn.views.pipeline import PipelineFlow, pipeline_flow
+from pijplijn.views.pipeline import PipelineFlow, flow_tables, pipeline_flow
+from pijplijn.views.render import View, ViewTable
 
 STALE_YEARS = 2
 """A source whose newest figure is older than this many years gets a warning."""
@@ -105,18 +107,74 @@ class CoverageLine(BaseModel):
     missing: list[str]
 
 
-class OverviewView(BaseModel):
+class OverviewView(View):
     region: str
     region_name: str
     title: str
     headline: str
     """The goals' verdicts in one line, e.g. '3 van de 9 doelen gehaald; 2 niet op koers'."""
+    goals_note: str | None = None
+    """Set when the pack's goals belong to other regions than ``region``: they are left out,
+    and this line says whose they are."""
     status_counts: dict[str, int]
     flow: PipelineFlow | None
     coverage: list[CoverageLine]
     figures: list[KeyFigure]
     goals: list[GoalChip]
     sources: list[SourceFreshness]
+
+    def tables(self) -> list[ViewTable]:
+        """The page's figures as tables: the goals' verdicts, the key figures, the coverage
+        of demand, the newest figures per source, and the flow's stages and bands."""
+        return [
+            ViewTable(
+                name="doelen",
+                title="Doelen",
+                columns=["id", "title", "status", "status_label", "status_reason", "final"],
+                rows=[g.model_dump() for g in self.goals],
+            ),
+            ViewTable(
+                name="kerncijfers",
+                title="Kerncijfers",
+                columns=[
+                    "indicator",
+                    "title",
+                    "unit",
+                    "period",
+                    "value",
+                    "exact",
+                    "previous_period",
+                    "previous",
+                    "restated_on",
+                    "datasets",
+                ],  # fmt: skip
+                rows=[f.model_dump(exclude={"sparkline"}) for f in self.figures],
+                units={"value": "=unit", "previous": "=unit"},
+            ),
+            ViewTable(
+                name="dekking",
+                title="Dekking van de vraag",
+                columns=[
+                    "group",
+                    "title",
+                    "period",
+                    "coverage",
+                    "coverage_low",
+                    "coverage_high",
+                    "published",
+                    "missing",
+                ],  # fmt: skip
+                rows=[c.model_dump() for c in self.coverage],
+                units={c: "share" for c in ("coverage", "coverage_low", "coverage_high")},
+            ),
+            ViewTable(
+                name="bronnen",
+                title="De nieuwste cijfers",
+                columns=["source_key", "title", "latest_period", "age_years", "stale", "loaded_at"],
+                rows=[s.model_dump() for s in self.sources],
+            ),
+            *flow_tables(self.flow, "pijplijn-"),
+        ]
 
 
 def overview_view(
@@ -125,14 +183,25 @@ def overview_view(
     catalog: Catalog,
     lang: str = "nl",
     today: date | None = None,
+    region: str | None = None,
 ) -> OverviewView:
-    """Return what the overview shows for the pack's default region."""
-    region = pack.pack.default_region
-    name = region_names(session).get(region, region)
+    """Return what the overview shows for ``region`` (any region the store knows: a region
+    set, province, COROP area, arbeidsmarktregio or gemeente; default the pack's). Only the
+    region's own goals count; when the pack's goals belong to other regions, ``goals_note``
+    says so instead of showing theirs."""
+    region = canonical_region(session, region or pack.pack.default_region)
+    names = region_names(session)
+    name = names.get(region, region)
     try:
-        goals = scorecard(session, catalog).goals
+        every_goal = scorecard(session, catalog).goals
     except QueryError:
-        goals = []
+        every_goal = []
+    goals = [g for g in every_goal if g.region == region]
+    goals_note = (
+        goals_elsewhere([g.region for g in every_goal], region, names, lang, codes=False)
+        if every_goal and not goals
+        else None
+    )
     counts: dict[str, int] = {}
     for goal in goals:
         counts[goal.status.value] = counts.get(goal.status.value, 0) + 1
@@ -140,9 +209,10 @@ def overview_view(
         region=region,
         region_name=name,
         title=f"{pack.pack.title}: {'de monitor voor' if lang == 'nl' else 'monitor for'} {name}",
-        headline=headline(counts, lang),
+        headline=goals_note if goals_note else headline(counts, lang),
+        goals_note=goals_note,
         status_counts=counts,
-        flow=pipeline_flow(session, pack, region, None, "techniek", lang),
+        flow=pipeline_flow(session, pack, region, None, pack.classification, lang),
         coverage=_coverage(session, pack, region),
         figures=[
             f

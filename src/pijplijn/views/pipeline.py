@@ -30,6 +30,7 @@ from pijplijn.engine.pipeline import STAGES, StageCount, pipeline, stage_periods
 from pijplijn.engine.regions import region_names
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period, summarise_periods
+from pijplijn.views.render import ViewTable
 from pijplijn.vocabulary import UNKNOWN_FLAGS
 
 VO_STAGES = ("vmbo-bb", "vmbo-kb", "vmbo-gl", "vmbo-tl", "havo", "vwo")
@@ -1002,6 +1003,41 @@ def flow_spec(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:
             },
         ],
     }
+
+
+def flow_tables(flow: PipelineFlow | None, prefix: str = "") -> list[ViewTable]:
+    """The flow's numbers as tables for the renderer registry: its stages (``nodes``: count,
+    the part inside the classification, its share, period) and its bands (``bands``: from,
+    to, count, share of the source stage). A suppressed or missing figure stays None."""
+    if flow is None:
+        return []
+    return [
+        ViewTable(
+            name=f"{prefix}stadia",
+            title=f"{flow.title}: fasen",
+            columns=[
+                "id",
+                "label",
+                "stage",
+                "measure_label",
+                "period",
+                "total",
+                "in_domain",
+                "share",
+                "flag",
+                "datasets",
+            ],  # fmt: skip
+            rows=[n.model_dump() for n in flow.nodes],
+            units={"total": "count", "in_domain": "count", "share": "share"},
+        ),
+        ViewTable(
+            name=f"{prefix}stromen",
+            title=f"{flow.title}: doorstroom",
+            columns=["source", "target", "kind", "value", "share_of_source", "flag", "label"],
+            rows=[b.model_dump() for b in flow.bands],
+            units={"value": "count", "share_of_source": "share"},
+        ),
+    ]
 
 
 def with_legend(view: PipelineFlow, t: dict[str, str]) -> dict[str, Any]:

@@ -34,6 +34,9 @@ class ViewTable(BaseModel):
     title: str = ""
     columns: list[str]
     rows: list[dict[str, Any]] = Field(default_factory=list)
+    units: dict[str, str] = Field(default_factory=dict)
+    """Column → unit of its numbers (``count``, ``share``, …): how a page formats them;
+    ``=COLUMN`` when each row names its unit in COLUMN (e.g. ``=unit``)."""
 
     def cells(self) -> list[dict[str, Any]]:
         """Return the rows with exactly the declared columns, in their order."""
@@ -69,8 +72,18 @@ def flat_rows(table: ViewTable) -> list[dict[str, Any]]:
 
 
 def to_json(view: BaseModel) -> str:
-    """Return the whole view as JSON (what ``.json`` and ``Accept: application/json`` get)."""
-    return view.model_dump_json()
+    """Return the whole view as JSON (what ``.json`` and ``Accept: application/json`` get).
+
+    A :class:`View` also lists its tables (``tables``: name, title, columns, units and the
+    rows with exactly those columns), the same rows its CSV and XLSX downloads hold."""
+    if not isinstance(view, View):
+        return view.model_dump_json()
+    data = view.model_dump(mode="json")
+    data["tables"] = [
+        {**t.model_dump(mode="json", exclude={"rows"}), "rows": to_records(t)}
+        for t in view.tables()
+    ]
+    return json.dumps(data, ensure_ascii=False, default=str)
 
 
 def to_csv(table: ViewTable) -> str:

@@ -7,15 +7,18 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlencode
 
 import polars as pl
-from fastapi import HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from pydantic import BaseModel
 
 from pijplijn.cells import safe_record
 from pijplijn.engine.disclosure import threshold
-from pijplijn.views.render import ViewTable, render_table
+from pijplijn.views.render import View, ViewTable, render_table, to_json
 
 CSV_TYPE = "text/csv; charset=utf-8"
 PARQUET_TYPE = "application/vnd.apache.parquet"
@@ -193,3 +196,132 @@ def table_response(
         headers["Content-Disposition"] = f'attachment; filename="{table.name}.{fmt}"'
         headers["X-Pijplijn-Datasets"] = ",".join(datasets or [])
     return Response(body, media_type=media_type, headers=headers)
+
+
+PAGE_FORMATS = ("json", "csv", "xlsx")
+"""What every public page is also available as: ``PAGE.json`` (the view), ``PAGE.csv`` and
+``PAGE.xlsx`` (one of its tables, ``?table=NAME``, else the first)."""
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+
+def page_paths(path: str) -> list[str]:
+    """Return the paths of a page: ``PAGE.json``, ``PAGE.csv``, ``PAGE.xlsx`` (``/index.*``
+    for ``/``) before the page itself, so a suffix is never read as part of a path
+    parameter."""
+    base = path.rstrip("/") or "/index"
+    return [f"{base}.{fmt}" for fmt in PAGE_FORMATS] + [path]
+
+
+def page_route(router: APIRouter, path: str) -> Callable[[_Handler], _Handler]:
+    """Register a page's handler at its path and at its ``.json``, ``.csv`` and ``.xlsx``
+    forms; the handler answers with ``page_response``."""
+
+    def register(handler: _Handler) -> _Handler:
+        for each in page_paths(path):
+            router.add_api_route(each, handler, methods=["GET"])
+        return handler
+
+    return register
+
+
+def page_format(request: Request) -> str | None:
+    """Return the format a page request asks for: its suffix, else ``json`` when the Accept
+    header asks for JSON and not for HTML; None for the HTML page."""
+    path = request.url.path
+    for fmt in PAGE_FORMATS:
+        if path.endswith(f".{fmt}"):
+            return fmt
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept and "text/html" not in accept:
+        return "json"
+    return None
+
+
+def page_download_url(request: Request, table: str) -> str:
+    """Return the URL of one of the page's tables with ``{fmt}`` for its format: the page's
+    path with the suffix, its query (without ``lang``) and ``table=``."""
+    base, query = _page_base(request)
+    return f"{base}.{{fmt}}?" + urlencode([*query, ("table", table)])
+
+
+def _page_base(request: Request) -> tuple[str, list[tuple[str, str]]]:
+    """The page's path without a format suffix (``/index`` for ``/``), and its query without
+    ``lang`` and ``table``."""
+    path = request.url.path
+    for fmt in PAGE_FORMATS:
+        path = path.removesuffix(f".{fmt}")
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "table")]
+    return path.rstrip("/") or "/index", query
+
+
+def page_response(
+    request: Request,
+    view: View,
+    version: str,
+    html: Callable[[], Response],
+    datasets: list[str] | None = None,
+) -> Response:
+    """Answer a page request from its one view: the HTML page (``html``, its chart blocks
+    linking their CSV/XLSX downloads to this page), the view as JSON, or one of its tables
+    as CSV or XLSX through the renderer registry (``views/render.py``)."""
+    fmt = page_format(request)
+    if fmt is None:
+        _link_blocks(view, request)
+        return html()
+    etag = etag_for(request, version)
+    if answer := not_modified(request, etag):
+        return answer
+    if fmt == "json":
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        return Response(to_json(view), media_type="application/json", headers=headers)
+    name = request.query_params.get("table")
+    tables = view.tables()
+    table = next((t for t in tables if name is None or t.name == name), None)
+    if table is None:
+        known = ", ".join(t.name for t in tables) or "geen"
+        raise HTTPException(
+            status_code=404,
+            detail=f"tabel '{(name or '')[:40]}' staat niet op deze pagina; tabellen: {known}",
+        )
+    return table_response(request, version, table, fmt, datasets)
+
+
+def _link_blocks(value: Any, request: Request) -> None:
+    """Point every chart block in the view at the page's own download of its table."""
+    from pijplijn.web.pages.blocks import ChartBlock
+
+    if isinstance(value, ChartBlock):
+        value.page_url = page_download_url(request, value.id)
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _link_blocks(getattr(value, name), request)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _link_blocks(item, request)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _link_blocks(item, request)
+
+
+def page_downloads(request: Request, view: View) -> list[dict[str, str]]:
+    """Return, per table of the view, its name, title and CSV/XLSX download URLs: what the
+    page's download list (``macros/downloads.html``) links."""
+    links = []
+    for table in view.tables():
+        url = page_download_url(request, table.name)
+        links.append(
+            {
+                "name": table.name,
+                "title": table.title or table.name,
+                "csv": url.replace("{fmt}", "csv"),
+                "xlsx": url.replace("{fmt}", "xlsx"),
+            }
+        )
+    return links
+
+
+def page_json_url(request: Request) -> str:
+    """Return the page's own JSON: its path with ``.json`` (``/index.json`` for ``/``) and
+    its query without ``lang``."""
+    base, query = _page_base(request)
+    return f"{base}.json" + (f"?{urlencode(query)}" if query else "")

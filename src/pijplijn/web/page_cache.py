@@ -77,6 +77,13 @@ class PageCache:
         # The disclosure threshold is read from the environment at each use.
         full_key = (*key, version, date.today().isoformat(), threshold())
         answer = self._get(full_key)
+        if answer is not None and _revalidated(scope, answer):
+            # The client holds this very answer (If-None-Match on its ETag): 304, as the route
+            # itself would answer.
+            kept = [(k, v) for k, v in answer.headers if k in _NOT_MODIFIED_HEADERS]
+            await send({"type": "http.response.start", "status": 304, "headers": kept})
+            await send({"type": "http.response.body", "body": b""})
+            return
         if answer is not None:
             # A copy: the middleware outside changes the header list it is given.
             await send({"type": "http.response.start", "status": answer.status,
@@ -161,6 +168,19 @@ class PageCache:
         old = self._answers.pop(key, None)
         if old is not None:
             self.bytes -= old.size
+
+
+_NOT_MODIFIED_HEADERS = {b"etag", b"cache-control", b"vary", b"expires", b"last-modified"}
+
+
+def _revalidated(scope: Scope, answer: _Answer) -> bool:
+    """Does the request's If-None-Match name the kept answer's ETag (weak or strong)?"""
+    etag = next((v for k, v in answer.headers if k == b"etag"), None)
+    asked = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
+    if etag is None or asked is None:
+        return False
+    tags = {t.strip().removeprefix(b"W/") for t in asked.split(b",")}
+    return b"*" in tags or etag.removeprefix(b"W/") in tags
 
 
 def _keepable(start: Message) -> bool:

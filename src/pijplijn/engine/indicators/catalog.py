@@ -207,8 +207,8 @@ is an expression over the cube:
   denominator stays the total over), `region` (`within`: the gemeenten inside the region;
   `exact`: figures stated for the region itself; `enclosing`: the region or else the smallest
   region around it with figures, e.g. Overijssel's vacancies for Twente; `nearest`: the sum
-  inside the region or else inside the smallest region around it with figures, e.g. Twente's
-  jobs from COROP area CR12, a province's jobs summed over its COROP areas), `region_kinds`
+  inside the region or else inside the smallest region around it with figures, e.g. a region
+  set's jobs from its COROP area, a province's jobs summed over its COROP areas), `region_kinds`
   (only regions of these kinds, so both sides of a ratio describe one region), `source` (one
   dataset series), a fixed `period`, `quarter` (that quarter's figure as the year's),
   `scale` (a factor, e.g. 1000 for "per 1,000 jobs"), `origin_stages` (for `transitions`:

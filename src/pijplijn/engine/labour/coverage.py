@@ -23,7 +23,6 @@ from pijplijn.engine.labour.demand import GROUP_STAGES, _params, _source_titles,
 from pijplijn.engine.labour.results import GROUP_TITLES, Coverage, CoveragePoint, DemandFigure
 from pijplijn.engine.regions import canonical_region
 
-CLASSIFICATION = "techniek"
 _WO_LEVELS = ("master",)
 """wo bachelors mostly go on to a master: the wo graduates entering work are the masters."""
 
@@ -36,7 +35,13 @@ def coverage_ratios(session: Session, pack: ContentPack, region: str) -> list[Co
     published = _published(session, pack, canonical)
     return [
         _coverage(
-            session, group, canonical, demand[group], params.entering_work.get(group), published
+            session,
+            group,
+            canonical,
+            demand[group],
+            params.entering_work.get(group),
+            published,
+            pack.classification,
         )
         for group in LEVEL_GROUPS
     ]
@@ -64,9 +69,10 @@ def _published(session: Session, pack: ContentPack, region: str) -> dict[str, tu
 
 
 def graduates_by_year(
-    session: Session, group: str, region: str
+    session: Session, group: str, region: str, classification: str
 ) -> tuple[dict[str, float], list[str]]:
-    """Return the group's technical graduates per year in ``region`` and their sources."""
+    """Return the group's graduates inside ``classification`` (the pack's headline one, the
+    technical graduates) per year in ``region`` and their sources."""
     stage, levels = GROUP_STAGES[group]
     rows = query(
         session,
@@ -75,8 +81,8 @@ def graduates_by_year(
             region=region,
             stage=stage,
             by=("period", "level", "dataset"),
-            filters={"domain": CLASSIFICATION},
-            classification=CLASSIFICATION,
+            filters={"domain": classification},
+            classification=classification,
         ),
     )
     wanted = _WO_LEVELS if group == "wo" else None if stage == "hbo" else levels
@@ -99,11 +105,12 @@ def _coverage(
     demand: DemandFigure,
     share: object,
     published: dict[str, tuple[float, str]],
+    classification: str,
 ) -> Coverage:
     from pijplijn.content.labour import ShareDef
 
     entering = share if isinstance(share, ShareDef) else None
-    graduates, sources = graduates_by_year(session, group, region)
+    graduates, sources = graduates_by_year(session, group, region, classification)
     missing = []
     if demand.total is None:
         missing.append(demand.missing or "vraag naar technisch opgeleiden")

@@ -91,7 +91,7 @@ def indicator_values_route(
     records = []
     for code in region or [pack.pack.default_region]:
         if not REGION_CODE.fullmatch(code):
-            raise QueryError(f"ongeldige regio '{code[:32]}': verwacht een code zoals GM0153")
+            raise QueryError(f"ongeldige regio '{code[:32]}': verwacht een code zoals GM0363")
         values = indicator_values(
             session,
             catalog,
@@ -123,19 +123,22 @@ def indicator_gemeenten(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
+    pack: PackDep,
     indicator_id: Id,
-    region_set: Annotated[str, Query(max_length=32, pattern=r"^[\w-]+$")] = "twente",
+    region_set: Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")] = None,
     period: Annotated[str | None, Query(max_length=20, pattern=r"^[\w-]+$")] = None,
     format: TableFormatParam = None,
 ) -> Response:
     """The indicator's total per gemeente of ``region_set`` for ``period`` (the latest with
     gemeente figures when absent): only a gemeente's own figures, otherwise ``value`` null
-    and flag ``missing``."""
+    and flag ``missing``; ``region_set`` absent: the pack's default region."""
     try:
         catalog.get(indicator_id)
     except QueryError as exc:
         raise not_found(str(exc)) from None
-    found = gemeente_values(session, catalog, indicator_id, region_set, period)
+    found = gemeente_values(
+        session, catalog, indicator_id, region_set or pack.pack.default_region, period
+    )
     records = [
         {"indicator": found.indicator, "period": found.period, **v.model_dump(), "unit": found.unit}
         for v in found.values

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pijplijn.engine.indicators.results import Source
+from pijplijn.views.render import ViewTable
 
 
 class Column(BaseModel):
@@ -34,6 +35,9 @@ class ChartBlock(BaseModel):
     attribution: str | None = None
     missing: str | None = None
     """Without a chart: which source the figures need (no empty chart frame is drawn)."""
+    page_url: str | None = Field(default=None, exclude=True)
+    """The page's own download URL of this table without its format (set by
+    ``negotiate.page_response``): ``{page_url}.csv?…&table={id}``."""
     embed: str | None = None
     """The chart's embed (``/embed/<page>/<chart>?<state>``, see ``pages/embed.py``): a bare
     page for an iframe; with ``.svg`` or ``.png`` the chart as an image."""
@@ -47,9 +51,23 @@ class ChartBlock(BaseModel):
         return str((self.spec or {}).get("description", ""))
 
     def download(self, fmt: str) -> str:
-        """Return the URL of this table as ``fmt`` (csv or xlsx)."""
+        """Return the URL of this table as ``fmt`` (csv or xlsx): the page's own download
+        (the rows the Data tab shows, through ``views/render.py``), else the API's."""
+        if self.page_url is not None:
+            return self.page_url.replace("{fmt}", fmt)
         separator = "&" if "?" in self.data_url else "?"
         return f"{self.data_url}{separator}format={fmt}"
+
+    def table(self) -> ViewTable:
+        """Return the block's table for the renderer registry: its columns, in order, and
+        its rows (a suppressed or missing value stays None, an empty cell)."""
+        return ViewTable(
+            name=self.id,
+            title=self.title,
+            columns=[c.key for c in self.columns],
+            rows=self.rows,
+            units={c.key: self.unit for c in self.columns if c.numeric},
+        )
 
     def embed_url(self, lang: str, fmt: str | None = None) -> str:
         """Return the embed page (``fmt`` None) or image (svg, png) in ``lang``."""

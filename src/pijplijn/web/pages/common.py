@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from pijplijn import __version__
 from pijplijn.numbers import format_number
 from pijplijn.periods import summarise_periods
+from pijplijn.views.render import View
 from pijplijn.web.i18n import LANGUAGES, translator
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -70,7 +71,7 @@ def chart_spec(environment: jinja2.Environment, spec: dict[str, Any], lang: str)
     page's context, so the pack comes from the environment's globals (``render`` sets it)."""
     from pijplijn import charts
 
-    pack = str(environment.globals.get("pack_name", "twente"))
+    pack = _environment_pack(environment)
     return charts.localise(spec, lang, pack_names(pack), pack_english(pack))
 
 
@@ -78,7 +79,15 @@ def chart_spec(environment: jinja2.Environment, spec: dict[str, Any], lang: str)
 def place_name(environment: jinja2.Environment, code: Any) -> Any:
     """The name of a region or institution code (the template filter ``place_name``); the
     code itself when the pack does not know it."""
-    return pack_names(str(environment.globals.get("pack_name", "twente"))).get(str(code), code)
+    return pack_names(_environment_pack(environment)).get(str(code), code)
+
+
+def _environment_pack(environment: jinja2.Environment) -> str:
+    """The pack of the page being rendered (``render`` sets it), else the settings' default."""
+    from pijplijn.settings import Settings
+
+    default = Settings.model_fields["content_pack"].default
+    return str(environment.globals.get("pack_name") or default)
 
 
 TEMPLATES.env.globals["asset_url"] = asset_url
@@ -133,3 +142,33 @@ def vega_bundle_gzip() -> bytes:
     """The bundle gzip-compressed once per process (898 KB → about a quarter), so a request
     for it costs no compression work."""
     return gzip.compress(vega_bundle().encode(), compresslevel=9, mtime=0)
+
+
+def render_page(
+    request: Request,
+    template: str,
+    view: View,
+    version: str,
+    context: dict[str, Any] | None = None,
+    datasets: list[str] | None = None,
+) -> Response:
+    """Answer a public page from its one view (``negotiate.page_response``): the HTML page
+    with ``view`` and its download links (``page_tables``, ``json_url``: the page's own JSON),
+    ``PAGE.json`` / ``Accept: application/json`` the view, ``PAGE.csv`` / ``PAGE.xlsx`` one
+    of its tables."""
+    from pijplijn.web.negotiate import page_downloads, page_json_url, page_response
+
+    def html() -> Response:
+        return render(
+            request,
+            template,
+            {
+                "view": view,
+                "page": view,
+                "page_tables": page_downloads(request, view),
+                "json_url": page_json_url(request),
+                **(context or {}),
+            },
+        )
+
+    return page_response(request, view, version, html, datasets)

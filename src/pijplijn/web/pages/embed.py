@@ -193,11 +193,10 @@ def pipeline_embed(
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> Response:
     """The pipeline flow of a region and year, as ``/pijplijn`` draws it."""
-    from pijplijn.web.pages.pipeline import CLASSIFICATION
 
     _, fmt = split_chart(chart)
     code = canonical_region(session, region or pack.pack.default_region)
-    flow = pipeline_flow(session, pack, code, year, CLASSIFICATION, language(request))
+    flow = pipeline_flow(session, pack, code, year, pack.classification, language(request))
     if flow is None:
         raise not_found("geen cijfers voor de pijplijn van deze regio")
     query = urlencode({"region": flow.region, "year": flow.year})

@@ -1,5 +1,6 @@
-"""Indicatoren: the catalogue, and per indicator its series for Twente, Overijssel and the
-Netherlands with the goal line, a breakdown chosen by the reader, and a map of the gemeenten.
+"""Indicatoren: the catalogue, and per indicator its series for the pack's compared regions
+(``compared_regions`` in pack.yaml: e.g. the region set, its province, the Netherlands) with
+the goal line, a breakdown chosen by the reader, and a map of the gemeenten.
 Every chart comes with its table, CSV/XLSX downloads and its sources (a ChartBlock)."""
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pijplijn import charts
@@ -18,11 +18,14 @@ from pijplijn.engine.indicators.catalog import Catalog, IndicatorSummary, summar
 from pijplijn.engine.indicators.evaluate import indicator_values
 from pijplijn.engine.indicators.geography import gemeente_values
 from pijplijn.engine.indicators.results import IndicatorValues, Source
-from pijplijn.engine.regions import region_names
+from pijplijn.engine.regions import canonical_region, region_names
+from pijplijn.engine.version import data_version
 from pijplijn.errors import QueryError
 from pijplijn.periods import Period
+from pijplijn.views.render import View, ViewTable
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
 from pijplijn.web.i18n import term
+from pijplijn.web.negotiate import page_route
 from pijplijn.web.pages.benchmark import benchmark_section
 from pijplijn.web.pages.blocks import (
     COVERAGE_COLUMN,
@@ -33,18 +36,35 @@ from pijplijn.web.pages.blocks import (
     needed_sources,
     series_columns,
 )
-from pijplijn.web.pages.common import language, render
+from pijplijn.web.pages.common import language, render_page
 from pijplijn.web.problems import not_found
 
 router = APIRouter(include_in_schema=False)
-COMPARED = ("twente", "PV23", "NL01")
 MIN_GEMEENTEN = 2
 """A map needs figures of at least this many gemeenten; otherwise the data is not per gemeente."""
 
 
-class IndicatorPage(BaseModel):
+class CataloguePage(View):
+    """The catalogue: every indicator of the pack with its unit, breakdowns and sources."""
+
+    indicators: list[IndicatorSummary]
+
+    def tables(self) -> list[ViewTable]:
+        return [
+            ViewTable(
+                name="indicatoren",
+                title="Indicatoren",
+                columns=["id", "title", "title_en", "unit", "group", "breakdowns", "sources"],
+                rows=[i.model_dump() for i in self.indicators],
+            )
+        ]
+
+
+class IndicatorPage(View):
     indicator: IndicatorSummary
     region: str
+    compared: list[str]
+    """The regions the series chart compares (the pack's ``compared_regions``)."""
     by: str | None
     compare: ChartBlock
     breakdown: ChartBlock | None
@@ -55,6 +75,13 @@ class IndicatorPage(BaseModel):
     coverage: list[str] = []
     """What coverage did to the series: values flagged partial (with what they cover) and
     datasets left out for a region."""
+
+    def tables(self) -> list[ViewTable]:
+        """The tables behind the page's charts: the comparison, the breakdown, the map."""
+        return [b.table() for b in self.tables_blocks()]
+
+    def tables_blocks(self) -> list[ChartBlock]:
+        return [b for b in (self.compare, self.breakdown, self.map) if b is not None]
 
 
 def indicator_page(
@@ -72,7 +99,13 @@ def indicator_page(
     indicator = summary(catalog.get(indicator_id))
     notes: list[str] = []
     coverage: list[str] = []
-    compare = _compare(session, catalog, indicator, notes, coverage)
+    # A region chosen with ?region= (any region: a province, COROP area, arbeidsmarktregio,
+    # gemeente) is set beside the pack's compared regions.
+    compared = pack.compared_regions()
+    chosen = canonical_region(session, region)
+    if chosen.lower() not in {c.lower() for c in compared}:
+        compared = [chosen, *compared]
+    compare = _compare(session, catalog, indicator, compared, notes, coverage)
     breakdown = _breakdown(session, catalog, indicator, region, by) if by else None
     gemeenten, shown, periods = _map(session, catalog, pack, indicator, map_period)
     embed = f"/embed/indicatoren/{indicator.id}"
@@ -84,6 +117,7 @@ def indicator_page(
     return IndicatorPage(
         indicator=indicator,
         region=region,
+        compared=compared,
         by=by,
         compare=compare,
         breakdown=breakdown,
@@ -99,6 +133,7 @@ def _compare(
     session: Session,
     catalog: Catalog,
     indicator: IndicatorSummary,
+    compared: list[str],
     notes: list[str],
     coverage: list[str],
 ) -> ChartBlock:
@@ -107,7 +142,7 @@ def _compare(
     value_notes: list[str] = []
     names = region_names(session)
     series = []
-    for region in COMPARED:
+    for region in compared:
         try:
             values = indicator_values(session, catalog, indicator.id, region, by=[])
         except QueryError as exc:
@@ -123,7 +158,7 @@ def _compare(
                 f"{names.get(values.region, values.region)} heeft geen eigen cijfers: "
                 f"de cijfers zijn die van {names.get(other, other)} ({other})"
             )
-            if other in COMPARED or other.lower() in {c.lower() for c in COMPARED}:
+            if other in compared or other.lower() in {c.lower() for c in compared}:
                 continue
             label = other
         series.append(values)
@@ -133,12 +168,12 @@ def _compare(
         coverage.extend(values.coverage_lines())
         sources.update({s.dataset: s for s in values.sources})
     breaks = charts.break_marks(series)
-    goals = _goal_lines(session, catalog, indicator.id)
+    goals = _goal_lines(session, catalog, indicator.id, compared)
     spec = charts.series_chart(
         rows,
         indicator.unit,
         indicator.title,
-        f"{indicator.title}: {', '.join(COMPARED)} per periode"
+        f"{indicator.title}: {', '.join(names.get(c, c) for c in compared)} per periode"
         + (", met de doellijn (zwart gestippeld)" if goals else "")
         + (", en een grijze lijn bij elke breuk in de reeks." if breaks else "."),
         goal_lines=goals,
@@ -153,7 +188,7 @@ def _compare(
         columns=[*series_columns("region", "regio"), COVERAGE_COLUMN],
         rows=rows,
         data_url=f"/api/v1/indicators/{indicator.id}/values?"
-        + urlencode([("region", r) for r in COMPARED] + [("by", "")]),
+        + urlencode([("region", r) for r in compared] + [("by", "")]),
         sources=list(sources.values()),
     )
 
@@ -175,13 +210,15 @@ def _left_out_rows(values: IndicatorValues, key: str, label: Any) -> list[dict[s
     ]
 
 
-def _goal_lines(session: Session, catalog: Catalog, indicator_id: str) -> list[dict[str, Any]]:
+def _goal_lines(
+    session: Session, catalog: Catalog, indicator_id: str, compared: list[str]
+) -> list[dict[str, Any]]:
     """Return per goal on this indicator (whole region, no selection) its baseline and its
     target at the deadline, as points of a line."""
     return [
         point
         for goal in scorecard(session, catalog).goals
-        if goal.indicator == indicator_id and not goal.filters and goal.region in COMPARED
+        if goal.indicator == indicator_id and not goal.filters and goal.region in compared
         for point in goal.target_line(f"doel: {goal.title}")
     ]
 
@@ -261,23 +298,22 @@ def _map(
     return block, found.period, found.periods
 
 
-@router.get("/indicatoren")
-def catalogue(request: Request, catalog: CatalogDep) -> Response:
-    return render(
-        request,
-        "indicators.html",
-        {"indicators": catalog.summaries(), "json_url": "/api/v1/indicators"},
+@page_route(router, "/indicatoren")
+def catalogue(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
+    page = CataloguePage(indicators=catalog.summaries())
+    return render_page(
+        request, "indicators.html", page, data_version(session), {"indicators": page.indicators}
     )
 
 
-@router.get("/indicatoren/{indicator_id}")
+@page_route(router, "/indicatoren/{indicator_id}")
 def indicator(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
     pack: PackDep,
     indicator_id: Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9-]+$")],
-    region: Annotated[str, Query(max_length=32, pattern=r"^[\w-]+$")] = "twente",
+    region: Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")] = None,
     by: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")] = None,
     map_period: Annotated[str | None, Query(max_length=20, pattern=r"^[\w-]+$")] = None,
 ) -> Response:
@@ -286,18 +322,20 @@ def indicator(
     except QueryError as exc:
         raise not_found(str(exc)) from None
     # A parameter the indicator does not allow raises QueryError: a 400 problem page.
-    page = indicator_page(session, catalog, pack, indicator_id, region, by, map_period)
+    page = indicator_page(
+        session, catalog, pack, indicator_id, region or pack.pack.default_region, by, map_period
+    )
+    datasets = sorted({str(s.dataset) for b in page.tables_blocks() for s in b.sources})
     # The benchmark section (templates/_benchmark.html): the pack's region against every
     # arbeidsmarktregio.
     found = benchmark_section(
         session, catalog, pack, indicator_id, None, request.app.state.settings, language(request)
     )
-    return render(
+    return render_page(
         request,
         "indicator.html",
-        {
-            "page": page,
-            "benchmark": found,
-            "json_url": f"/api/v1/indicators/{indicator_id}/values",
-        },
+        page,
+        data_version(session),
+        {"benchmark": found},
+        datasets=datasets,
     )

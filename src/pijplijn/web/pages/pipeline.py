@@ -18,15 +18,18 @@ from pijplijn.engine.cube import CubeQuery
 from pijplijn.engine.disclosure import published
 from pijplijn.engine.pipeline import DRILL_DIMENSIONS, STAGES
 from pijplijn.engine.regions import canonical_region
-from pijplijn.views.pipeline import TEXTS, PipelineFlow, pipeline_flow
+from pijplijn.engine.version import data_version
+from pijplijn.views.pipeline import TEXTS, PipelineFlow, flow_tables, pipeline_flow
+from pijplijn.views.render import View, ViewTable
 from pijplijn.web.deps import PackDep, SessionDep
-from pijplijn.web.pages.common import language, render
+from pijplijn.web.i18n import term
+from pijplijn.web.negotiate import page_route
+from pijplijn.web.pages.common import language, render_page
 from pijplijn.web.problems import ERROR_RESPONSES
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["monitor"], responses=ERROR_RESPONSES)
 
-CLASSIFICATION = "techniek"
 RegionParam = Annotated[str | None, Query(max_length=32, pattern=r"^[\w-]+$")]
 YearParam = Annotated[int | None, Query(ge=1990, le=2100)]
 
@@ -39,9 +42,28 @@ class Drill(BaseModel):
     chart: dict[str, Any]
 
 
-class PipelinePage(BaseModel):
+class PipelinePage(View):
     flow: PipelineFlow | None
     drill: Drill | None
+
+    def tables(self) -> list[ViewTable]:
+        """The flow's stages and bands, and the drill-down of the chosen stage."""
+        drill = self.drill
+        extra = (
+            [
+                ViewTable(
+                    name="uitsplitsing",
+                    title=f"{TEXTS['nl'].get(drill.stage, drill.stage)} naar "
+                    f"{term('nl', 'by', drill.by)}, {drill.period}",
+                    columns=[drill.by, "period", "value", "flag"],
+                    rows=drill.rows,
+                    units={"value": "count"},
+                )
+            ]
+            if drill
+            else []
+        )
+        return [*flow_tables(self.flow), *extra]
 
 
 def pipeline_page(
@@ -54,7 +76,7 @@ def pipeline_page(
     lang: str,
 ) -> PipelinePage:
     """Return what the pipeline page shows: the flow and, for a chosen stage, its drill-down."""
-    flow = pipeline_flow(session, pack, region, year, CLASSIFICATION, lang)
+    flow = pipeline_flow(session, pack, region, year, pack.classification, lang)
     drill = _drill(session, flow, stage, by, lang) if flow and stage else None
     return PipelinePage(flow=flow, drill=drill)
 
@@ -89,7 +111,7 @@ def _drill(session: Session, flow: PipelineFlow, stage: str, by: str, lang: str)
     return Drill(stage=stage, by=by, period=node.period, rows=rows, chart=chart)
 
 
-@router.get("/pijplijn")
+@page_route(router, "/pijplijn")
 def pipeline_route(
     request: Request,
     session: SessionDep,
@@ -102,16 +124,15 @@ def pipeline_route(
     region = canonical_region(session, region or pack.pack.default_region)
     lang = language(request)
     page = pipeline_page(session, pack, region, year, stage, by, lang)
-    query = f"region={region}" + (f"&year={year}" if year else "")
-    return render(
+    return render_page(
         request,
         "pipeline.html",
+        page,
+        data_version(session),
         {
-            "page": page,
             "labels": TEXTS.get(lang, TEXTS["nl"]),
             "region": region,
             "drill_dimensions": DRILL_DIMENSIONS,
-            "json_url": f"/api/v1/pipeline?{query}",
         },
     )
 
@@ -128,4 +149,4 @@ def pipeline_api(
     techniek, period and sources), bands (doorstroom with count and percentage, or the route
     only when no flow figures are loaded), the basis and the Vega spec the page draws."""
     code = canonical_region(session, region or pack.pack.default_region)
-    return pipeline_flow(session, pack, code, year, CLASSIFICATION, lang)
+    return pipeline_flow(session, pack, code, year, pack.classification, lang)

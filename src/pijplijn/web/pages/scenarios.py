@@ -32,11 +32,14 @@ from pijplijn.engine.projection.results import (
     Projection,
     SeriesPoint,
 )
+from pijplijn.engine.version import data_version
 from pijplijn.register.errors import ForbiddenError
+from pijplijn.views.render import View, ViewTable
 from pijplijn.web.auth import FormDep, Login, check_csrf, require
 from pijplijn.web.deps import PackDep, SessionDep
+from pijplijn.web.negotiate import page_route
 from pijplijn.web.pages.blocks import ChartBlock, Column
-from pijplijn.web.pages.common import render
+from pijplijn.web.pages.common import render_page
 
 router = APIRouter(include_in_schema=False)
 LIVE_DRAWS = 1000
@@ -75,7 +78,7 @@ class KeyFigure(BaseModel):
     """The 80% interval of the difference (both runs on the same draws)."""
 
 
-class ScenarioPage(BaseModel):
+class ScenarioPage(View):
     region: str
     base_year: int
     horizon: int
@@ -87,6 +90,18 @@ class ScenarioPage(BaseModel):
     query: str
     """The sliders as a query string: a permalink to this scenario."""
     notes: list[str]
+
+    def tables(self) -> list[ViewTable]:
+        """The key figures at the horizon (baseline, scenario, interval), then each chart's
+        table."""
+        figures = ViewTable(
+            name="kerncijfers",
+            title="Kerncijfers bij de horizon",
+            columns=list(KeyFigure.model_fields),
+            rows=[f.model_dump() for f in self.figures],
+            units={c: "=unit" for c in ("baseline", "scenario", "low", "high")},
+        )
+        return [figures, *(b.table() for b in self.blocks)]
 
 
 def scenario_page(
@@ -451,7 +466,7 @@ def changes_from(values: Mapping[str, Any], content: ProjectionContent) -> dict[
     return changes
 
 
-@router.get("/scenarios")
+@page_route(router, "/scenarios")
 def scenario_view(
     request: Request,
     session: SessionDep,
@@ -461,12 +476,8 @@ def scenario_view(
     content = load_projection(pack)
     page = scenario_page(session, pack, changes_from(request.query_params, content), region)
     saved = request.query_params.get("opgeslagen", "")
-    context = {
-        "page": page,
-        "json_url": page.blocks[0].data_url,
-        "saved": saved if SAVED_PATTERN.fullmatch(saved) else None,
-    }
-    return render(request, "scenarios.html", context)
+    context = {"saved": saved if SAVED_PATTERN.fullmatch(saved) else None}
+    return render_page(request, "scenarios.html", page, data_version(session), context)
 
 
 @router.post("/scenarios/bewaren")

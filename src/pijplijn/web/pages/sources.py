@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pijplijn.content.loader import ContentPack
@@ -12,16 +11,73 @@ from pijplijn.engine.classify import ClassificationSummary, list_classifications
 from pijplijn.engine.datasets import DatasetSummary, list_datasets
 from pijplijn.engine.indicators.catalog import Catalog
 from pijplijn.engine.labour.coverage import coverage_check
+from pijplijn.engine.version import data_version
+from pijplijn.views.render import View, ViewTable
 from pijplijn.web.deps import CatalogDep, PackDep, SessionDep
-from pijplijn.web.pages.common import render
+from pijplijn.web.negotiate import page_route
+from pijplijn.web.pages.common import render_page
 
 router = APIRouter(include_in_schema=False)
 
 
-class SourcesView(BaseModel):
+class SourcesView(View):
     datasets: list[DatasetSummary]
     classifications: list[ClassificationSummary]
     check: CheckReport
+
+    def tables(self) -> list[ViewTable]:
+        """The datasets with their provenance, the classification versions, and the
+        findings of ``pijplijn check``."""
+        datasets = [d.model_dump(mode="json") for d in self.datasets]
+        return [
+            ViewTable(
+                name="datasets",
+                title="Datasets",
+                columns=[
+                    "id",
+                    "source_key",
+                    "source",
+                    "title",
+                    "publisher",
+                    "licence",
+                    "periods",
+                    "coverage",
+                    "active_rows",
+                    "status",
+                    "disclosure",
+                    "sha256",
+                ],  # fmt: skip
+                rows=datasets,
+            ),
+            ViewTable(
+                name="classificaties",
+                title="Classificaties",
+                columns=["name", "version", "valid_from", "description", "rules"],
+                rows=[c.model_dump(mode="json") for c in self.classifications],
+            ),
+            ViewTable(
+                name="controle",
+                title="Gepubliceerde cijfers",
+                columns=[
+                    "subject",
+                    "period",
+                    "measure",
+                    "unit",
+                    "published",
+                    "computed",
+                    "verdict",
+                    "explanation",
+                ],  # fmt: skip
+                rows=[
+                    {
+                        **f.model_dump(mode="json"),
+                        "unit": "share" if f.measure == "published_share" else "count",
+                    }
+                    for f in self.check.findings
+                ],
+                units={"published": "=unit", "computed": "=unit"},
+            ),
+        ]
 
 
 def sources_view(session: Session, pack: ContentPack, catalog: Catalog) -> SourcesView:
@@ -36,7 +92,7 @@ def sources_view(session: Session, pack: ContentPack, catalog: Catalog) -> Sourc
     )
 
 
-@router.get("/bronnen")
+@page_route(router, "/bronnen")
 def sources(request: Request, session: SessionDep, pack: PackDep, catalog: CatalogDep) -> Response:
     view = sources_view(session, pack, catalog)
-    return render(request, "sources.html", {"view": view, "json_url": "/api/v1/datasets"})
+    return render_page(request, "sources.html", view, data_version(session))
