@@ -53,7 +53,9 @@ def inexact(engine: Engine) -> list[GoalStatus]:
 
 
 def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    """The text a reader sees: inline tags (a traced span) join, block tags separate."""
+    inline = re.sub(r"</?(?:span|small|strong|abbr|a)\b[^>]*>", "", html)
+    return " ".join(re.sub(r"<[^>]+>", " ", inline).split())
 
 
 def check_everywhere(url: str, goals: list[GoalStatus]) -> None:
