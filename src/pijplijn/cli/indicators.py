@@ -35,7 +35,7 @@ from pijplijn.numbers import format_number
 if TYPE_CHECKING:
     from pijplijn.content.loader import ContentPack
     from pijplijn.engine.check import CheckReport, Finding
-    from pijplijn.engine.goals.scorecard import GoalStatus, Scorecard
+    from pijplijn.engine.goals.scorecard import BaselineView, GoalStatus, Point, Scorecard
     from pijplijn.engine.indicators.catalog import Catalog
     from pijplijn.engine.indicators.results import IndicatorValues
 
@@ -297,13 +297,24 @@ def _pairs(texts: list[str]) -> dict[str, str]:
     return pairs
 
 
-def show(value: float | None, unit: str, *, signed: bool = False) -> str:
-    """Return ``value`` in Dutch notation for its unit: 24,8% for shares, 1.643 for counts."""
+def show(value: float | None, unit: str, *, signed: bool = False, flag: str | None = None) -> str:
+    """Return ``value`` in Dutch notation for its unit: 24,8% for shares, 1.643 for counts;
+    with its ``flag`` as the pages print it (a suppressed count as ``≥ 127``, an estimate as
+    ``≈ 80,0%``)."""
     if value is None or unit not in ("count", "thousand"):
-        return format_number(value, unit, signed=True if signed or unit == "growth" else None)
+        return format_number(
+            value, unit, flag=flag, signed=True if signed or unit == "growth" else None
+        )
     # A count that is not whole (an estimate, a sub-target) keeps one decimal in the CLI table.
     digits = 0 if unit == "count" and float(value).is_integer() else 1
-    return format_number(value, unit, signed=signed, digits=digits)
+    return format_number(value, unit, flag=flag, signed=signed, digits=digits)
+
+
+def point_flag(point: Point | BaselineView) -> str | None:
+    """The flag a goal's measurement prints with: its own, or ``estimated`` for a value the
+    engine marks inexact without one (the web's macro ``measured`` does the same)."""
+    exact = getattr(point, "exact", True)
+    return point.flag or (None if exact else "estimated")
 
 
 def _indicator_table(result: IndicatorValues) -> None:
@@ -386,7 +397,7 @@ def _scorecard_table(card: Scorecard) -> None:
                 g.status_label,
                 *(("\n", (f"eindoordeel per {g.verdict_date}", "dim")) if g.final else ()),
             ),
-            _point(g.baseline.period, g.baseline.value, g.unit),
+            _point(g.baseline, g.unit),
             styled(show(g.target.value, g.unit), "\n", (f"voor {g.target.deadline}", "dim")),
             _latest(g),
             _progress(g),
@@ -411,7 +422,8 @@ def _goal_details(g: GoalStatus) -> None:
     )
     if g.judged_on is not None:
         out.print(
-            f"  beoordeeld op de meting van {g.judged_on.period}: {show(g.judged_on.value, g.unit)}"
+            f"  beoordeeld op de meting van {g.judged_on.period}: "
+            f"{show(g.judged_on.value, g.unit, flag=point_flag(g.judged_on))}"
         )
     if g.progress is None and g.progress_note and g.latest is not None:
         out.print(f"  geen voortgang: {g.progress_note}")
@@ -436,14 +448,16 @@ def _goal_details(g: GoalStatus) -> None:
         )
 
 
-def _point(period: str, value: float | None, unit: str) -> str:
-    return f"{period}: {show(value, unit)}" if value is not None else f"{period}: geen data"
+def _point(point: Point | BaselineView, unit: str) -> str:
+    if point.value is None:
+        return f"{point.period}: geen data"
+    return f"{point.period}: {show(point.value, unit, flag=point_flag(point))}"
 
 
 def _latest(g: GoalStatus) -> Text:
     if g.latest is None:
         return Text("geen meting")
-    point = _point(g.latest.period, g.latest.value, g.unit)
+    point = _point(g.latest, g.unit)
     return (
         styled(point, "\n", ("(na de deadline)", "dim")) if g.latest.after_deadline else Text(point)
     )

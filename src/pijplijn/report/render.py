@@ -12,6 +12,7 @@ from pijplijn.errors import PijplijnError
 from pijplijn.numbers import flag_word, format_number, points
 from pijplijn.periods import summarise_periods
 from pijplijn.report.texts import report_translator
+from pijplijn.report.trace import change, trace
 from pijplijn.report.view import ReportView
 
 _HERE = Path(__file__).parent
@@ -27,6 +28,9 @@ ENVIRONMENT.filters["period_ranges"] = summarise_periods
 ENVIRONMENT.globals["fmt"] = format_number
 ENVIRONMENT.filters["fmt"] = format_number
 ENVIRONMENT.globals["points"] = points
+ENVIRONMENT.globals["trace"] = trace
+ENVIRONMENT.globals["change"] = change
+ENVIRONMENT.tests["contains"] = lambda seq, item: item in seq
 ENVIRONMENT.filters["flag_word"] = flag_word
 
 MONTHS = {

@@ -24,6 +24,12 @@ from markupsafe import Markup, escape
 
 VIEW = "data-view"
 KEY = "data-key"
+BASE = "data-change-from"
+"""On a printed change: the pointer of the value it changes from; ``data-key`` is the value it
+changes to. The change itself is no field of the view: ``(to - from) / from`` for a relative
+change, ``to - from`` for a difference (``data-change="difference"``, e.g. percentage points),
+``from + to`` for a total of two parts (``data-change="sum"``)."""
+KIND = "data-change"
 _VOID = {"br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr", "source"}
 
 
@@ -35,6 +41,15 @@ def pointer(*parts: object) -> str:
 def trace(view: str, *parts: object) -> Markup:
     """The attributes that mark an element as the value at ``parts`` of the view ``view``."""
     return Markup(f' {VIEW}="{escape(view)}" {KEY}="{escape(pointer(*parts))}"')
+
+
+def change(
+    view: str, base: tuple[object, ...], to: tuple[object, ...], kind: str = "relative"
+) -> Markup:
+    """The attributes that mark an element as the change (``relative``, ``difference``, or
+    ``sum`` for a total of two parts)
+    from the value at ``base`` to the value at ``to``, both in the view ``view``."""
+    return trace(view, *to) + Markup(f' {BASE}="{escape(pointer(*base))}" {KIND}="{escape(kind)}"')
 
 
 def resolve(document: Any, key: str) -> Any:
@@ -60,6 +75,10 @@ class Traced:
     view: str
     key: str
     text: str
+    base: str | None = None
+    """For a change (:func:`change`): the pointer of the value it changes from."""
+    kind: str = "relative"
+    """For a change: ``relative`` or ``difference``."""
 
 
 class _Reader(HTMLParser):
@@ -76,7 +95,16 @@ class _Reader(HTMLParser):
         values = {k: v or "" for k, v in attrs}
         if tag in ("style", "script", "title", "svg"):
             self.skip += 1
-        marked = {"view": values[VIEW], "key": values[KEY]} if KEY in values else None
+        marked = (
+            {
+                "view": values[VIEW],
+                "key": values[KEY],
+                "base": values.get(BASE, ""),
+                "kind": values.get(KIND, "relative"),
+            }
+            if KEY in values
+            else None
+        )
         self.stack.append((tag, marked, []))
 
     def handle_endtag(self, tag: str) -> None:
@@ -87,7 +115,15 @@ class _Reader(HTMLParser):
             if name in ("style", "script", "title", "svg"):
                 self.skip -= 1
             if marked is not None:
-                self.found.append(Traced(marked["view"], marked["key"], _squash("".join(text))))
+                self.found.append(
+                    Traced(
+                        marked["view"],
+                        marked["key"],
+                        _squash("".join(text)),
+                        marked["base"] or None,
+                        marked["kind"],
+                    )
+                )
             elif self.stack:
                 self.stack[-1][2].extend(text)
             if name == tag:

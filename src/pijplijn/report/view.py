@@ -72,6 +72,10 @@ class Trend(BaseModel):
     """(last − first) / first."""
     direction: str
     """``up``, ``down`` or ``same``."""
+    first_index: int = 0
+    last_index: int = 0
+    """Where the first and last measurement sit in the goal's ``measurements`` (the pointers
+    the report traces them with: ``/api/v1/goals/{id}``, ``/data/0/measurements/{i}``)."""
     break_before: str | None = None
     """The series break the trend starts after (earlier years are not comparable), as
     'breuk in P: reason'."""
@@ -436,6 +440,8 @@ def _trend(goal: GoalStatus) -> Trend | None:
         last=last.value,
         change=relative_change(first.value, last.value),
         direction=direction,
+        first_index=goal.measurements.index(first),
+        last_index=goal.measurements.index(last),
         break_before=f"breuk in {first.period}: {first.break_reason}"
         if first.break_reason
         else None,
