@@ -61,7 +61,16 @@ def _text(html: str) -> str:
 def check_everywhere(url: str, goals: list[GoalStatus]) -> None:
     with TestClient(create_app(Settings(database_url=url))) as client:
         page = _text(client.get("/doelen").text)
-    result = CliRunner().invoke(app, ["goals", "--database", url], env={"COLUMNS": "300"})
+    # Rich fixes a console's width when it is made with COLUMNS set (the CLI's console is made
+    # on its first import, perhaps by another test module in this worker): set it here.
+    from pijplijn.cli.app import out
+
+    width = out._width
+    out._width = 300
+    try:
+        result = CliRunner().invoke(app, ["goals", "--database", url], env={"COLUMNS": "300"})
+    finally:
+        out._width = width
     assert result.exit_code == 0, result.output
     cli = " ".join(result.stdout.replace("│", " ").split())
     for goal in goals:
