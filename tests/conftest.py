@@ -22,6 +22,10 @@ from pijplijn.store.setup import initialise
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 TEST_DATABASE_URL = os.environ.get("PIJPLIJN_TEST_DATABASE_URL")
+# pytest-xdist starts its workers with COLUMNS=80. Rich fixes a console's width at COLUMNS when
+# the console is made (the CLI's, on its first import), so the tests that ask the CLI for a wider
+# table (CliRunner's env COLUMNS) would get 80 columns in a worker and their own width without one.
+os.environ.pop("COLUMNS", None)
 # `init --demo` through the CLI loads the seed figures only, as the demo fixtures do: the
 # pack's extract of the open data is loaded where a test asks for it (tests/test_extract.py).
 os.environ.setdefault("PIJPLIJN_DEMO_EXTRACT", "0")
