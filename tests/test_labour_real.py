@@ -197,6 +197,6 @@ def test_twente_technical_ho_graduates_are_shown_without_demand(
 
     with session_scope(real_engine) as session:
         for stage in ("hbo", "wo"):
-            found, sources = graduates_by_year(session, stage, "twente")
+            found, sources = graduates_by_year(session, stage, "twente", "techniek")
             assert found == {y: float(v) for y, v in expected[stage].items()}
             assert sources
