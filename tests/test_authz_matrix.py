@@ -79,6 +79,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/indicators/{indicator_id}"): PUBLIC,
     ("GET", "/api/v1/indicators/{indicator_id}/values"): PUBLIC,
     ("GET", "/api/v1/indicators/{indicator_id}/gemeenten"): PUBLIC,
+    ("GET", "/api/v1/indicators/{indicator_id}/benchmark"): PUBLIC,
     ("GET", "/api/v1/goals"): PUBLIC,
     ("GET", "/api/v1/goals/{goal_id}"): PUBLIC,
     ("GET", "/api/v1/scenarios"): PUBLIC,
